@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
+
+#include "facts.h"
+
+void source_set(Source *s, SourceStatus status, const char *fmt, ...) {
+        va_list ap;
+
+        g_free(s->detail);
+        s->status = status;
+        va_start(ap, fmt);
+        s->detail = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+}
+
+void source_clear(Source *s) {
+        g_clear_pointer(&s->detail, g_free);
+        s->status = SOURCE_OK;
+}
+
+const char *source_status_to_string(SourceStatus s) {
+        switch (s) {
+        case SOURCE_OK:      return "ok";
+        case SOURCE_MISSING: return "missing";
+        case SOURCE_DENIED:  return "permission denied";
+        case SOURCE_INVALID: return "malformed";
+        case SOURCE_ERROR:   return "error";
+        }
+        return "error";
+}
+
+const char *cpu_generation_to_string(CpuGeneration g) {
+        static const char *const names[_CPU_GEN_MAX] = {
+                [CPU_GEN_UNKNOWN] = "unknown",
+                [CPU_GEN_NAPLES]  = "naples",
+                [CPU_GEN_ROME]    = "rome",
+                [CPU_GEN_MILAN]   = "milan",
+                [CPU_GEN_GENOA]   = "genoa",
+                [CPU_GEN_BERGAMO] = "bergamo",
+                [CPU_GEN_SIENA]   = "siena",
+                [CPU_GEN_TURIN]   = "turin",
+                [CPU_GEN_VENICE]  = "venice",
+        };
+        return (unsigned) g < _CPU_GEN_MAX ? names[g] : "unknown";
+}
+
+void firmware_descriptor_free(FirmwareDescriptor *d) {
+        if (!d)
+                return;
+        g_free(d->path);
+        g_free(d->description);
+        g_free(d->executable);
+        g_free(d->nvram_template);
+        g_strfreev(d->features);
+        g_free(d);
+}
+
+void running_domain_free(RunningDomain *d) {
+        if (!d)
+                return;
+        g_free(d->name);
+        g_free(d->uuid);
+        g_free(d);
+}
+
+/* Every Source starts as "missing" until a probe says otherwise: fail closed. */
+static void unknown(Source *s) {
+        s->status = SOURCE_MISSING;
+        s->detail = NULL;
+}
+
+void host_facts_init(HostFacts *f) {
+        *f = (HostFacts) {};
+        unknown(&f->osrelease_src);
+        unknown(&f->hostname_src);
+        f->smt_active = TRI_UNKNOWN;
+
+        unknown(&f->cpuid.src);
+        f->cpuid.leaves = g_array_new(FALSE, TRUE, sizeof(CpuidLeaf));
+        unknown(&f->cpuinfo.src);
+
+        unknown(&f->kvm.module);
+        ModuleParam *params[] = { &f->kvm.sev, &f->kvm.sev_es, &f->kvm.sev_snp,
+                                  &f->kvm.debug_swap, &f->kvm.ccp_psp_init_on_probe };
+        for (size_t i = 0; i < G_N_ELEMENTS(params); i++) {
+                unknown(&params[i]->src);
+                params[i]->value = TRI_UNKNOWN;
+        }
+        unknown(&f->kvm.ciphertext_hiding_src);
+
+        unknown(&f->misc.capacity_src);
+        unknown(&f->misc.current_src);
+        f->misc.capacity_sev = f->misc.capacity_sev_es = -1;
+        f->misc.current_sev = f->misc.current_sev_es = -1;
+
+        unknown(&f->sev.device);
+        unknown(&f->sev.sev_src);
+        unknown(&f->sev.snp_src);
+
+        unknown(&f->firmware.src);
+        f->firmware.descriptors = g_ptr_array_new_with_free_func((GDestroyNotify) firmware_descriptor_free);
+        f->firmware.errors = g_ptr_array_new_with_free_func(g_free);
+
+        unknown(&f->libvirt.connection);
+        unknown(&f->libvirt.versions_src);
+        unknown(&f->libvirt.domcaps.src);
+        f->libvirt.domcaps.sev_supported = TRI_UNKNOWN;
+        f->libvirt.domcaps.cbitpos = f->libvirt.domcaps.reduced_phys_bits = -1;
+        f->libvirt.domcaps.max_guests = f->libvirt.domcaps.max_es_guests = -1;
+        unknown(&f->libvirt.domains_src);
+        f->libvirt.domains = g_ptr_array_new_with_free_func((GDestroyNotify) running_domain_free);
+}
+
+void host_facts_clear(HostFacts *f) {
+        Source *sources[] = {
+                &f->osrelease_src, &f->hostname_src, &f->cpuid.src, &f->cpuinfo.src,
+                &f->kvm.module, &f->kvm.sev.src, &f->kvm.sev_es.src, &f->kvm.sev_snp.src,
+                &f->kvm.debug_swap.src, &f->kvm.ccp_psp_init_on_probe.src, &f->kvm.ciphertext_hiding_src,
+                &f->misc.capacity_src, &f->misc.current_src,
+                &f->sev.device, &f->sev.sev_src, &f->sev.snp_src,
+                &f->firmware.src, &f->libvirt.connection, &f->libvirt.versions_src,
+                &f->libvirt.domcaps.src, &f->libvirt.domains_src,
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(sources); i++)
+                g_free(sources[i]->detail);
+
+        g_free(f->root);
+        g_free(f->kernel_release);
+        g_free(f->hostname);
+        if (f->cpuid.leaves)
+                g_array_unref(f->cpuid.leaves);
+        if (f->firmware.descriptors)
+                g_ptr_array_unref(f->firmware.descriptors);
+        if (f->firmware.errors)
+                g_ptr_array_unref(f->firmware.errors);
+        g_free(f->libvirt.uri);
+        g_free(f->libvirt.libvirt_version);
+        g_free(f->libvirt.qemu_version);
+        g_free(f->libvirt.domcaps.cpu0_id);
+        if (f->libvirt.domains)
+                g_ptr_array_unref(f->libvirt.domains);
+        *f = (HostFacts) {};
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+
+char *host_path(const char *root, const char *rel) {
+        g_autofree char *joined = g_build_filename(root && *root ? root : "/", rel, NULL);
+        return g_canonicalize_filename(joined, "/");
+}
+
+SourceStatus source_status_from_errno(int err) {
+        switch (err) {
+        case ENOENT:
+        case ENOTDIR:
+        case ENODEV:
+        case ENXIO:
+                return SOURCE_MISSING;
+        case EACCES:
+        case EPERM:
+                return SOURCE_DENIED;
+        default:
+                return SOURCE_ERROR;
+        }
+}
+
+static SourceStatus fail(Source *src, SourceStatus st, const char *rel, const char *why) {
+        if (src)
+                source_set(src, st, "/%s: %s", rel[0] == '/' ? rel + 1 : rel, why);
+        return st;
+}
+
+SourceStatus host_read_file(const char *root, const char *rel, size_t max,
+                            char **out, size_t *len, Source *src) {
+        g_autofree char *path = host_path(root, rel);
+        g_autofree char *buf = NULL;
+        size_t used = 0;
+        int fd;
+
+        *out = NULL;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return fail(src, source_status_from_errno(errno), rel, g_strerror(errno));
+
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+                close(fd);
+                return fail(src, SOURCE_INVALID, rel, "is a directory, expected a file");
+        }
+
+        /* sysfs and procfs report size 0: read in chunks until EOF or the cap. */
+        buf = g_malloc(max + 1);
+        for (;;) {
+                ssize_t n = read(fd, buf + used, max + 1 - used);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        int err = errno;
+                        close(fd);
+                        return fail(src, source_status_from_errno(err), rel, g_strerror(err));
+                }
+                if (n == 0)
+                        break;
+                used += (size_t) n;
+                if (used > max) {
+                        close(fd);
+                        g_autofree char *why = g_strdup_printf("larger than the %zu byte limit", max);
+                        return fail(src, SOURCE_INVALID, rel, why);
+                }
+        }
+        close(fd);
+
+        buf[used] = '\0';
+        if (memchr(buf, '\0', used))
+                return fail(src, SOURCE_INVALID, rel, "contains NUL bytes");
+        if (len)
+                *len = used;
+        *out = g_steal_pointer(&buf);
+        if (src)
+                source_clear(src);
+        return SOURCE_OK;
+}
+
+SourceStatus host_read_line(const char *root, const char *rel, char **out, Source *src) {
+        SourceStatus st = host_read_file(root, rel, 4096, out, NULL, src);
+        if (st == SOURCE_OK)
+                g_strchomp(*out);
+        return st;
+}
+
+bool host_path_exists(const char *root, const char *rel) {
+        g_autofree char *path = host_path(root, rel);
+        return access(path, F_OK) == 0;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Probes: read raw host facts into HostFacts. No decisions here.
+ * Every path is relative to ProbeOptions.root, so a snapshot directory
+ * replays a whole host. A probe never fails as a whole: each source
+ * records in its Source what went wrong, and the core turns that into
+ * a reason.
+ */
+
+#include "facts.h"
+
+typedef struct {
+        const char *root;          /* "/" (live) or a snapshot directory */
+        const char *libvirt_uri;   /* live only; NULL = "qemu:///system" */
+        bool skip_libvirt;         /* live only: do not connect to libvirt */
+} ProbeOptions;
+
+/* Fills F (initialised with host_facts_init()) from every source. */
+void probe_host(const ProbeOptions *opts, HostFacts *f);
+
+/* Whether ROOT is the live host ("/" or NULL) rather than a snapshot. */
+bool probe_root_is_live(const char *root);
+
+/* Per source; each reads under ROOT and records failures in its Source. */
+void probe_cpuid(const char *root, bool live, CpuidFacts *c);
+void probe_cpuinfo(const char *root, CpuinfoFacts *ci);
+void probe_kernel(const char *root, HostFacts *f);     /* osrelease, hostname, smt */
+void probe_kvm(const char *root, KvmFacts *k);
+void probe_misc_cgroup(const char *root, MiscCgroupFacts *m);
+void probe_sev_platform(const char *root, bool live, CpuGeneration gen, SevPlatformFacts *s);
+void probe_firmware(const char *root, FirmwareFacts *fw);
+void probe_libvirt(const ProbeOptions *opts, bool live, LibvirtFacts *lv);
+
+/* Parsers behind the probes, exposed for tests and fuzzing. */
+bool cpuid_parse_dump(const char *xml, size_t len, GArray *leaves, char **error);
+void cpuid_decode(CpuidFacts *c);
+CpuGeneration cpu_generation_from_signature(uint32_t family, uint32_t model, uint32_t package_type);
+void cpuinfo_parse(const char *text, CpuinfoFacts *ci);
+Tristate module_param_parse(const char *value);
+bool misc_parse(const char *text, int64_t *sev, int64_t *sev_es, char **error);
+void tcb_decode(uint64_t raw, CpuGeneration gen, TcbVersion *out);
+bool sev_status_parse_json(const char *json, size_t len, CpuGeneration gen, SevPlatformFacts *s, char **error);
+FirmwareDescriptor *firmware_descriptor_parse(const char *json, size_t len, const char *path, char **error);
+bool domcaps_parse(const char *xml, size_t len, DomainCapsFacts *dc, char **error);
+GuestModel domain_xml_guest_model(const char *xml, size_t len, char **name, char **uuid, char **error);
