@@ -137,6 +137,7 @@ void host_facts_clear(HostFacts *f) {
         g_free(f->libvirt.libvirt_version);
         g_free(f->libvirt.qemu_version);
         g_free(f->libvirt.domcaps.cpu0_id);
+        g_free(f->libvirt.domcaps.raw_xml);
         if (f->libvirt.domains)
                 g_ptr_array_unref(f->libvirt.domains);
         *f = (HostFacts) {};

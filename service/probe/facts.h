@@ -176,6 +176,7 @@ typedef struct {
         bool has_launch_security;   /* <launchSecurity> present (libvirt >= 10.5) */
         bool launch_security_supported;
         bool sectype_sev, sectype_sev_snp;
+        char *raw_xml;              /* the document as read, for snapshots */
 } DomainCapsFacts;
 
 typedef struct {

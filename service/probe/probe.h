@@ -42,6 +42,8 @@ Tristate module_param_parse(const char *value);
 bool misc_parse(const char *text, int64_t *sev, int64_t *sev_es, char **error);
 void tcb_decode(uint64_t raw, CpuGeneration gen, TcbVersion *out);
 bool sev_status_parse_json(const char *json, size_t len, CpuGeneration gen, SevPlatformFacts *s, char **error);
+/* The dev/sev.json document for S (only the objects whose source is OK). Free with g_free(). */
+char *sev_status_to_json(const SevPlatformFacts *s);
 FirmwareDescriptor *firmware_descriptor_parse(const char *json, size_t len, const char *path, char **error);
 bool domcaps_parse(const char *xml, size_t len, DomainCapsFacts *dc, char **error);
 GuestModel domain_xml_guest_model(const char *xml, size_t len, char **name, char **uuid, char **error);
