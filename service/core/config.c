@@ -1,2 +1,160 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-typedef int memcrypt_placeholder_config;
+#include <errno.h>
+
+#include "config.h"
+
+#define SEV_POLICY_ES          (UINT64_C(1) << 2)
+#define SEV_POLICY_RESERVED    UINT64_C(0xffc0)            /* bits 6-15 */
+#define SNP_POLICY_RESERVED_1  (UINT64_C(1) << 17)         /* must be one */
+#define SNP_POLICY_RESERVED_HI (~UINT64_C(0) << 25)        /* bits 25-63 must be zero */
+
+static const struct {
+        const char *group, *key;
+} known_keys[] = {
+        { "Service", "LibvirtURI" },
+        { "Service", "NodeName" },
+        { "Service", "RefreshIntervalSec" },
+        { "Guests", "DefaultMachineType" },
+        { "Guests", "PolicySEV" },
+        { "Guests", "PolicySEVES" },
+        { "Guests", "PolicySEVSNP" },
+};
+
+static const char *const policy_keys[_MODEL_MAX] = {
+        [MODEL_SEV] = "PolicySEV", [MODEL_SEV_ES] = "PolicySEVES", [MODEL_SEV_SNP] = "PolicySEVSNP",
+};
+
+void memcrypt_config_init(MemcryptConfig *c) {
+        *c = (MemcryptConfig) {
+                .libvirt_uri = g_strdup(DEFAULT_LIBVIRT_URI),
+                .default_machine_type = g_strdup("q35"),
+                .policy = { POLICY_SEV_DEFAULT, POLICY_SEV_ES_DEFAULT, POLICY_SEV_SNP_DEFAULT },
+                .refresh_interval_sec = DEFAULT_REFRESH_INTERVAL_SEC,
+        };
+}
+
+void memcrypt_config_clear(MemcryptConfig *c) {
+        g_free(c->libvirt_uri);
+        g_free(c->node_name);
+        g_free(c->default_machine_type);
+        *c = (MemcryptConfig) {};
+}
+
+char *policy_check_static(Model m, uint64_t policy) {
+        if (m == MODEL_SEV_SNP) {
+                if (!(policy & SNP_POLICY_RESERVED_1))
+                        return g_strdup_printf("SEV-SNP policy 0x%" G_GINT64_MODIFIER "x lacks bit 17, which must be set", policy);
+                if (policy & SNP_POLICY_RESERVED_HI)
+                        return g_strdup_printf("SEV-SNP policy 0x%" G_GINT64_MODIFIER "x sets reserved bits 25-63", policy);
+                return NULL;
+        }
+        if (policy > UINT32_MAX)
+                return g_strdup_printf("%s policy 0x%" G_GINT64_MODIFIER "x does not fit 32 bits", model_title(m), policy);
+        if (policy & SEV_POLICY_RESERVED)
+                return g_strdup_printf("%s policy 0x%" G_GINT64_MODIFIER "x sets reserved bits 6-15", model_title(m), policy);
+        if (m == MODEL_SEV_ES && !(policy & SEV_POLICY_ES))
+                return g_strdup_printf("SEV-ES policy 0x%" G_GINT64_MODIFIER "x lacks the ES bit (0x4)", policy);
+        if (m == MODEL_SEV && (policy & SEV_POLICY_ES))
+                return g_strdup_printf("SEV policy 0x%" G_GINT64_MODIFIER "x sets the ES bit (0x4); that is SEV-ES", policy);
+        return NULL;
+}
+
+static bool key_known(const char *group, const char *key) {
+        for (size_t i = 0; i < G_N_ELEMENTS(known_keys); i++)
+                if (g_str_equal(group, known_keys[i].group) && g_str_equal(key, known_keys[i].key))
+                        return true;
+        return false;
+}
+
+static bool check_known_keys(GKeyFile *kf, const char *path, char **error) {
+        g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+
+        for (char **g = groups; *g; g++) {
+                g_auto(GStrv) keys = g_key_file_get_keys(kf, *g, NULL, NULL);
+                if (!g_str_equal(*g, "Service") && !g_str_equal(*g, "Guests")) {
+                        *error = g_strdup_printf("%s: unknown group [%s] (known: [Service], [Guests])", path, *g);
+                        return false;
+                }
+                for (char **k = keys; k && *k; k++)
+                        if (!key_known(*g, *k)) {
+                                *error = g_strdup_printf("%s: unknown key '%s' in [%s]", path, *k, *g);
+                                return false;
+                        }
+        }
+        return true;
+}
+
+/* Replaces *dst with the key's value when the key is present and not empty. */
+static bool load_string(GKeyFile *kf, const char *group, const char *key, char **dst) {
+        g_autofree char *v = g_key_file_get_string(kf, group, key, NULL);
+
+        if (!v || !*v)
+                return false;
+        g_free(*dst);
+        *dst = g_steal_pointer(&v);
+        return true;
+}
+
+static bool load_policy(GKeyFile *kf, const char *path, Model m, uint64_t *dst, char **error) {
+        g_autofree char *v = NULL, *problem = NULL;
+        guint64 policy;
+
+        if (!load_string(kf, "Guests", policy_keys[m], &v))
+                return true;
+        const char *digits = g_str_has_prefix(v, "0x") || g_str_has_prefix(v, "0X") ? v + 2 : v;
+        if (!g_ascii_string_to_unsigned(digits, 16, 0, G_MAXUINT64, &policy, NULL)) {
+                *error = g_strdup_printf("%s: [Guests] %s='%s' is not a hexadecimal policy", path, policy_keys[m], v);
+                return false;
+        }
+        problem = policy_check_static(m, policy);
+        if (problem) {
+                *error = g_strdup_printf("%s: [Guests] %s: %s", path, policy_keys[m], problem);
+                return false;
+        }
+        *dst = policy;
+        return true;
+}
+
+static bool load_values(MemcryptConfig *c, GKeyFile *kf, const char *path, char **error) {
+        g_autofree char *interval = NULL;
+        guint64 n;
+
+        load_string(kf, "Service", "LibvirtURI", &c->libvirt_uri);
+        load_string(kf, "Service", "NodeName", &c->node_name);
+        load_string(kf, "Guests", "DefaultMachineType", &c->default_machine_type);
+        if (load_string(kf, "Service", "RefreshIntervalSec", &interval)) {
+                if (!g_ascii_string_to_unsigned(interval, 10, 1, 86400, &n, NULL)) {
+                        *error = g_strdup_printf("%s: [Service] RefreshIntervalSec='%s' is not a number of seconds from 1 to 86400",
+                                                 path, interval);
+                        return false;
+                }
+                c->refresh_interval_sec = (unsigned) n;
+        }
+        for (Model m = 0; m < _MODEL_MAX; m++)
+                if (!load_policy(kf, path, m, &c->policy[m], error))
+                        return false;
+        return true;
+}
+
+bool memcrypt_config_load(MemcryptConfig *c, const char *path, bool must_exist, char **error) {
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+        g_autoptr(GError) err = NULL;
+        g_autofree char *text = NULL;
+        gsize len;
+
+        if (!g_file_get_contents(path, &text, &len, &err)) {
+                if (!must_exist && g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+                        return true;
+                *error = g_strdup_printf("cannot read %s: %s", path, err->message);
+                return false;
+        }
+        if (len > 64 * 1024) {
+                *error = g_strdup_printf("%s: larger than 64 KiB", path);
+                return false;
+        }
+        if (!g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &err)) {
+                *error = g_strdup_printf("%s: %s", path, err->message);
+                return false;
+        }
+        return check_known_keys(kf, path, error) && load_values(c, kf, path, error);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * /etc/memcryptd/memcryptd.conf (GKeyFile). Every key is optional; an
+ * unknown group or key is an error, so a typo never silently falls back
+ * to a default.
+ *
+ *   [Service]
+ *   LibvirtURI=qemu:///system
+ *   NodeName=compute1
+ *   RefreshIntervalSec=60
+ *
+ *   [Guests]
+ *   DefaultMachineType=q35
+ *   PolicySEV=0x0033
+ *   PolicySEVES=0x0037
+ *   PolicySEVSNP=0x00030000
+ */
+
+#include "model.h"
+
+typedef struct {
+        char *libvirt_uri;
+        char *node_name;            /* NULL: the host name */
+        char *default_machine_type;
+        uint64_t policy[_MODEL_MAX];
+        unsigned refresh_interval_sec;
+} MemcryptConfig;
+
+#define DEFAULT_LIBVIRT_URI "qemu:///system"
+#define DEFAULT_REFRESH_INTERVAL_SEC 60u
+#define POLICY_SEV_DEFAULT 0x0033u
+#define POLICY_SEV_ES_DEFAULT 0x0037u
+#define POLICY_SEV_SNP_DEFAULT 0x00030000u
+
+void memcrypt_config_init(MemcryptConfig *c);
+void memcrypt_config_clear(MemcryptConfig *c);
+
+/*
+ * Loads PATH over the defaults already in C. A missing file is fine when
+ * MUST_EXIST is false (the built-in path); anything else wrong returns
+ * false with *error naming the file, group, key and value.
+ */
+bool memcrypt_config_load(MemcryptConfig *c, const char *path, bool must_exist, char **error);
+
+/*
+ * Checks a launch policy against the model's rules that do not depend on
+ * the host: reserved bits, the ES bit matching the model, SNP bit 17.
+ * Returns NULL when acceptable, else a message (free with g_free()).
+ */
+char *policy_check_static(Model m, uint64_t policy);
