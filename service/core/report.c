@@ -1,2 +1,168 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-typedef int memcrypt_placeholder_report;
+#include "build-config.h"
+#include "report.h"
+
+char *report_sev_firmware_version(const HostFacts *f) {
+        const SevPlatformFacts *s = &f->sev;
+
+        if (s->sev_src.status == SOURCE_OK)
+                return g_strdup_printf("%u.%u.%u", s->api_major, s->api_minor, s->build);
+        if (s->snp_src.status == SOURCE_OK)
+                return g_strdup_printf("%u.%u.%u", s->snp_api_major, s->snp_api_minor, s->snp_build_id);
+        return g_strdup("");
+}
+
+const char *guest_model_name(GuestModel g) {
+        switch (g) {
+        case GUEST_MODEL_NONE:    return "";
+        case GUEST_MODEL_SEV:     return "amd-sev";
+        case GUEST_MODEL_SEV_ES:  return "amd-sev-es";
+        case GUEST_MODEL_SEV_SNP: return "amd-sev-snp";
+        case GUEST_MODEL_OTHER:   return "other";
+        }
+        return "other";
+}
+
+static void add_string(JsonBuilder *b, const char *key, const char *value) {
+        json_builder_set_member_name(b, key);
+        json_builder_add_string_value(b, value ? value : "");
+}
+
+static void add_int(JsonBuilder *b, const char *key, gint64 value) {
+        json_builder_set_member_name(b, key);
+        json_builder_add_int_value(b, value);
+}
+
+static void add_bool(JsonBuilder *b, const char *key, bool value) {
+        json_builder_set_member_name(b, key);
+        json_builder_add_boolean_value(b, value);
+}
+
+static void build_host(JsonBuilder *b, const HostFacts *f) {
+        const CpuidFacts *c = &f->cpuid;
+        bool cpuid_ok = c->src.status == SOURCE_OK;
+        g_autofree char *fw = report_sev_firmware_version(f);
+
+        json_builder_set_member_name(b, "host");
+        json_builder_begin_object(b);
+        add_string(b, "cpu_vendor", cpuid_ok ? c->vendor : "");
+        add_string(b, "cpu_generation", cpu_generation_to_string(cpuid_ok ? c->generation : CPU_GEN_UNKNOWN));
+        add_bool(b, "in_guest", cpuid_ok && c->hypervisor);
+        add_int(b, "cbitpos", c->cbitpos);
+        add_int(b, "reduced_phys_bits", c->reduced_phys_bits);
+        add_int(b, "asid_count", c->asid_count);
+        add_int(b, "min_sev_asid", c->min_sev_asid);
+        add_string(b, "kernel", f->kernel_release);
+        add_string(b, "libvirt", f->libvirt.libvirt_version);
+        add_string(b, "qemu", f->libvirt.qemu_version);
+        add_string(b, "sev_firmware", fw);
+        /* Additions beyond DESIGN.md's required keys. */
+        add_int(b, "cpu_family", c->family);
+        add_int(b, "cpu_model", c->model);
+        add_bool(b, "libvirt_connected", f->libvirt.connection.status == SOURCE_OK);
+        add_string(b, "root", f->root);
+        json_builder_end_object(b);
+}
+
+static void build_reasons(JsonBuilder *b, GPtrArray *reasons) {
+        json_builder_set_member_name(b, "reasons");
+        json_builder_begin_array(b);
+        for (guint i = 0; i < reasons->len; i++) {
+                const Reason *r = reasons->pdata[i];
+                json_builder_begin_object(b);
+                add_string(b, "code", r->code);
+                add_string(b, "severity", severity_to_string(r->severity));
+                add_string(b, "message", r->message);
+                add_string(b, "hint", r->hint);
+                json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
+}
+
+static void build_model(JsonBuilder *b, const ModelVerdict *mv) {
+        g_autofree char *policy = g_strdup_printf(mv->model == MODEL_SEV_SNP ? "0x%08" G_GINT64_MODIFIER "x"
+                                                                             : "0x%04" G_GINT64_MODIFIER "x",
+                                                  mv->default_policy);
+        json_builder_begin_object(b);
+        add_string(b, "model", model_name(mv->model));
+        add_bool(b, "usable", mv->usable);
+        add_string(b, "trait", model_trait(mv->model));
+        add_string(b, "resource_provider", mv->resource_provider);
+        add_int(b, "asid_first", mv->asid_first);
+        add_int(b, "asid_last", mv->asid_last);
+        add_int(b, "slots_total", mv->slots_total);
+        add_int(b, "slots_used", mv->slots_used);
+        add_int(b, "slots_free", mv->slots_free);
+        add_string(b, "default_policy", policy);
+        json_builder_set_member_name(b, "firmware");
+        json_builder_begin_array(b);
+        for (guint i = 0; i < mv->firmware->len; i++)
+                json_builder_add_string_value(b, mv->firmware->pdata[i]);
+        json_builder_end_array(b);
+        build_reasons(b, mv->reasons);
+        json_builder_end_object(b);
+}
+
+static void build_checks(JsonBuilder *b, GPtrArray *checks) {
+        json_builder_set_member_name(b, "checks");
+        json_builder_begin_array(b);
+        for (guint i = 0; i < checks->len; i++) {
+                const Check *c = checks->pdata[i];
+                json_builder_begin_object(b);
+                add_string(b, "id", c->id);
+                add_string(b, "model", c->model);
+                add_string(b, "category", check_category_to_string(c->category));
+                add_string(b, "status", check_status_to_string(c->status));
+                add_string(b, "message", c->message);
+                add_string(b, "hint", c->hint);
+                json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
+}
+
+static void build_domains(JsonBuilder *b, const HostFacts *f) {
+        json_builder_set_member_name(b, "encrypted_domains");
+        json_builder_begin_array(b);
+        for (guint i = 0; i < f->libvirt.domains->len; i++) {
+                const RunningDomain *d = f->libvirt.domains->pdata[i];
+                if (d->model == GUEST_MODEL_NONE)
+                        continue;
+                json_builder_begin_object(b);
+                add_string(b, "name", d->name);
+                add_string(b, "uuid", d->uuid);
+                add_string(b, "model", guest_model_name(d->model));
+                json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
+        add_int(b, "running_domains", f->libvirt.domains->len);
+}
+
+JsonNode *report_build(const HostFacts *f, const HostVerdict *v) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+
+        json_builder_begin_object(b);
+        add_string(b, "version", MEMCRYPT_VERSION);
+        add_string(b, "node", v->node);
+        add_string(b, "health", health_to_string(v->health));
+        add_string(b, "health_message", v->health_message);
+        build_host(b, f);
+        json_builder_set_member_name(b, "models");
+        json_builder_begin_array(b);
+        for (Model m = 0; m < _MODEL_MAX; m++)
+                build_model(b, &v->models[m]);
+        json_builder_end_array(b);
+        build_checks(b, v->checks);
+        build_domains(b, f);
+        json_builder_end_object(b);
+        return json_builder_get_root(b);
+}
+
+char *report_to_json(const HostFacts *f, const HostVerdict *v, bool pretty) {
+        g_autoptr(JsonGenerator) gen = json_generator_new();
+        g_autoptr(JsonNode) root = report_build(f, v);
+
+        json_generator_set_root(gen, root);
+        json_generator_set_pretty(gen, pretty);
+        json_generator_set_indent(gen, 2);
+        return json_generator_to_data(gen, NULL);
+}
