@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Small helpers shared by the cmocka suites. Header-only: each suite is one file. */
+
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+static inline const char *test_env(const char *name) {
+        const char *v = g_getenv(name);
+        if (!v)
+                fail_msg("%s is not set: run the suite through `meson test`", name);
+        return v;
+}
+
+/* ../shared/fixtures/libvirt/<name> */
+static inline char *shared_fixture(const char *name) {
+        return g_build_filename(test_env("MEMCRYPT_SHARED_DIR"), "fixtures", "libvirt", name, NULL);
+}
+
+static inline char *host_fixture(const char *name) {
+        return g_build_filename(test_env("MEMCRYPT_HOSTS_DIR"), name, NULL);
+}
+
+static inline char *test_tmpdir(void) {
+        g_autoptr(GError) err = NULL;
+        char *dir = g_dir_make_tmp("memcrypt-test-XXXXXX", &err);
+        assert_non_null(dir);
+        return dir;
+}
+
+/* Writes ROOT/REL, creating parent directories. */
+static inline void test_write(const char *root, const char *rel, const char *content) {
+        g_autofree char *path = g_build_filename(root, rel, NULL);
+        g_autofree char *dir = g_path_get_dirname(path);
+        assert_int_equal(g_mkdir_with_parents(dir, 0755), 0);
+        assert_true(g_file_set_contents(path, content, -1, NULL));
+}
+
+static inline char *test_read(const char *path) {
+        char *text = NULL;
+        if (!g_file_get_contents(path, &text, NULL, NULL))
+                fail_msg("cannot read %s", path);
+        return text;
+}
+
+/* rm -rf for the suites' own temporary directories. */
+static inline void test_rmtree(const char *path) {
+        GDir *d = g_dir_open(path, 0, NULL);
+        if (d) {
+                const char *name;
+                while ((name = g_dir_read_name(d))) {
+                        g_autofree char *child = g_build_filename(path, name, NULL);
+                        if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+                                test_rmtree(child);
+                        else
+                                g_unlink(child);
+                }
+                g_dir_close(d);
+        }
+        g_rmdir(path);
+}
