@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* memcryptd.conf: values load, typos and bad values are refused with a message naming the key. */
+#include "config.h"
+#include "test-util.h"
+
+static char *load(const char *text, MemcryptConfig *c, bool *ok) {
+        g_autofree char *dir = test_tmpdir();
+        g_autofree char *path = g_build_filename(dir, "memcryptd.conf", NULL);
+        char *error = NULL;
+
+        test_write(dir, "memcryptd.conf", text);
+        memcrypt_config_init(c);
+        *ok = memcrypt_config_load(c, path, true, &error);
+        test_rmtree(dir);
+        return error;
+}
+
+static void test_defaults_and_values(void **state) {
+        MemcryptConfig c;
+        bool ok;
+
+        memcrypt_config_init(&c);
+        assert_true(memcrypt_config_load(&c, "/nonexistent/memcryptd.conf", false, NULL));
+        assert_string_equal(c.libvirt_uri, "qemu:///system");
+        assert_int_equal(c.policy[MODEL_SEV], 0x33);
+        assert_int_equal(c.policy[MODEL_SEV_ES], 0x37);
+        assert_int_equal(c.policy[MODEL_SEV_SNP], 0x30000);
+        memcrypt_config_clear(&c);
+
+        g_autofree char *err = load("[Service]\nLibvirtURI=qemu+unix:///system\nNodeName=compute7\nRefreshIntervalSec=15\n"
+                                    "[Guests]\nDefaultMachineType=pc-q35-8.2\nPolicySEV=0x0003\nPolicySEVES=5\n"
+                                    "PolicySEVSNP=0x00070000\n", &c, &ok);
+        assert_true(ok);
+        assert_null(err);
+        assert_string_equal(c.libvirt_uri, "qemu+unix:///system");
+        assert_string_equal(c.node_name, "compute7");
+        assert_string_equal(c.default_machine_type, "pc-q35-8.2");
+        assert_int_equal(c.refresh_interval_sec, 15);
+        assert_int_equal(c.policy[MODEL_SEV], 0x3);
+        assert_int_equal(c.policy[MODEL_SEV_ES], 0x5);
+        assert_int_equal(c.policy[MODEL_SEV_SNP], 0x70000);
+        memcrypt_config_clear(&c);
+}
+
+static void expect_error(const char *text, const char *needle) {
+        MemcryptConfig c;
+        bool ok;
+        g_autofree char *err = load(text, &c, &ok);
+
+        assert_false(ok);
+        assert_non_null(err);
+        if (!strstr(err, needle))
+                fail_msg("error '%s' does not mention '%s'", err, needle);
+        memcrypt_config_clear(&c);
+}
+
+static void test_errors(void **state) {
+        expect_error("[Service]\nLibvirtUri=x\n", "LibvirtUri");                 /* typo in a key */
+        expect_error("[Daemon]\nNodeName=x\n", "[Daemon]");                      /* unknown group */
+        expect_error("[Service]\nRefreshIntervalSec=soon\n", "RefreshIntervalSec");
+        expect_error("[Service]\nRefreshIntervalSec=0\n", "RefreshIntervalSec");
+        expect_error("[Guests]\nPolicySEV=0x0037\n", "ES bit");                 /* that is SEV-ES */
+        expect_error("[Guests]\nPolicySEVES=0x0033\n", "lacks the ES bit");
+        expect_error("[Guests]\nPolicySEVSNP=0x00010000\n", "bit 17");
+        expect_error("[Guests]\nPolicySEVSNP=0x0100030000\n", "reserved bits 25-63");
+        expect_error("[Guests]\nPolicySEV=0x100000033\n", "does not fit 32 bits");
+        expect_error("[Guests]\nPolicySEV=0xffc0\n", "reserved bits 6-15");
+        expect_error("[Guests]\nPolicySEV=zz\n", "not a hexadecimal policy");
+        expect_error("this is not a key file\n", "memcryptd.conf");
+}
+
+static void test_missing_explicit_file(void **state) {
+        MemcryptConfig c;
+        g_autofree char *error = NULL;
+
+        memcrypt_config_init(&c);
+        assert_false(memcrypt_config_load(&c, "/nonexistent/memcryptd.conf", true, &error));
+        assert_non_null(strstr(error, "/nonexistent/memcryptd.conf"));
+        memcrypt_config_clear(&c);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_defaults_and_values),
+                cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_missing_explicit_file),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
