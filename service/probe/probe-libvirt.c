@@ -1,6 +1,600 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libvirt: versions, domain capabilities (x86_64/q35/kvm) and the
+ * <launchSecurity> type of every running domain, either from a live
+ * connection or from a snapshot's libvirt/ directory.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xpath.h>
+
+#include "fileio.h"
 #include "probe.h"
 
-void probe_libvirt(const ProbeOptions *opts, bool live, LibvirtFacts *lv) {}
-bool domcaps_parse(const char *xml, size_t len, DomainCapsFacts *dc, char **error) { return false; }
-GuestModel domain_xml_guest_model(const char *xml, size_t len, char **name, char **uuid, char **error) { return GUEST_MODEL_NONE; }
+/* {"libvirt":"10.5.0","qemu":"9.1.0"} is 35 bytes. The cap also bounds json-glib's recursion. */
+#define VERSIONS_JSON_MAX ((size_t) 4096)
+#define LIBVIRT_XML_MAX HOST_FILE_MAX
+
+#define DEFAULT_URI "qemu:///system"
+#define SNAPSHOT_DIR "libvirt"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathContext, xmlXPathFreeContext)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathObject, xmlXPathFreeObject)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
+
+/* ---- XML helpers ---------------------------------------------------------- */
+
+/*
+ * Parses untrusted XML: no network, no entity substitution and no DTD at
+ * all, since even unexpanded entity references would be expanded later
+ * by xmlNodeGetContent() (the billion laughs). libvirt never writes a DTD.
+ */
+static xmlDoc *xml_parse(const char *xml, size_t len, const char *root_name, char **error) {
+        g_autoptr(xmlParserCtxt) ctxt = NULL;
+        g_autoptr(xmlDoc) doc = NULL;
+        xmlNode *root;
+
+        if (!xml) {
+                xml = "";
+                len = 0;
+        }
+        if (len > LIBVIRT_XML_MAX) {
+                *error = g_strdup_printf("larger than %zu bytes", LIBVIRT_XML_MAX);
+                return NULL;
+        }
+        /* libxml2 silently stops at a NUL byte; what follows would go unseen. */
+        if (memchr(xml, '\0', len)) {
+                *error = g_strdup("contains NUL bytes");
+                return NULL;
+        }
+        ctxt = xmlNewParserCtxt();
+        if (!ctxt) {
+                *error = g_strdup("out of memory");
+                return NULL;
+        }
+        doc = xmlCtxtReadMemory(ctxt, xml, (int) len, NULL, NULL,
+                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        if (!doc) {
+                const xmlError *e = xmlCtxtGetLastError(ctxt);
+                *error = g_strchomp(g_strdup_printf("malformed XML: %s",
+                                                    e && e->message ? e->message : "cannot parse"));
+                return NULL;
+        }
+        if (doc->intSubset || doc->extSubset) {
+                *error = g_strdup("XML with a DOCTYPE is not accepted");
+                return NULL;
+        }
+        root = xmlDocGetRootElement(doc);
+        if (!root || !xmlStrEqual(root->name, BAD_CAST root_name)) {
+                *error = g_strdup_printf("the root element is <%s>, expected <%s>",
+                                         root ? (const char *) root->name : "", root_name);
+                return NULL;
+        }
+        return g_steal_pointer(&doc);
+}
+
+/* The first node EXPR selects, or NULL. */
+static xmlNode *xpath_node(xmlXPathContext *ctx, const char *expr) {
+        g_autoptr(xmlXPathObject) obj = xmlXPathEvalExpression(BAD_CAST expr, ctx);
+
+        if (!obj || obj->type != XPATH_NODESET || xmlXPathNodeSetIsEmpty(obj->nodesetval))
+                return NULL;
+        return xmlXPathNodeSetItem(obj->nodesetval, 0);
+}
+
+/* Text of the first node EXPR selects (g_free), or NULL when there is none. */
+static char *xpath_text(xmlXPathContext *ctx, const char *expr) {
+        xmlNode *node = xpath_node(ctx, expr);
+        xmlChar *content;
+        char *text;
+
+        if (!node)
+                return NULL;
+        content = xmlNodeGetContent(node);
+        text = g_strdup(content ? (const char *) content : "");
+        xmlFree(content);
+        return text;
+}
+
+/* ---- domain capabilities -------------------------------------------------- */
+
+#define SEV_XPATH "/domainCapabilities/features/sev"
+#define LAUNCH_SECURITY_XPATH "/domainCapabilities/features/launchSecurity"
+
+/* A non-negative integer element of <sev>; -1 when absent. */
+static bool sev_integer(xmlXPathContext *ctx, const char *element, int64_t *out, char **error) {
+        g_autofree char *expr = g_strdup_printf(SEV_XPATH "/%s", element);
+        g_autofree char *text = xpath_text(ctx, expr);
+        guint64 value;
+
+        *out = -1;
+        if (!text)
+                return true;
+        if (!g_ascii_string_to_unsigned(g_strstrip(text), 10, 0, G_MAXINT64, &value, NULL)) {
+                *error = g_strdup_printf("<%s> is '%s', not a non-negative integer", element, text);
+                return false;
+        }
+        *out = (int64_t) value;
+        return true;
+}
+
+static bool sev_supported(xmlXPathContext *ctx, Tristate *out, char **error) {
+        xmlNode *sev = xpath_node(ctx, SEV_XPATH);
+        g_autofree char *supported = xpath_text(ctx, SEV_XPATH "/@supported");
+
+        *out = TRI_UNKNOWN;
+        if (!sev)
+                return true;
+        if (g_strcmp0(supported, "yes") == 0)
+                *out = TRI_YES;
+        else if (g_strcmp0(supported, "no") == 0)
+                *out = TRI_NO;
+        else {
+                *error = g_strdup_printf("<sev supported='%s'>, expected 'yes' or 'no'",
+                                         supported ?: "");
+                return false;
+        }
+        return true;
+}
+
+static void launch_security(xmlXPathContext *ctx, DomainCapsFacts *dc) {
+        g_autofree char *supported = xpath_text(ctx, LAUNCH_SECURITY_XPATH "/@supported");
+        g_autoptr(xmlXPathObject) values = NULL;
+
+        dc->has_launch_security = xpath_node(ctx, LAUNCH_SECURITY_XPATH) != NULL;
+        dc->launch_security_supported = g_strcmp0(supported, "yes") == 0;
+
+        /* supported='yes' without an enum happens; it simply lists nothing. */
+        values = xmlXPathEvalExpression(BAD_CAST LAUNCH_SECURITY_XPATH
+                                        "[@supported='yes']/enum[@name='sectype']/value", ctx);
+        if (!values || values->type != XPATH_NODESET || !values->nodesetval)
+                return;
+        for (int i = 0; i < values->nodesetval->nodeNr; i++) {
+                xmlChar *content = xmlNodeGetContent(values->nodesetval->nodeTab[i]);
+                g_autofree char *value = g_strstrip(g_strdup(content ? (const char *) content : ""));
+                xmlFree(content);
+
+                if (g_str_equal(value, "sev"))
+                        dc->sectype_sev = true;
+                else if (g_str_equal(value, "sev-snp"))
+                        dc->sectype_sev_snp = true;
+        }
+}
+
+static bool domcaps_parse_features(xmlXPathContext *ctx, DomainCapsFacts *dc, char **error) {
+        if (!sev_supported(ctx, &dc->sev_supported, error) ||
+            !sev_integer(ctx, "cbitpos", &dc->cbitpos, error) ||
+            !sev_integer(ctx, "reducedPhysBits", &dc->reduced_phys_bits, error) ||
+            !sev_integer(ctx, "maxGuests", &dc->max_guests, error) ||
+            !sev_integer(ctx, "maxESGuests", &dc->max_es_guests, error))
+                return false;
+
+        dc->cpu0_id = xpath_text(ctx, SEV_XPATH "/cpu0Id");
+        if (dc->cpu0_id)
+                g_strstrip(dc->cpu0_id);
+        launch_security(ctx, dc);
+        return true;
+}
+
+bool domcaps_parse(const char *xml, size_t len, DomainCapsFacts *dc, char **error) {
+        g_autofree char *why = NULL;
+        g_autoptr(xmlDoc) doc = NULL;
+        g_autoptr(xmlXPathContext) ctx = NULL;
+        /* Fill a copy, so a failure leaves DC as it was. */
+        DomainCapsFacts parsed = { .src = dc->src };
+
+        if (error)
+                *error = NULL;
+        doc = xml_parse(xml, len, "domainCapabilities", &why);
+        if (doc) {
+                ctx = xmlXPathNewContext(doc);
+                if (!ctx)
+                        why = g_strdup("out of memory");
+        }
+        if (!ctx || !domcaps_parse_features(ctx, &parsed, &why)) {
+                g_free(parsed.cpu0_id);
+                if (error)
+                        *error = g_steal_pointer(&why);
+                return false;
+        }
+
+        /* Kept verbatim so a snapshot replays exactly what libvirt said. */
+        parsed.raw_xml = g_strndup(xml, len);
+        g_free(dc->cpu0_id);
+        g_free(dc->raw_xml);
+        *dc = parsed;
+        return true;
+}
+
+/* ---- domain XML ----------------------------------------------------------- */
+
+/* libvirt reads <policy> as hex whether or not "0x" is written. */
+static bool parse_sev_policy(const char *text, uint32_t *policy) {
+        g_autofree char *copy = g_strstrip(g_strdup(text ?: ""));
+        const char *digits = copy;
+        guint64 value;
+
+        if (g_str_has_prefix(digits, "0x") || g_str_has_prefix(digits, "0X"))
+                digits += 2;
+        if (!g_ascii_string_to_unsigned(digits, 16, 0, G_MAXUINT32, &value, NULL))
+                return false;
+        *policy = (uint32_t) value;
+        return true;
+}
+
+static GuestModel launch_security_model(xmlXPathContext *ctx, char **error) {
+        g_autofree char *type = NULL;
+        g_autofree char *policy_text = NULL;
+        uint32_t policy;
+
+        if (!xpath_node(ctx, "/domain/launchSecurity"))
+                return GUEST_MODEL_NONE;
+        type = xpath_text(ctx, "/domain/launchSecurity/@type");
+        if (!type) {
+                *error = g_strdup("<launchSecurity> has no type");
+                return GUEST_MODEL_NONE;
+        }
+        if (g_str_equal(type, "sev-snp"))
+                return GUEST_MODEL_SEV_SNP;
+        if (!g_str_equal(type, "sev"))
+                return GUEST_MODEL_OTHER;
+
+        policy_text = xpath_text(ctx, "/domain/launchSecurity/policy");
+        if (!parse_sev_policy(policy_text, &policy)) {
+                *error = g_strdup_printf("SEV <policy> '%s' is not a 32-bit hex number",
+                                         policy_text ?: "");
+                return GUEST_MODEL_NONE;
+        }
+        /* Policy bit 2 (ES) makes QEMU start the guest with encrypted state. */
+        return policy & 0x4 ? GUEST_MODEL_SEV_ES : GUEST_MODEL_SEV;
+}
+
+GuestModel domain_xml_guest_model(const char *xml, size_t len, char **name, char **uuid, char **error) {
+        g_autofree char *why = NULL;
+        g_autoptr(xmlDoc) doc = NULL;
+        g_autoptr(xmlXPathContext) ctx = NULL;
+        GuestModel model = GUEST_MODEL_NONE;
+
+        if (name)
+                *name = NULL;
+        if (uuid)
+                *uuid = NULL;
+        if (error)
+                *error = NULL;
+
+        doc = xml_parse(xml, len, "domain", &why);
+        if (doc) {
+                ctx = xmlXPathNewContext(doc);
+                if (!ctx)
+                        why = g_strdup("out of memory");
+        }
+        if (ctx)
+                model = launch_security_model(ctx, &why);
+        if (why) {
+                if (error)
+                        *error = g_steal_pointer(&why);
+                return GUEST_MODEL_NONE;
+        }
+
+        if (name)
+                *name = xpath_text(ctx, "/domain/name");
+        if (uuid)
+                *uuid = xpath_text(ctx, "/domain/uuid");
+        return model;
+}
+
+/* ---- versions.json -------------------------------------------------------- */
+
+static bool version_member(JsonObject *obj, const char *key, char **out, char **error) {
+        JsonNode *node = json_object_get_member(obj, key);
+
+        *out = NULL;
+        if (!node)
+                return true;
+        if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING) {
+                *error = g_strdup_printf("'%s' is not a string", key);
+                return false;
+        }
+        *out = g_strdup(json_node_get_string(node));
+        return true;
+}
+
+static bool versions_json_parse_object(const char *json, size_t len, char **libvirt, char **qemu, char **error) {
+        g_autoptr(JsonParser) parser = json_parser_new_immutable();
+        g_autoptr(GError) gerror = NULL;
+        JsonNode *root;
+
+        if (len > VERSIONS_JSON_MAX) {
+                *error = g_strdup_printf("larger than %zu bytes", VERSIONS_JSON_MAX);
+                return false;
+        }
+        if (!g_utf8_validate_len(json, len, NULL)) {
+                *error = g_strdup("not valid UTF-8 text");
+                return false;
+        }
+        if (!json_parser_load_from_data(parser, json, (gssize) len, &gerror)) {
+                *error = g_strdup_printf("malformed JSON: %s", gerror->message);
+                return false;
+        }
+        root = json_parser_get_root(parser);
+        if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+                *error = g_strdup("the document is not a JSON object");
+                return false;
+        }
+        return version_member(json_node_get_object(root), "libvirt", libvirt, error) &&
+               version_member(json_node_get_object(root), "qemu", qemu, error);
+}
+
+bool versions_json_parse(const char *json, size_t len, char **libvirt, char **qemu, char **error) {
+        g_autofree char *why = NULL;
+        g_autofree char *lv = NULL;
+        g_autofree char *q = NULL;
+
+        if (error)
+                *error = NULL;
+        if (!versions_json_parse_object(json ?: "", json ? len : 0, &lv, &q, &why)) {
+                if (error)
+                        *error = g_steal_pointer(&why);
+                return false;
+        }
+        *libvirt = g_steal_pointer(&lv);
+        *qemu = g_steal_pointer(&q);
+        return true;
+}
+
+/* ---- snapshot ------------------------------------------------------------- */
+
+static void snapshot_versions(const char *root, LibvirtFacts *lv) {
+        const char *rel = SNAPSHOT_DIR "/versions.json";
+        g_autofree char *json = NULL;
+        g_autofree char *why = NULL;
+        size_t len = 0;
+
+        if (host_read_file(root, rel, VERSIONS_JSON_MAX, &json, &len, &lv->versions_src) != SOURCE_OK)
+                return;
+        g_clear_pointer(&lv->libvirt_version, g_free);
+        g_clear_pointer(&lv->qemu_version, g_free);
+        if (!versions_json_parse(json, len, &lv->libvirt_version, &lv->qemu_version, &why))
+                source_set(&lv->versions_src, SOURCE_INVALID, "/%s: %s", rel, why);
+}
+
+static void snapshot_domcaps(const char *root, LibvirtFacts *lv) {
+        const char *rel = SNAPSHOT_DIR "/domcapabilities.xml";
+        g_autofree char *xml = NULL;
+        g_autofree char *why = NULL;
+        size_t len = 0;
+
+        if (host_read_file(root, rel, LIBVIRT_XML_MAX, &xml, &len, &lv->domcaps.src) != SOURCE_OK)
+                return;
+        if (!domcaps_parse(xml, len, &lv->domcaps, &why))
+                source_set(&lv->domcaps.src, SOURCE_INVALID, "/%s: %s", rel, why);
+}
+
+/* Adds one running domain, or the reason it could not be read to PROBLEMS. */
+static void add_domain(LibvirtFacts *lv, const char *xml, size_t len, const char *what, GPtrArray *problems) {
+        g_autofree char *why = NULL;
+        RunningDomain *d = g_new0(RunningDomain, 1);
+
+        d->model = domain_xml_guest_model(xml, len, &d->name, &d->uuid, &why);
+        if (why) {
+                g_ptr_array_add(problems, g_strdup_printf("%s: %s", what, why));
+                running_domain_free(d);
+                return;
+        }
+        g_ptr_array_add(lv->domains, d);
+}
+
+static void set_domain_problems(LibvirtFacts *lv, SourceStatus status, GPtrArray *problems) {
+        if (problems->len == 0) {
+                source_clear(&lv->domains_src);
+                return;
+        }
+        g_ptr_array_add(problems, NULL);
+        g_autofree char *joined = g_strjoinv("; ", (char **) problems->pdata);
+        source_set(&lv->domains_src, status, "%s", joined);
+}
+
+static int compare_names(const void *a, const void *b) {
+        return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The *.xml names in DIR, sorted so the domain list does not depend on readdir order. */
+static GPtrArray *list_xml_files(DIR *d) {
+        GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+        struct dirent *de;
+
+        while ((de = readdir(d)))
+                if (g_str_has_suffix(de->d_name, ".xml"))
+                        g_ptr_array_add(names, g_strdup(de->d_name));
+        qsort(names->pdata, names->len, sizeof(gpointer), compare_names);
+        return names;
+}
+
+static void snapshot_domains(const char *root, LibvirtFacts *lv) {
+        const char *dir = SNAPSHOT_DIR "/domains";
+        g_autofree char *path = host_path(root, dir);
+        g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GPtrArray) names = NULL;
+        DIR *d = opendir(path);
+
+        if (!d) {
+                int err = errno;
+                /* No domains/ means the host ran no domains when the snapshot was taken. */
+                if (err == ENOENT)
+                        source_clear(&lv->domains_src);
+                else
+                        source_set(&lv->domains_src, source_status_from_errno(err), "/%s: %s",
+                                   dir, g_strerror(err));
+                return;
+        }
+        names = list_xml_files(d);
+        closedir(d);
+
+        for (guint i = 0; i < names->len; i++) {
+                g_autofree char *rel = g_build_filename(dir, names->pdata[i], NULL);
+                g_autofree char *where = g_strdup_printf("/%s", rel);
+                g_autofree char *xml = NULL;
+                Source src = {};
+                size_t len = 0;
+
+                if (host_read_file(root, rel, LIBVIRT_XML_MAX, &xml, &len, &src) != SOURCE_OK) {
+                        g_ptr_array_add(problems, g_steal_pointer(&src.detail));
+                        continue;
+                }
+                add_domain(lv, xml, len, where, problems);
+        }
+        set_domain_problems(lv, SOURCE_INVALID, problems);
+}
+
+static void set_all_unavailable(LibvirtFacts *lv, SourceStatus status, const char *detail) {
+        source_set(&lv->versions_src, status, "%s", detail);
+        source_set(&lv->domcaps.src, status, "%s", detail);
+        source_set(&lv->domains_src, status, "%s", detail);
+}
+
+static void probe_snapshot(const char *root, LibvirtFacts *lv) {
+        g_autofree char *dir = host_path(root, SNAPSHOT_DIR);
+
+        if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+                source_set(&lv->connection, SOURCE_MISSING, "no libvirt/ directory in the snapshot");
+                set_all_unavailable(lv, SOURCE_MISSING, "no libvirt/ directory in the snapshot");
+                return;
+        }
+        source_clear(&lv->connection);
+        snapshot_versions(root, lv);
+        snapshot_domcaps(root, lv);
+        snapshot_domains(root, lv);
+}
+
+/* ---- live ----------------------------------------------------------------- */
+
+/* libvirt prints every error to stderr unless told otherwise; we record them instead. */
+static void ignore_libvirt_error(void *opaque, virErrorPtr error) {
+}
+
+static char *version_string(unsigned long v) {
+        return g_strdup_printf("%lu.%lu.%lu", v / 1000000, v / 1000 % 1000, v % 1000);
+}
+
+static void live_versions(virConnectPtr conn, LibvirtFacts *lv) {
+        unsigned long libvirt_version = 0, hv_version = 0;
+        const char *type;
+
+        if (virConnectGetLibVersion(conn, &libvirt_version) < 0) {
+                source_set(&lv->versions_src, SOURCE_ERROR, "virConnectGetLibVersion: %s",
+                           virGetLastErrorMessage());
+                return;
+        }
+        g_free(lv->libvirt_version);
+        lv->libvirt_version = version_string(libvirt_version);
+        source_clear(&lv->versions_src);
+
+        /* The hypervisor version is QEMU's only on a QEMU connection (the test driver says 0.0.2). */
+        type = virConnectGetType(conn);
+        if (g_strcmp0(type, "QEMU") != 0)
+                return;
+        if (virConnectGetVersion(conn, &hv_version) < 0) {
+                source_set(&lv->versions_src, SOURCE_ERROR, "virConnectGetVersion: %s",
+                           virGetLastErrorMessage());
+                return;
+        }
+        g_free(lv->qemu_version);
+        lv->qemu_version = hv_version ? version_string(hv_version) : NULL;
+}
+
+static void live_domcaps(virConnectPtr conn, LibvirtFacts *lv) {
+        g_autofree char *why = NULL;
+        char *xml = virConnectGetDomainCapabilities(conn, NULL, "x86_64", "q35", "kvm", 0);
+
+        if (!xml) {
+                source_set(&lv->domcaps.src, SOURCE_ERROR, "virConnectGetDomainCapabilities: %s",
+                           virGetLastErrorMessage());
+                return;
+        }
+        if (domcaps_parse(xml, strlen(xml), &lv->domcaps, &why))
+                source_clear(&lv->domcaps.src);
+        else
+                source_set(&lv->domcaps.src, SOURCE_INVALID, "domain capabilities: %s", why);
+        free(xml);
+}
+
+static void live_domain(virDomainPtr dom, LibvirtFacts *lv, GPtrArray *problems) {
+        const char *name = virDomainGetName(dom);
+        g_autofree char *what = g_strdup_printf("domain %s", name ?: "(unnamed)");
+        char *xml = virDomainGetXMLDesc(dom, 0);
+
+        if (!xml) {
+                /* It stopped between listing and asking: it no longer takes a slot. */
+                if (virGetLastErrorCode() != VIR_ERR_NO_DOMAIN)
+                        g_ptr_array_add(problems, g_strdup_printf("%s: %s", what,
+                                                                  virGetLastErrorMessage()));
+                return;
+        }
+        add_domain(lv, xml, strlen(xml), what, problems);
+        free(xml);
+}
+
+static void live_domains(virConnectPtr conn, LibvirtFacts *lv) {
+        g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+        virDomainPtr *doms = NULL;
+        int n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+
+        if (n < 0) {
+                source_set(&lv->domains_src, SOURCE_ERROR, "virConnectListAllDomains: %s",
+                           virGetLastErrorMessage());
+                return;
+        }
+        for (int i = 0; i < n; i++) {
+                live_domain(doms[i], lv, problems);
+                virDomainFree(doms[i]);
+        }
+        free(doms);
+        set_domain_problems(lv, SOURCE_ERROR, problems);
+}
+
+static void probe_live(const char *uri, LibvirtFacts *lv) {
+        virConnectPtr conn;
+
+        virSetErrorFunc(NULL, ignore_libvirt_error);
+
+        /* Read-write: virConnectGetDomainCapabilities refuses read-only connections. */
+        conn = virConnectOpen(uri);
+        if (!conn) {
+                g_autofree char *not_probed = g_strdup_printf("not probed: no connection to %s", uri);
+
+                source_set(&lv->connection, SOURCE_ERROR, "cannot connect to %s: %s", uri,
+                           virGetLastErrorMessage());
+                set_all_unavailable(lv, SOURCE_MISSING, not_probed);
+                return;
+        }
+        source_clear(&lv->connection);
+        g_free(lv->uri);
+        lv->uri = g_strdup(uri);
+
+        live_versions(conn, lv);
+        live_domcaps(conn, lv);
+        live_domains(conn, lv);
+        virConnectClose(conn);
+}
+
+void probe_libvirt(const ProbeOptions *opts, bool live, LibvirtFacts *lv) {
+        if (!live) {
+                probe_snapshot(opts->root, lv);
+                return;
+        }
+        if (opts->skip_libvirt) {
+                source_set(&lv->connection, SOURCE_MISSING, "libvirt probing disabled");
+                set_all_unavailable(lv, SOURCE_MISSING, "libvirt probing disabled");
+                return;
+        }
+        probe_live(opts->libvirt_uri ?: DEFAULT_URI, lv);
+}
