@@ -45,6 +45,11 @@ check "a guest is reported as running-in-guest" json "$tmp/live.json" \
 check "--node-name names the resource providers" expect_exit 0 '"resource_provider" : "rack7_amd_sev_snp"' \
         --dump --no-libvirt --node-name=rack7
 
+# A relative --root is relative to the working directory (regression: it was read from /).
+(cd "$MEMCRYPT_HOSTS_DIR" && "$MEMCRYPTD" --root=this-machine-guest --dump) >"$tmp/relative.json"
+check "relative --root reads the snapshot" json "$tmp/relative.json" \
+        "assert all([r['code'] for r in m['reasons']] == ['running-in-guest'] for m in d['models'])"
+
 # Every test host: the report is complete, and a snapshot of it replays to the same report.
 shopt -s nullglob
 for host in "$MEMCRYPT_HOSTS_DIR"/*/; do

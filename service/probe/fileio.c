@@ -9,7 +9,7 @@
 
 char *host_path(const char *root, const char *rel) {
         g_autofree char *joined = g_build_filename(root && *root ? root : "/", rel, NULL);
-        return g_canonicalize_filename(joined, "/");
+        return g_canonicalize_filename(joined, NULL); /* a relative root is relative to the cwd */
 }
 
 SourceStatus source_status_from_errno(int err) {
