@@ -16,6 +16,17 @@ static const char *const disabled_code[_MODEL_MAX] = {
         [MODEL_SEV_SNP] = "kernel-sev-snp-disabled",
 };
 
+static const char *const missing_param_why[_MODEL_MAX] = {
+        [MODEL_SEV] = "the kernel was built without SEV support",
+        [MODEL_SEV_ES] = "host SEV-ES support needs Linux 5.11 or later",
+        [MODEL_SEV_SNP] = "host SEV-SNP support needs Linux 6.11 or later",
+};
+static const char *const missing_param_hint[_MODEL_MAX] = {
+        [MODEL_SEV] = "Boot a kernel built with CONFIG_KVM_AMD_SEV",
+        [MODEL_SEV_ES] = "Boot Linux 5.11 or later built with CONFIG_KVM_AMD_SEV",
+        [MODEL_SEV_SNP] = "Boot Linux 6.11 or later built with CONFIG_KVM_AMD_SEV",
+};
+
 static const ModuleParam *model_param(const KvmFacts *k, Model m) {
         return m == MODEL_SEV ? &k->sev : m == MODEL_SEV_ES ? &k->sev_es : &k->sev_snp;
 }
@@ -57,11 +68,8 @@ static void gate_kvm_param(Eval *e, Model m) {
         g_autofree char *hint = param_disabled_hint(m);
         if (p->src.status == SOURCE_MISSING)
                 eval_check(e, "kvm-param", m, CATEGORY_KVM_CONFIG, CHECK_FAIL, disabled_code[m], MODEL_BIT(m),
-                           m == MODEL_SEV_SNP ? "Boot Linux 6.11 or later built with CONFIG_KVM_AMD_SEV"
-                                              : "Boot a kernel built with CONFIG_KVM_AMD_SEV",
-                           m == MODEL_SEV_SNP ? "kvm_amd has no 'sev_snp' parameter: host SEV-SNP support needs Linux 6.11 or later"
-                                              : "kvm_amd has no '%s' parameter: the kernel was built without SEV support",
-                           param_name[m]);
+                           missing_param_hint[m], "kvm_amd has no '%s' parameter: %s", param_name[m],
+                           missing_param_why[m]);
         else if (p->src.status != SOURCE_OK)
                 eval_check(e, "kvm-param", m, CATEGORY_KVM_CONFIG, CHECK_UNKNOWN, "facts-unavailable", MODEL_BIT(m),
                            "Check the kvm_amd parameter files under /sys/module/kvm_amd/parameters",
