@@ -95,3 +95,28 @@ bool host_path_exists(const char *root, const char *rel) {
         g_autofree char *path = host_path(root, rel);
         return access(path, F_OK) == 0;
 }
+
+bool json_depth_within(const char *json, size_t len, unsigned max) {
+        unsigned depth = 0;
+        bool in_string = false, escaped = false;
+
+        for (size_t i = 0; i < len; i++) {
+                char c = json[i];
+
+                if (in_string) {
+                        if (escaped)
+                                escaped = false;
+                        else if (c == '\\')
+                                escaped = true;
+                        else if (c == '"')
+                                in_string = false;
+                } else if (c == '"')
+                        in_string = true;
+                else if (c == '[' || c == '{') {
+                        if (++depth > max)
+                                return false;
+                } else if ((c == ']' || c == '}') && depth > 0)
+                        depth--;
+        }
+        return true;
+}

@@ -33,3 +33,11 @@ bool host_path_exists(const char *root, const char *rel);
 
 /* Maps an errno from open()/read() to a SourceStatus. */
 SourceStatus source_status_from_errno(int err);
+
+/*
+ * Whether JSON nests at most MAX levels. json-glib 1.6 has no nesting limit
+ * and recurses for every level, so a file of nothing but '[' exhausts the
+ * stack: every probe checks this before handing untrusted JSON to it. Only
+ * brackets outside strings are counted; json-glib still does the parsing.
+ */
+bool json_depth_within(const char *json, size_t len, unsigned max);

@@ -32,35 +32,6 @@ static const char *const q35_machines[] = {
         "pc-q35-2.12", "pc-q35-7.2", "pc-q35-8.2", "pc-q35-9.1", "pc-q35-10.0",
 };
 
-/*
- * json-glib 1.6 has no nesting limit and recurses for every level, so a
- * file of nothing but '[' exhausts a thread's stack. This only counts
- * brackets outside strings; json-glib still does the parsing.
- */
-static bool json_depth_within(const char *json, size_t len, unsigned max) {
-        unsigned depth = 0;
-        bool in_string = false, escaped = false;
-
-        for (size_t i = 0; i < len; i++) {
-                char c = json[i];
-
-                if (in_string) {
-                        if (escaped)
-                                escaped = false;
-                        else if (c == '\\')
-                                escaped = true;
-                        else if (c == '"')
-                                in_string = false;
-                } else if (c == '"')
-                        in_string = true;
-                else if (c == '[' || c == '{') {
-                        if (++depth > max)
-                                return false;
-                } else if ((c == ']' || c == '}') && depth > 0)
-                        depth--;
-        }
-        return true;
-}
 
 static bool node_is_string(JsonNode *node) {
         return node && JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING;

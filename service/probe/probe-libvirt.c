@@ -321,6 +321,10 @@ static bool versions_json_parse_object(const char *json, size_t len, char **libv
                 *error = g_strdup("not valid UTF-8 text");
                 return false;
         }
+        if (!json_depth_within(json, len, 8)) {
+                *error = g_strdup("nested deeper than 8 levels");
+                return false;
+        }
         if (!json_parser_load_from_data(parser, json, (gssize) len, &gerror)) {
                 *error = g_strdup_printf("malformed JSON: %s", gerror->message);
                 return false;

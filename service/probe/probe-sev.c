@@ -120,34 +120,6 @@ static bool fail(char **error, const char *fmt, ...) {
         return false;
 }
 
-/*
- * json-glib's parser recurses once per nesting level; 64 KiB of '[' would
- * overflow the stack. The document has two levels, so refuse deep ones first.
- */
-static bool json_depth_ok(const char *json, size_t len) {
-        bool in_string = false, escaped = false;
-        int depth = 0;
-
-        for (size_t i = 0; i < len; i++) {
-                char c = json[i];
-
-                if (in_string) {
-                        if (escaped)
-                                escaped = false;
-                        else if (c == '\\')
-                                escaped = true;
-                        else if (c == '"')
-                                in_string = false;
-                } else if (c == '"')
-                        in_string = true;
-                else if (c == '[' || c == '{') {
-                        if (++depth > SEV_JSON_MAX_DEPTH)
-                                return false;
-                } else if (c == ']' || c == '}')
-                        depth--;
-        }
-        return true;
-}
 
 static bool json_input_ok(const char *json, size_t len, char **error) {
         if (!json)
@@ -158,7 +130,7 @@ static bool json_input_ok(const char *json, size_t len, char **error) {
                 return fail(error, "document contains NUL bytes");
         if (!g_utf8_validate(json, (gssize) len, NULL))
                 return fail(error, "document is not valid UTF-8");
-        if (!json_depth_ok(json, len))
+        if (!json_depth_within(json, len, SEV_JSON_MAX_DEPTH))
                 return fail(error, "document nests deeper than %d levels", SEV_JSON_MAX_DEPTH);
         return true;
 }
