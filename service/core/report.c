@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "build-config.h"
+#include "json-util.h"
 #include "report.h"
 
 char *report_sev_firmware_version(const HostFacts *f) {
@@ -23,21 +24,6 @@ const char *guest_model_name(GuestModel g) {
         return "other";
 }
 
-static void add_string(JsonBuilder *b, const char *key, const char *value) {
-        json_builder_set_member_name(b, key);
-        json_builder_add_string_value(b, value ? value : "");
-}
-
-static void add_int(JsonBuilder *b, const char *key, gint64 value) {
-        json_builder_set_member_name(b, key);
-        json_builder_add_int_value(b, value);
-}
-
-static void add_bool(JsonBuilder *b, const char *key, bool value) {
-        json_builder_set_member_name(b, key);
-        json_builder_add_boolean_value(b, value);
-}
-
 static void build_host(JsonBuilder *b, const HostFacts *f) {
         const CpuidFacts *c = &f->cpuid;
         bool cpuid_ok = c->src.status == SOURCE_OK;
@@ -45,22 +31,22 @@ static void build_host(JsonBuilder *b, const HostFacts *f) {
 
         json_builder_set_member_name(b, "host");
         json_builder_begin_object(b);
-        add_string(b, "cpu_vendor", cpuid_ok ? c->vendor : "");
-        add_string(b, "cpu_generation", cpu_generation_to_string(cpuid_ok ? c->generation : CPU_GEN_UNKNOWN));
-        add_bool(b, "in_guest", cpuid_ok && c->hypervisor);
-        add_int(b, "cbitpos", c->cbitpos);
-        add_int(b, "reduced_phys_bits", c->reduced_phys_bits);
-        add_int(b, "asid_count", c->asid_count);
-        add_int(b, "min_sev_asid", c->min_sev_asid);
-        add_string(b, "kernel", f->kernel_release);
-        add_string(b, "libvirt", f->libvirt.libvirt_version);
-        add_string(b, "qemu", f->libvirt.qemu_version);
-        add_string(b, "sev_firmware", fw);
+        json_member_string(b, "cpu_vendor", cpuid_ok ? c->vendor : "");
+        json_member_string(b, "cpu_generation", cpu_generation_to_string(cpuid_ok ? c->generation : CPU_GEN_UNKNOWN));
+        json_member_bool(b, "in_guest", cpuid_ok && c->hypervisor);
+        json_member_int(b, "cbitpos", c->cbitpos);
+        json_member_int(b, "reduced_phys_bits", c->reduced_phys_bits);
+        json_member_int(b, "asid_count", c->asid_count);
+        json_member_int(b, "min_sev_asid", c->min_sev_asid);
+        json_member_string(b, "kernel", f->kernel_release);
+        json_member_string(b, "libvirt", f->libvirt.libvirt_version);
+        json_member_string(b, "qemu", f->libvirt.qemu_version);
+        json_member_string(b, "sev_firmware", fw);
         /* Additions beyond DESIGN.md's required keys. */
-        add_int(b, "cpu_family", c->family);
-        add_int(b, "cpu_model", c->model);
-        add_bool(b, "libvirt_connected", f->libvirt.connection.status == SOURCE_OK);
-        add_string(b, "root", f->root);
+        json_member_int(b, "cpu_family", c->family);
+        json_member_int(b, "cpu_model", c->model);
+        json_member_bool(b, "libvirt_connected", f->libvirt.connection.status == SOURCE_OK);
+        json_member_string(b, "root", f->root);
         json_builder_end_object(b);
 }
 
@@ -70,10 +56,10 @@ static void build_reasons(JsonBuilder *b, GPtrArray *reasons) {
         for (guint i = 0; i < reasons->len; i++) {
                 const Reason *r = reasons->pdata[i];
                 json_builder_begin_object(b);
-                add_string(b, "code", r->code);
-                add_string(b, "severity", severity_to_string(r->severity));
-                add_string(b, "message", r->message);
-                add_string(b, "hint", r->hint);
+                json_member_string(b, "code", r->code);
+                json_member_string(b, "severity", severity_to_string(r->severity));
+                json_member_string(b, "message", r->message);
+                json_member_string(b, "hint", r->hint);
                 json_builder_end_object(b);
         }
         json_builder_end_array(b);
@@ -84,16 +70,16 @@ static void build_model(JsonBuilder *b, const ModelVerdict *mv) {
                                                                              : "0x%04" G_GINT64_MODIFIER "x",
                                                   mv->default_policy);
         json_builder_begin_object(b);
-        add_string(b, "model", model_name(mv->model));
-        add_bool(b, "usable", mv->usable);
-        add_string(b, "trait", model_trait(mv->model));
-        add_string(b, "resource_provider", mv->resource_provider);
-        add_int(b, "asid_first", mv->asid_first);
-        add_int(b, "asid_last", mv->asid_last);
-        add_int(b, "slots_total", mv->slots_total);
-        add_int(b, "slots_used", mv->slots_used);
-        add_int(b, "slots_free", mv->slots_free);
-        add_string(b, "default_policy", policy);
+        json_member_string(b, "model", model_name(mv->model));
+        json_member_bool(b, "usable", mv->usable);
+        json_member_string(b, "trait", model_trait(mv->model));
+        json_member_string(b, "resource_provider", mv->resource_provider);
+        json_member_int(b, "asid_first", mv->asid_first);
+        json_member_int(b, "asid_last", mv->asid_last);
+        json_member_int(b, "slots_total", mv->slots_total);
+        json_member_int(b, "slots_used", mv->slots_used);
+        json_member_int(b, "slots_free", mv->slots_free);
+        json_member_string(b, "default_policy", policy);
         json_builder_set_member_name(b, "firmware");
         json_builder_begin_array(b);
         for (guint i = 0; i < mv->firmware->len; i++)
@@ -109,12 +95,12 @@ static void build_checks(JsonBuilder *b, GPtrArray *checks) {
         for (guint i = 0; i < checks->len; i++) {
                 const Check *c = checks->pdata[i];
                 json_builder_begin_object(b);
-                add_string(b, "id", c->id);
-                add_string(b, "model", c->model);
-                add_string(b, "category", check_category_to_string(c->category));
-                add_string(b, "status", check_status_to_string(c->status));
-                add_string(b, "message", c->message);
-                add_string(b, "hint", c->hint);
+                json_member_string(b, "id", c->id);
+                json_member_string(b, "model", c->model);
+                json_member_string(b, "category", check_category_to_string(c->category));
+                json_member_string(b, "status", check_status_to_string(c->status));
+                json_member_string(b, "message", c->message);
+                json_member_string(b, "hint", c->hint);
                 json_builder_end_object(b);
         }
         json_builder_end_array(b);
@@ -128,23 +114,23 @@ static void build_domains(JsonBuilder *b, const HostFacts *f) {
                 if (d->model == GUEST_MODEL_NONE)
                         continue;
                 json_builder_begin_object(b);
-                add_string(b, "name", d->name);
-                add_string(b, "uuid", d->uuid);
-                add_string(b, "model", guest_model_name(d->model));
+                json_member_string(b, "name", d->name);
+                json_member_string(b, "uuid", d->uuid);
+                json_member_string(b, "model", guest_model_name(d->model));
                 json_builder_end_object(b);
         }
         json_builder_end_array(b);
-        add_int(b, "running_domains", f->libvirt.domains->len);
+        json_member_int(b, "running_domains", f->libvirt.domains->len);
 }
 
 JsonNode *report_build(const HostFacts *f, const HostVerdict *v) {
         g_autoptr(JsonBuilder) b = json_builder_new();
 
         json_builder_begin_object(b);
-        add_string(b, "version", MEMCRYPT_VERSION);
-        add_string(b, "node", v->node);
-        add_string(b, "health", health_to_string(v->health));
-        add_string(b, "health_message", v->health_message);
+        json_member_string(b, "version", MEMCRYPT_VERSION);
+        json_member_string(b, "node", v->node);
+        json_member_string(b, "health", health_to_string(v->health));
+        json_member_string(b, "health_message", v->health_message);
         build_host(b, f);
         json_builder_set_member_name(b, "models");
         json_builder_begin_array(b);

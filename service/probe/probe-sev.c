@@ -26,6 +26,7 @@ struct sev_issue_cmd {
 #endif
 
 #include "fileio.h"
+#include "json-util.h"
 #include "probe.h"
 #include "probe-sev-raw.h"
 
@@ -383,16 +384,6 @@ bool sev_status_parse_json(const char *json, size_t len, CpuGeneration gen, SevP
         return ok;
 }
 
-static void add_int(JsonBuilder *b, const char *key, int64_t v) {
-        json_builder_set_member_name(b, key);
-        json_builder_add_int_value(b, v);
-}
-
-static void add_bool(JsonBuilder *b, const char *key, bool v) {
-        json_builder_set_member_name(b, key);
-        json_builder_add_boolean_value(b, v);
-}
-
 /* Hex strings: a JSON integer cannot hold a u64 above INT64_MAX. */
 static void add_tcb(JsonBuilder *b, const char *key, uint64_t v) {
         g_autofree char *hex = g_strdup_printf("0x%016" PRIx64, v);
@@ -404,26 +395,26 @@ static void add_tcb(JsonBuilder *b, const char *key, uint64_t v) {
 static void build_sev_object(JsonBuilder *b, const SevPlatformFacts *s) {
         json_builder_set_member_name(b, "sev");
         json_builder_begin_object(b);
-        add_int(b, "api_major", s->api_major);
-        add_int(b, "api_minor", s->api_minor);
-        add_int(b, "build", s->build);
-        add_int(b, "state", s->state);
-        add_int(b, "flags", s->flags);
-        add_int(b, "guest_count", s->guest_count);
+        json_member_int(b, "api_major", s->api_major);
+        json_member_int(b, "api_minor", s->api_minor);
+        json_member_int(b, "build", s->build);
+        json_member_int(b, "state", s->state);
+        json_member_int(b, "flags", s->flags);
+        json_member_int(b, "guest_count", s->guest_count);
         json_builder_end_object(b);
 }
 
 static void build_snp_object(JsonBuilder *b, const SevPlatformFacts *s) {
         json_builder_set_member_name(b, "snp");
         json_builder_begin_object(b);
-        add_int(b, "api_major", s->snp_api_major);
-        add_int(b, "api_minor", s->snp_api_minor);
-        add_int(b, "build_id", s->snp_build_id);
-        add_int(b, "state", s->snp_state);
-        add_bool(b, "is_rmp_initialized", s->rmp_initialized);
-        add_bool(b, "alias_check_complete", s->alias_check_complete);
-        add_int(b, "feature_flags", s->snp_feature_flags);
-        add_int(b, "guest_count", s->snp_guest_count);
+        json_member_int(b, "api_major", s->snp_api_major);
+        json_member_int(b, "api_minor", s->snp_api_minor);
+        json_member_int(b, "build_id", s->snp_build_id);
+        json_member_int(b, "state", s->snp_state);
+        json_member_bool(b, "is_rmp_initialized", s->rmp_initialized);
+        json_member_bool(b, "alias_check_complete", s->alias_check_complete);
+        json_member_int(b, "feature_flags", s->snp_feature_flags);
+        json_member_int(b, "guest_count", s->snp_guest_count);
         add_tcb(b, "current_tcb", s->current_tcb);
         add_tcb(b, "reported_tcb", s->reported_tcb);
         json_builder_end_object(b);

@@ -13,6 +13,7 @@
 #include <libxml/xmlwriter.h>
 
 #include "fileio.h"
+#include "json-util.h"
 #include "probe.h"
 #include "snapshot.h"
 
@@ -235,19 +236,22 @@ static int snap_copy_host_files(Snapshot *w, const char *root) {
 
 /* ---- XML through libxml2 ----------------------------------------------------------- */
 
-/* A text writer laid out like libvirt's own files: two-space indent, single quotes. */
-static xmlTextWriterPtr xml_writer_new(xmlBufferPtr buf) {
-        xmlTextWriterPtr x = xmlNewTextWriterMemory(buf, 0);
+/* A text writer laid out like libvirt's own files (two-space indent, single quotes), writing into a new *BUF. */
+static xmlTextWriterPtr xml_writer_new(xmlBufferPtr *buf) {
+        xmlTextWriterPtr x;
 
-        if (!x)
-                return NULL;
-        if (xmlTextWriterSetIndent(x, 1) < 0 ||
-            xmlTextWriterSetIndentString(x, BAD_CAST "  ") < 0 ||
-            xmlTextWriterSetQuoteChar(x, '\'') < 0) {
+        *buf = xmlBufferCreate();
+        x = *buf ? xmlNewTextWriterMemory(*buf, 0) : NULL;
+        if (x && xmlTextWriterSetIndent(x, 1) >= 0 &&
+            xmlTextWriterSetIndentString(x, BAD_CAST "  ") >= 0 &&
+            xmlTextWriterSetQuoteChar(x, '\'') >= 0)
+                return x;
+        if (x)
                 xmlFreeTextWriter(x);
-                return NULL;
-        }
-        return x;
+        if (*buf)
+                xmlBufferFree(*buf);
+        *buf = NULL;
+        return NULL;
 }
 
 /* Frees X (which flushes it) and returns what it wrote, or NULL if any call failed. */
@@ -276,15 +280,12 @@ static bool write_cpuid_leaf(xmlTextWriterPtr x, const CpuidLeaf *l) {
 
 /* libvirt's tests/cputestdata/x86_64-cpuid-*.xml layout, which the CPUID probe reads back. */
 static char *cpuid_to_xml(const GArray *leaves) {
-        xmlBufferPtr buf = xmlBufferCreate();
-        xmlTextWriterPtr x = buf ? xml_writer_new(buf) : NULL;
+        xmlBufferPtr buf;
+        xmlTextWriterPtr x = xml_writer_new(&buf);
         bool ok;
 
-        if (!x) {
-                if (buf)
-                        xmlBufferFree(buf);
+        if (!x)
                 return NULL;
-        }
         ok = xmlTextWriterStartElement(x, BAD_CAST "cpudata") >= 0 &&
              xmlTextWriterWriteAttribute(x, BAD_CAST "arch", BAD_CAST "x86") >= 0;
         for (guint i = 0; ok && i < leaves->len; i++)
@@ -322,15 +323,12 @@ static bool write_launch_security(xmlTextWriterPtr x, GuestModel model) {
 }
 
 static char *domain_to_xml(const RunningDomain *d) {
-        xmlBufferPtr buf = xmlBufferCreate();
-        xmlTextWriterPtr x = buf ? xml_writer_new(buf) : NULL;
+        xmlBufferPtr buf;
+        xmlTextWriterPtr x = xml_writer_new(&buf);
         bool ok;
 
-        if (!x) {
-                if (buf)
-                        xmlBufferFree(buf);
+        if (!x)
                 return NULL;
-        }
         ok = xmlTextWriterStartElement(x, BAD_CAST "domain") >= 0 &&
              xmlTextWriterWriteAttribute(x, BAD_CAST "type", BAD_CAST "kvm") >= 0 &&
              (!d->name || xmlTextWriterWriteElement(x, BAD_CAST "name", BAD_CAST d->name) >= 0) &&
@@ -369,14 +367,10 @@ static char *versions_to_json(const LibvirtFacts *lv) {
         g_autofree char *text = NULL;
 
         json_builder_begin_object(b);
-        if (lv->libvirt_version) {
-                json_builder_set_member_name(b, "libvirt");
-                json_builder_add_string_value(b, lv->libvirt_version);
-        }
-        if (lv->qemu_version) {
-                json_builder_set_member_name(b, "qemu");
-                json_builder_add_string_value(b, lv->qemu_version);
-        }
+        if (lv->libvirt_version)
+                json_member_string(b, "libvirt", lv->libvirt_version);
+        if (lv->qemu_version)
+                json_member_string(b, "qemu", lv->qemu_version);
         json_builder_end_object(b);
 
         root = json_builder_get_root(b);
