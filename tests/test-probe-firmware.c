@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "test-util.h"
 #include "probe.h"
 
 #define USR_DIR "usr/share/qemu/firmware"
@@ -41,23 +42,13 @@ static char *read_fixture(const char *name, size_t *len) {
         return text;
 }
 
-static void write_file(const char *root, const char *rel, const char *text, gssize len) {
-        g_autofree char *path = g_build_filename(root, rel, NULL);
-        g_autofree char *dir = g_path_get_dirname(path);
-        g_autoptr(GError) error = NULL;
-
-        assert_int_equal(g_mkdir_with_parents(dir, 0755), 0);
-        if (!g_file_set_contents(path, text, len, &error))
-                fail_msg("%s: %s", path, error->message);
-}
-
 static void install_fixture(const char *root, const char *dir, const char *fixture, const char *as) {
         size_t len;
         g_autofree char *text = read_fixture(fixture, &len);
         g_autofree char *base = g_path_get_basename(fixture);
         g_autofree char *rel = g_build_filename(dir, as ?: base, NULL);
 
-        write_file(root, rel, text, (gssize) len);
+        test_write_len(root, rel, text, (gssize) len);
 }
 
 static void install_debian(const char *root) {
@@ -398,8 +389,8 @@ static void test_probe_debian(void **state) {
         HostFacts f;
 
         install_debian(root);
-        write_file(root, USR_DIR "/README", "not a descriptor", -1);
-        write_file(root, USR_DIR "/70-old.json.bak", "not json either", -1);
+        test_write_len(root, USR_DIR "/README", "not a descriptor", -1);
+        test_write_len(root, USR_DIR "/70-old.json.bak", "not json either", -1);
         probe(root, &f);
 
         assert_int_equal(f.firmware.src.status, SOURCE_OK);
@@ -420,7 +411,7 @@ static void test_probe_precedence(void **state) {
         install_debian(root);
         /* /etc replaces 60- with the SNP build, hides 50-, and adds 30- and 45-. */
         install_fixture(root, ETC_DIR, "snp/30-ovmf-amdsev.json", "60-edk2-x86_64.json");
-        write_file(root, ETC_DIR "/50-edk2-x86_64-secure.json", "", 0);
+        test_write_len(root, ETC_DIR "/50-edk2-x86_64-secure.json", "", 0);
         install_fixture(root, ETC_DIR, "snp/30-ovmf-amdsev.json", NULL);
         install_fixture(root, ETC_DIR, "debian12/60-edk2-x86_64.json", "45-local.json");
         probe(root, &f);
@@ -446,9 +437,9 @@ static void test_probe_bad_files(void **state) {
         HostFacts f;
 
         install_debian(root);
-        write_file(root, USR_DIR "/55-broken.json", "{\"mapping\": {", -1);
-        write_file(root, USR_DIR "/56-big.json", big, -1);
-        write_file(root, USR_DIR "/57-noexec.json", "{\"mapping\":{\"device\":\"flash\"}}", -1);
+        test_write_len(root, USR_DIR "/55-broken.json", "{\"mapping\": {", -1);
+        test_write_len(root, USR_DIR "/56-big.json", big, -1);
+        test_write_len(root, USR_DIR "/57-noexec.json", "{\"mapping\":{\"device\":\"flash\"}}", -1);
         assert_int_equal(g_mkdir_with_parents(subdir, 0755), 0);
         probe(root, &f);
 
@@ -480,7 +471,7 @@ static void test_probe_file_limit(void **state) {
 
         for (int i = 0; i < 300; i++) {
                 g_autofree char *rel = g_strdup_printf("%s/%03d.json", i % 2 ? USR_DIR : ETC_DIR, i);
-                write_file(root, rel, json, (gssize) len);
+                test_write_len(root, rel, json, (gssize) len);
         }
         probe(root, &f);
 

@@ -17,6 +17,7 @@
 
 #include <libvirt/libvirt.h>
 
+#include "test-util.h"
 #include "probe.h"
 
 #define CPU0_ID_920 "BlAwmcr4Ruya3YvEGe2EBxuWjMAfIYolslNNM92RsIKxLkWDDRqivqSBOD+qQRCYS9joBYSHMD1g+rmjY+MmVw=="
@@ -36,16 +37,6 @@ static char *read_shared(const char *name, size_t *len) {
         if (!g_file_get_contents(path, &text, len, &error))
                 fail_msg("%s: %s", path, error->message);
         return text;
-}
-
-static void write_file(const char *root, const char *rel, const char *text, gssize len) {
-        g_autofree char *path = g_build_filename(root, rel, NULL);
-        g_autofree char *dir = g_path_get_dirname(path);
-        g_autoptr(GError) error = NULL;
-
-        assert_int_equal(g_mkdir_with_parents(dir, 0755), 0);
-        if (!g_file_set_contents(path, text, len, &error))
-                fail_msg("%s: %s", path, error->message);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
@@ -505,17 +496,17 @@ static void install_snapshot(const char *root) {
         size_t len;
         g_autofree char *caps = read_shared("qemu_9.2.0-q35.x86_64+amdsev.xml", &len);
 
-        write_file(root, "libvirt/versions.json", "{\"libvirt\":\"10.5.0\",\"qemu\":\"9.1.0\"}\n", -1);
-        write_file(root, "libvirt/domcapabilities.xml", caps, (gssize) len);
-        write_file(root, "libvirt/domains/b-snp.xml",
+        test_write_len(root, "libvirt/versions.json", "{\"libvirt\":\"10.5.0\",\"qemu\":\"9.1.0\"}\n", -1);
+        test_write_len(root, "libvirt/domcapabilities.xml", caps, (gssize) len);
+        test_write_len(root, "libvirt/domains/b-snp.xml",
                    "<domain type='kvm'><name>snp1</name><uuid>00000000-0000-0000-0000-000000000002</uuid>"
                    "<launchSecurity type='sev-snp'><policy>0x30000</policy></launchSecurity></domain>", -1);
-        write_file(root, "libvirt/domains/a-es.xml",
+        test_write_len(root, "libvirt/domains/a-es.xml",
                    "<domain type='kvm'><name>es1</name><uuid>00000000-0000-0000-0000-000000000001</uuid>"
                    "<launchSecurity type='sev'><policy>0x0037</policy></launchSecurity></domain>", -1);
-        write_file(root, "libvirt/domains/c-plain.xml",
+        test_write_len(root, "libvirt/domains/c-plain.xml",
                    "<domain type='kvm'><name>plain</name></domain>", -1);
-        write_file(root, "libvirt/domains/README", "ignored", -1);
+        test_write_len(root, "libvirt/domains/README", "ignored", -1);
 }
 
 static void test_snapshot_full(void **state) {
@@ -551,11 +542,11 @@ static void test_snapshot_bad_files(void **state) {
         HostFacts f;
 
         install_snapshot(root);
-        write_file(root, "libvirt/versions.json", "{\"libvirt\":", -1);
-        write_file(root, "libvirt/domcapabilities.xml",
+        test_write_len(root, "libvirt/versions.json", "{\"libvirt\":", -1);
+        test_write_len(root, "libvirt/domcapabilities.xml",
                    SEV_CAPS("<sev supported='yes'><maxGuests>lots</maxGuests></sev>"), -1);
-        write_file(root, "libvirt/domains/b-snp.xml", "<domain><launchSecurity type='sev'/></domain>", -1);
-        write_file(root, "libvirt/domains/d-broken.xml", "<domain", -1);
+        test_write_len(root, "libvirt/domains/b-snp.xml", "<domain><launchSecurity type='sev'/></domain>", -1);
+        test_write_len(root, "libvirt/domains/d-broken.xml", "<domain", -1);
         probe_snapshot(root, &f);
 
         assert_int_equal(f.libvirt.connection.status, SOURCE_OK);
@@ -601,7 +592,7 @@ static void test_snapshot_unreadable_domains(void **state) {
         g_autofree char *domains = g_build_filename(root, "libvirt", "domains", NULL);
         HostFacts f;
 
-        write_file(root, "libvirt/versions.json", "{}", -1);
+        test_write_len(root, "libvirt/versions.json", "{}", -1);
         assert_int_equal(symlink("domains", domains), 0);     /* a loop: ELOOP */
         probe_snapshot(root, &f);
         /* Domains we cannot list might be running: not "zero domains". */
@@ -617,7 +608,7 @@ static void test_snapshot_no_libvirt(void **state) {
         const char *root = *state;
         HostFacts f;
 
-        write_file(root, "proc/cpuinfo", "", 0);
+        test_write_len(root, "proc/cpuinfo", "", 0);
         probe_snapshot(root, &f);
         assert_int_equal(f.libvirt.connection.status, SOURCE_MISSING);
         assert_string_equal(f.libvirt.connection.detail, "no libvirt/ directory in the snapshot");

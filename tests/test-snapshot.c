@@ -16,6 +16,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "test-util.h"
 #include "probe.h"
 #include "snapshot.h"
 
@@ -70,28 +71,6 @@ static const char expected_cpuid_xml[] =
 
 /* ---- helpers --------------------------------------------------------------------- */
 
-static char *make_tmp(void) {
-        char *dir = g_dir_make_tmp("test-snapshot-XXXXXX", NULL);
-
-        assert_non_null(dir);
-        return dir;
-}
-
-static void remove_tree(const char *path) {
-        g_autofree char *quoted = g_shell_quote(path);
-        g_autofree char *cmd = g_strdup_printf("rm -rf %s", quoted);
-
-        assert_int_equal(system(cmd), 0);
-}
-
-static void put_file(const char *root, const char *rel, const char *content) {
-        g_autofree char *path = g_build_filename(root, rel, NULL);
-        g_autofree char *parent = g_path_get_dirname(path);
-
-        assert_int_equal(g_mkdir_with_parents(parent, 0755), 0);
-        assert_true(g_file_set_contents(path, content, -1, NULL));
-}
-
 static char *get_file(const char *dir, const char *rel) {
         g_autofree char *path = g_build_filename(dir, rel, NULL);
         char *content = NULL;
@@ -139,9 +118,9 @@ static char *files_under(const char *dir) {
 
 static void make_host_root(const char *root) {
         for (size_t i = 0; i < G_N_ELEMENTS(host_files); i++)
-                put_file(root, host_files[i].rel, host_files[i].content);
+                test_write(root, host_files[i].rel, host_files[i].content);
         for (size_t i = 0; i < G_N_ELEMENTS(host_noise); i++)
-                put_file(root, host_noise[i], "not for the snapshot\n");
+                test_write(root, host_noise[i], "not for the snapshot\n");
 }
 
 static RunningDomain *domain_new(const char *name, const char *uuid, GuestModel model) {
@@ -188,7 +167,7 @@ static void fill_facts(HostFacts *f, const char *root) {
 /* ---- the snapshot of a whole host -------------------------------------------------- */
 
 static void test_snapshot_files(void **state) {
-        g_autofree char *tmp = make_tmp();
+        g_autofree char *tmp = test_tmpdir();
         g_autofree char *root = g_build_filename(tmp, "host", NULL);
         g_autofree char *out = g_build_filename(tmp, "snap", "nested", NULL);
         g_autofree char *error = NULL;
@@ -240,11 +219,11 @@ static void test_snapshot_files(void **state) {
         assert_string_equal(caps, domcaps);
 
         host_facts_clear(&f);
-        remove_tree(tmp);
+        test_rmtree(tmp);
 }
 
 static void test_snapshot_sev_json_reads_back(void **state) {
-        g_autofree char *tmp = make_tmp();
+        g_autofree char *tmp = test_tmpdir();
         g_autofree char *out = g_build_filename(tmp, "snap", NULL);
         g_autofree char *error = NULL;
         HostFacts f;
@@ -268,11 +247,11 @@ static void test_snapshot_sev_json_reads_back(void **state) {
         g_free(back.sev_src.detail);
         g_free(back.snp_src.detail);
         host_facts_clear(&f);
-        remove_tree(tmp);
+        test_rmtree(tmp);
 }
 
 static void test_snapshot_versions(void **state) {
-        g_autofree char *tmp = make_tmp();
+        g_autofree char *tmp = test_tmpdir();
         g_autofree char *out = g_build_filename(tmp, "snap", NULL);
         g_autoptr(JsonParser) parser = json_parser_new();
         g_autofree char *json = NULL;
@@ -291,7 +270,7 @@ static void test_snapshot_versions(void **state) {
         assert_int_equal(json_object_get_size(o), 1);
 
         host_facts_clear(&f);
-        remove_tree(tmp);
+        test_rmtree(tmp);
 }
 
 static char *xpath_string(xmlDocPtr doc, const char *expr) {
@@ -331,7 +310,7 @@ static void assert_domain(const char *dir, const char *file, const char *name, c
 }
 
 static void test_snapshot_domains(void **state) {
-        g_autofree char *tmp = make_tmp();
+        g_autofree char *tmp = test_tmpdir();
         g_autofree char *out = g_build_filename(tmp, "snap", NULL);
         HostFacts f;
 
@@ -344,12 +323,12 @@ static void test_snapshot_domains(void **state) {
         assert_domain(out, "plain", "plain", "3b9c6d7e-4444-4c5d-8e9f-0a1b2c3d4e5f", NULL, NULL);
 
         host_facts_clear(&f);
-        remove_tree(tmp);
+        test_rmtree(tmp);
 }
 
 /* Names that are no file names, and markup in names, still give one well-formed file per domain. */
 static void test_snapshot_domain_names(void **state) {
-        g_autofree char *tmp = make_tmp();
+        g_autofree char *tmp = test_tmpdir();
         g_autofree char *out = g_build_filename(tmp, "snap", NULL);
         g_autofree char *listing = NULL;
         HostFacts f;
@@ -373,20 +352,20 @@ static void test_snapshot_domain_names(void **state) {
         assert_domain(out, "<&'\">", "<&'\">", "u3", "sev", "0x0037");
 
         host_facts_clear(&f);
-        remove_tree(tmp);
+        test_rmtree(tmp);
 }
 
 /* Sources that are not OK are not written, so the replay sees them missing too. */
 static void test_snapshot_unknown_sources(void **state) {
-        g_autofree char *tmp = make_tmp();
+        g_autofree char *tmp = test_tmpdir();
         g_autofree char *root = g_build_filename(tmp, "host", NULL);
         g_autofree char *out = g_build_filename(tmp, "snap", NULL);
         g_autofree char *listing = NULL;
         HostFacts f;
 
         /* kvm_amd loaded without SEV support: its parameters/ holds none of the SEV files. */
-        put_file(root, "sys/module/kvm_amd/parameters/npt", "Y\n");
-        put_file(root, "proc/cpuinfo", cpuinfo);
+        test_write(root, "sys/module/kvm_amd/parameters/npt", "Y\n");
+        test_write(root, "proc/cpuinfo", cpuinfo);
         g_autofree char *fw = g_build_filename(root, "etc/qemu/firmware", NULL);
         assert_int_equal(g_mkdir_with_parents(fw, 0755), 0);
 
@@ -405,12 +384,12 @@ static void test_snapshot_unknown_sources(void **state) {
         assert_false(is_dir(out, "dev"));
 
         host_facts_clear(&f);
-        remove_tree(tmp);
+        test_rmtree(tmp);
 }
 
 /* A working connection with nothing else known still leaves libvirt/, which stands for it. */
 static void test_snapshot_libvirt_partial(void **state) {
-        g_autofree char *tmp = make_tmp();
+        g_autofree char *tmp = test_tmpdir();
         g_autofree char *out = g_build_filename(tmp, "snap", NULL);
         HostFacts f;
 
@@ -426,7 +405,7 @@ static void test_snapshot_libvirt_partial(void **state) {
         assert_false(is_dir(out, "libvirt/domains"));
 
         host_facts_clear(&f);
-        remove_tree(tmp);
+        test_rmtree(tmp);
 }
 
 /* ---- probe -> snapshot -> probe ------------------------------------------------------ */
@@ -499,13 +478,13 @@ static void test_snapshot_replays(void **state) {
         g_autofree char *dump_path = g_build_filename(shared, "fixtures/libvirt/x86_64-cpuid-EPYC-7713-64-Core.xml", NULL);
         assert_true(g_file_get_contents(dump_path, &dump, NULL, NULL));
 
-        tmp = make_tmp();
+        tmp = test_tmpdir();
         root = g_build_filename(tmp, "host", NULL);
         out = g_build_filename(tmp, "snap", NULL);
         make_host_root(root);
-        put_file(root, "cpuid.xml", dump);
-        put_file(root, "dev/sev.json", sev_json);
-        put_file(root, "sys/module/ccp/parameters/psp_init_on_probe", "N\n");
+        test_write(root, "cpuid.xml", dump);
+        test_write(root, "dev/sev.json", sev_json);
+        test_write(root, "sys/module/ccp/parameters/psp_init_on_probe", "N\n");
 
         probe_some(root, &a);
         /* The fixture is a Milan with SNP: the replay has real facts to lose. */
@@ -522,19 +501,19 @@ static void test_snapshot_replays(void **state) {
 
         host_facts_clear(&a);
         host_facts_clear(&b);
-        remove_tree(tmp);
+        test_rmtree(tmp);
 }
 
 /* ---- failures ------------------------------------------------------------------------ */
 
 static void test_snapshot_dir_under_file(void **state) {
-        g_autofree char *tmp = make_tmp();
+        g_autofree char *tmp = test_tmpdir();
         g_autofree char *file = g_build_filename(tmp, "regular", NULL);
         g_autofree char *out = g_build_filename(file, "snap", NULL);
         g_autofree char *error = NULL;
         HostFacts f;
 
-        put_file(tmp, "regular", "x");
+        test_write(tmp, "regular", "x");
         fill_facts(&f, tmp);
         assert_int_equal(snapshot_write(&f, out, &error), -ENOTDIR);
         assert_non_null(error);
@@ -543,17 +522,17 @@ static void test_snapshot_dir_under_file(void **state) {
         assert_non_null(strstr(error, g_strerror(ENOTDIR)));
 
         host_facts_clear(&f);
-        remove_tree(tmp);
+        test_rmtree(tmp);
 }
 
 /* Stale files of an older snapshot would pass for facts of this host. */
 static void test_snapshot_refuses_non_empty(void **state) {
-        g_autofree char *tmp = make_tmp();
+        g_autofree char *tmp = test_tmpdir();
         g_autofree char *out = g_build_filename(tmp, "snap", NULL);
         g_autofree char *error = NULL;
         HostFacts f;
 
-        put_file(out, "dev/sev.json", "{}");
+        test_write(out, "dev/sev.json", "{}");
         fill_facts(&f, tmp);
         assert_int_equal(snapshot_write(&f, out, &error), -ENOTEMPTY);
         assert_non_null(strstr(error, out));
@@ -562,12 +541,12 @@ static void test_snapshot_refuses_non_empty(void **state) {
         assert_null(get_file(out, "cpuid.xml"));
 
         host_facts_clear(&f);
-        remove_tree(tmp);
+        test_rmtree(tmp);
 }
 
 /* A host file that is there but unreadable fails the snapshot instead of vanishing from it. */
 static void test_snapshot_unreadable_source(void **state) {
-        g_autofree char *tmp = make_tmp();
+        g_autofree char *tmp = test_tmpdir();
         g_autofree char *root = g_build_filename(tmp, "host", NULL);
         g_autofree char *out = g_build_filename(tmp, "snap", NULL);
         g_autofree char *dir = g_build_filename(root, "sys/fs/cgroup/misc.capacity", NULL);
@@ -581,7 +560,7 @@ static void test_snapshot_unreadable_source(void **state) {
         assert_non_null(strstr(error, "/sys/fs/cgroup/misc.capacity"));
 
         host_facts_clear(&f);
-        remove_tree(tmp);
+        test_rmtree(tmp);
 }
 
 int main(void) {

@@ -35,12 +35,19 @@ static inline char *test_tmpdir(void) {
         return dir;
 }
 
-/* Writes ROOT/REL, creating parent directories. */
-static inline void test_write(const char *root, const char *rel, const char *content) {
+/* Writes LEN bytes (-1: a NUL-terminated string) to ROOT/REL, creating parent directories. */
+static inline void test_write_len(const char *root, const char *rel, const char *content, gssize len) {
         g_autofree char *path = g_build_filename(root, rel, NULL);
         g_autofree char *dir = g_path_get_dirname(path);
+        g_autoptr(GError) error = NULL;
+
         assert_int_equal(g_mkdir_with_parents(dir, 0755), 0);
-        assert_true(g_file_set_contents(path, content, -1, NULL));
+        if (!g_file_set_contents(path, content, len, &error))
+                fail_msg("%s: %s", path, error->message);
+}
+
+static inline void test_write(const char *root, const char *rel, const char *content) {
+        test_write_len(root, rel, content, -1);
 }
 
 static inline char *test_read(const char *path) {
