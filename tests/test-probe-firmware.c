@@ -5,7 +5,6 @@
  * against a temporary host root.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -55,28 +54,6 @@ static void install_debian(const char *root) {
         install_fixture(root, USR_DIR, "debian12/40-edk2-x86_64-secure-enrolled.json", NULL);
         install_fixture(root, USR_DIR, "debian12/50-edk2-x86_64-secure.json", NULL);
         install_fixture(root, USR_DIR, "debian12/60-edk2-x86_64.json", NULL);
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-        return remove(path);
-}
-
-static int make_root(void **state) {
-        g_autoptr(GError) error = NULL;
-        char *root = g_dir_make_tmp("memcrypt-fw-XXXXXX", &error);
-
-        if (!root)
-                return -1;
-        *state = root;
-        return 0;
-}
-
-static int remove_root(void **state) {
-        char *root = *state;
-
-        nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-        g_free(root);
-        return 0;
 }
 
 static void probe(const char *root, HostFacts *f) {
@@ -572,13 +549,13 @@ int main(void) {
                 cmocka_unit_test(test_parse_deep_nesting),
                 cmocka_unit_test(test_parse_too_large),
                 cmocka_unit_test(test_parse_mangled),
-                cmocka_unit_test_setup_teardown(test_probe_debian, make_root, remove_root),
-                cmocka_unit_test_setup_teardown(test_probe_precedence, make_root, remove_root),
-                cmocka_unit_test_setup_teardown(test_probe_bad_files, make_root, remove_root),
-                cmocka_unit_test_setup_teardown(test_probe_file_limit, make_root, remove_root),
-                cmocka_unit_test_setup_teardown(test_probe_missing, make_root, remove_root),
-                cmocka_unit_test_setup_teardown(test_probe_dir_error, make_root, remove_root),
-                cmocka_unit_test_setup_teardown(test_probe_denied, make_root, remove_root),
+                cmocka_unit_test_setup_teardown(test_probe_debian, test_setup_tmp_root, test_teardown_tmp_root),
+                cmocka_unit_test_setup_teardown(test_probe_precedence, test_setup_tmp_root, test_teardown_tmp_root),
+                cmocka_unit_test_setup_teardown(test_probe_bad_files, test_setup_tmp_root, test_teardown_tmp_root),
+                cmocka_unit_test_setup_teardown(test_probe_file_limit, test_setup_tmp_root, test_teardown_tmp_root),
+                cmocka_unit_test_setup_teardown(test_probe_missing, test_setup_tmp_root, test_teardown_tmp_root),
+                cmocka_unit_test_setup_teardown(test_probe_dir_error, test_setup_tmp_root, test_teardown_tmp_root),
+                cmocka_unit_test_setup_teardown(test_probe_denied, test_setup_tmp_root, test_teardown_tmp_root),
         };
 
         return cmocka_run_group_tests_name("probe-firmware", tests, NULL, NULL);

@@ -5,7 +5,6 @@
  * probes against libvirt's built-in test driver and an unreachable URI.
  */
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,27 +36,6 @@ static char *read_shared(const char *name, size_t *len) {
         if (!g_file_get_contents(path, &text, len, &error))
                 fail_msg("%s: %s", path, error->message);
         return text;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-        return remove(path);
-}
-
-static int make_root(void **state) {
-        char *root = g_dir_make_tmp("memcrypt-lv-XXXXXX", NULL);
-
-        if (!root)
-                return -1;
-        *state = root;
-        return 0;
-}
-
-static int remove_root(void **state) {
-        char *root = *state;
-
-        nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-        g_free(root);
-        return 0;
 }
 
 static void domcaps_init(DomainCapsFacts *dc) {
@@ -718,11 +696,11 @@ int main(void) {
                 cmocka_unit_test(test_guest_models),
                 cmocka_unit_test(test_guest_model_errors),
                 cmocka_unit_test(test_versions_json),
-                cmocka_unit_test_setup_teardown(test_snapshot_full, make_root, remove_root),
-                cmocka_unit_test_setup_teardown(test_snapshot_bad_files, make_root, remove_root),
-                cmocka_unit_test_setup_teardown(test_snapshot_empty_libvirt_dir, make_root, remove_root),
-                cmocka_unit_test_setup_teardown(test_snapshot_unreadable_domains, make_root, remove_root),
-                cmocka_unit_test_setup_teardown(test_snapshot_no_libvirt, make_root, remove_root),
+                cmocka_unit_test_setup_teardown(test_snapshot_full, test_setup_tmp_root, test_teardown_tmp_root),
+                cmocka_unit_test_setup_teardown(test_snapshot_bad_files, test_setup_tmp_root, test_teardown_tmp_root),
+                cmocka_unit_test_setup_teardown(test_snapshot_empty_libvirt_dir, test_setup_tmp_root, test_teardown_tmp_root),
+                cmocka_unit_test_setup_teardown(test_snapshot_unreadable_domains, test_setup_tmp_root, test_teardown_tmp_root),
+                cmocka_unit_test_setup_teardown(test_snapshot_no_libvirt, test_setup_tmp_root, test_teardown_tmp_root),
                 cmocka_unit_test(test_live_test_driver),
                 cmocka_unit_test(test_live_unreachable),
                 cmocka_unit_test(test_live_skipped),

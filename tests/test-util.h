@@ -73,3 +73,19 @@ static inline void test_rmtree(const char *path) {
         }
         g_rmdir(path);
 }
+
+/* cmocka setup/teardown pair: *state is a fresh temporary directory, removed afterwards. */
+static inline int test_setup_tmp_root(void **state) {
+        char *root = g_dir_make_tmp("memcrypt-test-XXXXXX", NULL);
+
+        if (!root)
+                return -1;
+        *state = root;
+        return 0;
+}
+
+static inline int test_teardown_tmp_root(void **state) {
+        test_rmtree(*state);
+        g_free(*state);
+        return 0;
+}
