@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * libmemcrypt: a typed client of the org.memcrypt1 bus service.
+ *
+ * Every function that talks to the service returns 0 (or a positive value
+ * where documented) on success and a negative errno on failure. The D-Bus
+ * error behind a failure (e.g. "org.memcrypt1.Error.UnknownModel") and its
+ * message stay available from memcrypt_client_error_name() and
+ * memcrypt_client_error_message() until the next call on the same client.
+ * Service error names map to errnos (table in the README): -EACCES for
+ * NotAuthorized, -ENOENT for UnknownModel, and so on.
+ *
+ * A client is not thread-safe; use one per thread.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MEMCRYPT_BUS_NAME            "org.memcrypt1"
+#define MEMCRYPT_MANAGER_PATH        "/org/memcrypt1"
+#define MEMCRYPT_MANAGER_INTERFACE   "org.memcrypt1.Manager"
+#define MEMCRYPT_MODEL_INTERFACE     "org.memcrypt1.Model"
+#define MEMCRYPT_MODEL_PATH_PREFIX   "/org/memcrypt1/model/"
+
+/* Error names of the service (DESIGN.md "Bus API", "Errors"). */
+#define MEMCRYPT_ERROR_INVALID_ARGUMENT            "org.memcrypt1.Error.InvalidArgument"
+#define MEMCRYPT_ERROR_UNKNOWN_MODEL               "org.memcrypt1.Error.UnknownModel"
+#define MEMCRYPT_ERROR_CONFLICT                    "org.memcrypt1.Error.Conflict"
+#define MEMCRYPT_ERROR_UEFI_REQUIRED               "org.memcrypt1.Error.UefiRequired"
+#define MEMCRYPT_ERROR_MACHINE_TYPE_REQUIRED       "org.memcrypt1.Error.MachineTypeRequired"
+#define MEMCRYPT_ERROR_STATELESS_FIRMWARE_REQUIRED "org.memcrypt1.Error.StatelessFirmwareRequired"
+#define MEMCRYPT_ERROR_LOCKED_MEMORY_REQUIRED      "org.memcrypt1.Error.LockedMemoryRequired"
+#define MEMCRYPT_ERROR_INCOMPATIBLE_DEVICE         "org.memcrypt1.Error.IncompatibleDevice"
+#define MEMCRYPT_ERROR_INVALID_DOMAIN_XML          "org.memcrypt1.Error.InvalidDomainXml"
+#define MEMCRYPT_ERROR_MODEL_UNSUPPORTED           "org.memcrypt1.Error.ModelUnsupported"
+#define MEMCRYPT_ERROR_NO_SLOTS                    "org.memcrypt1.Error.NoSlots"
+#define MEMCRYPT_ERROR_HOST_MISCONFIGURED          "org.memcrypt1.Error.HostMisconfigured"
+#define MEMCRYPT_ERROR_LIBVIRT_UNAVAILABLE         "org.memcrypt1.Error.LibvirtUnavailable"
+#define MEMCRYPT_ERROR_NO_SUCH_DOMAIN              "org.memcrypt1.Error.NoSuchDomain"
+#define MEMCRYPT_ERROR_INVALID_DOMAIN_STATE        "org.memcrypt1.Error.InvalidDomainState"
+#define MEMCRYPT_ERROR_NOT_AUTHORIZED              "org.memcrypt1.Error.NotAuthorized"
+
+/* The errno a service error name maps to (-EIO for a name the library does not know). */
+int memcrypt_error_to_errno(const char *error_name);
+
+typedef struct MemcryptClient MemcryptClient;
+
+/* Connect to the service on the system bus ($DBUS_SYSTEM_BUS_ADDRESS is honoured). */
+int memcrypt_client_open(MemcryptClient **ret);
+/* Connect to a bus at ADDRESS (a D-Bus address such as "unix:path=/run/x"). */
+int memcrypt_client_open_address(const char *address, MemcryptClient **ret);
+/* Use an already connected peer-to-peer socket (no bus daemon; e.g. one end of a
+ * socketpair served by memcryptd's vtables in tests). The client owns FD afterwards. */
+int memcrypt_client_open_fd(int fd, MemcryptClient **ret);
+/* Close the connection and free the client. Returns NULL. Accepts NULL. */
+MemcryptClient *memcrypt_client_free(MemcryptClient *c);
+/* Let polkit ask the user for a password on calls that need authorization
+ * (sets the message header flag; off by default). */
+void memcrypt_client_set_interactive(MemcryptClient *c, bool interactive);
+/* Name and message of the error of the last failed call, or NULL. */
+const char *memcrypt_client_error_name(const MemcryptClient *c);
+const char *memcrypt_client_error_message(const MemcryptClient *c);
+
+/* code, severity ("error" | "warning"), message, hint */
+typedef struct {
+        char *code;
+        char *severity;
+        char *message;
+        char *hint;
+} MemcryptReason;
+
+/* One doctor check; model is "" for host-wide checks; status pass|warn|fail|skip|unknown. */
+typedef struct {
+        char *id;
+        char *model;
+        char *category;
+        char *status;
+        char *message;
+        char *hint;
+} MemcryptCheck;
+
+/* A running domain with a <launchSecurity> the service counts against a model. */
+typedef struct {
+        char *name;
+        char *uuid;
+        char *model;
+} MemcryptDomain;
+
+/* The org.memcrypt1.Manager properties. */
+typedef struct {
+        char *version;
+        char *node_name;
+        char *health;                  /* "ok" | "degraded" | "conflict" */
+        char *health_message;
+        char **usable_models;          /* NULL-terminated */
+        char *cpu_vendor;
+        char *cpu_generation;
+        uint32_t cbit_position;
+        uint32_t reduced_phys_bits;
+        uint32_t asid_count;
+        uint32_t min_sev_asid;
+        char *kernel_version;
+        char *libvirt_version;
+        char *qemu_version;
+        char *sev_firmware_version;
+        bool libvirt_connected;
+        uint32_t running_domains;
+        MemcryptDomain *encrypted_domains;
+        size_t n_encrypted_domains;
+        uint64_t last_refresh;         /* µs since the epoch (CLOCK_REALTIME) */
+} MemcryptHost;
+
+/* The org.memcrypt1.Model properties of one model. */
+typedef struct {
+        char *name;                    /* "amd-sev" | "amd-sev-es" | "amd-sev-snp" */
+        bool usable;
+        MemcryptReason *reasons;
+        size_t n_reasons;
+        char *trait;
+        char *resource_provider;
+        uint32_t asid_first;
+        uint32_t asid_last;
+        uint32_t slots_total;
+        uint32_t slots_used;
+        uint32_t slots_free;
+        uint64_t default_policy;
+        char **firmware;               /* NULL-terminated */
+} MemcryptModel;
+
+/* Model names in the order of the bus objects. */
+extern const char *const memcrypt_model_names[3];
+
+/* Read every Manager property with one GetAll. Free with memcrypt_host_free(). */
+int memcrypt_get_host(MemcryptClient *c, MemcryptHost **ret);
+MemcryptHost *memcrypt_host_free(MemcryptHost *h);
+
+/* The object path of MODEL (GetModel). Free with free(). */
+int memcrypt_get_model_path(MemcryptClient *c, const char *model, char **ret_path);
+/* Read every property of MODEL ("amd-sev", ...) with one GetAll. Free with memcrypt_model_free(). */
+int memcrypt_get_model(MemcryptClient *c, const char *model, MemcryptModel **ret);
+MemcryptModel *memcrypt_model_free(MemcryptModel *m);
+
+/* Describe(): the JSON report. Free with free(). */
+int memcrypt_describe(MemcryptClient *c, char **ret_json);
+/* Doctor(): every check. Free with memcrypt_checks_free(). */
+int memcrypt_doctor(MemcryptClient *c, MemcryptCheck **ret_checks, size_t *ret_n);
+void memcrypt_checks_free(MemcryptCheck *checks, size_t n);
+/* Refresh(): re-probe the host now (polkit action org.memcrypt1.refresh). */
+int memcrypt_refresh(MemcryptClient *c);
+
+/* A signal of the service, as memcryptctl monitor shows it. */
+typedef struct {
+        const char *path;              /* object path */
+        const char *interface;         /* "org.memcrypt1.Manager", or the interface whose properties changed */
+        const char *member;            /* "CapabilitiesChanged" | "PropertiesChanged" */
+        const char *const *names;      /* models (CapabilitiesChanged) or changed/invalidated property names */
+} MemcryptSignal;
+
+/* Return non-zero from the callback to stop monitoring. */
+typedef int (*MemcryptSignalFunc)(const MemcryptSignal *signal, void *userdata);
+
+/* Subscribe to the service's signals (the match is installed when this returns). */
+int memcrypt_monitor_start(MemcryptClient *c, MemcryptSignalFunc callback, void *userdata);
+/* Dispatch signals until the callback returns non-zero (returns that value) or the
+ * connection ends (returns a negative errno). TIMEOUT_USEC = UINT64_MAX waits forever;
+ * returns 0 when the timeout passes without the callback stopping. */
+int memcrypt_monitor_run(MemcryptClient *c, uint64_t timeout_usec);
+
+#ifdef __cplusplus
+}
+#endif
