@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libmemcrypt: the methods of org.memcrypt1.Manager. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memcrypt-internal.h"
+
+/* Reads one value of basic TYPE from a reply and copies it. */
+static int reply_read_string(MemcryptClient *c, sd_bus_message *reply, char type, char **ret) {
+        const char *s;
+        char *copy;
+        int r;
+
+        r = sd_bus_message_read_basic(reply, type, &s);
+        if (r < 0)
+                return client_set_error(c, NULL, r);
+
+        copy = strdup(s);
+        if (!copy)
+                return client_set_error(c, NULL, -ENOMEM);
+        *ret = copy;
+        return 0;
+}
+
+int memcrypt_get_model_path(MemcryptClient *c, const char *model, char **ret_path) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        if (!c || !model || !ret_path)
+                return -EINVAL;
+        client_reset_error(c);
+
+        r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, "GetModel", &reply, "s", model);
+        if (r < 0)
+                return r;
+
+        return reply_read_string(c, reply, 'o', ret_path);
+}
+
+int memcrypt_describe(MemcryptClient *c, char **ret_json) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        if (!c || !ret_json)
+                return -EINVAL;
+        client_reset_error(c);
+
+        r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, "Describe", &reply, NULL);
+        if (r < 0)
+                return r;
+
+        return reply_read_string(c, reply, 's', ret_json);
+}
+
+int memcrypt_doctor(MemcryptClient *c, MemcryptCheck **ret_checks, size_t *ret_n) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        void *checks;
+        size_t n;
+        int r;
+
+        if (!c || !ret_checks || !ret_n)
+                return -EINVAL;
+        client_reset_error(c);
+
+        r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, "Doctor", &reply, NULL);
+        if (r < 0)
+                return r;
+
+        r = client_read_string_structs(reply, "(ssssss)", 6, sizeof(MemcryptCheck), &checks, &n);
+        if (r < 0)
+                return client_set_error(c, NULL, r);
+
+        *ret_checks = checks;
+        *ret_n = n;
+        return 0;
+}
+
+void memcrypt_checks_free(MemcryptCheck *checks, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(checks[i].id);
+                free(checks[i].model);
+                free(checks[i].category);
+                free(checks[i].status);
+                free(checks[i].message);
+                free(checks[i].hint);
+        }
+        free(checks);
+}
+
+int memcrypt_refresh(MemcryptClient *c) {
+        if (!c)
+                return -EINVAL;
+        client_reset_error(c);
+
+        return client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, "Refresh", NULL, NULL);
+}
