@@ -2,54 +2,63 @@
 #pragma once
 
 /*
- * The daemon's state: options, configuration, the last probe and verdict.
- * Bus-free so tests drive it directly; bus glue lives in bus-*.c.
+ * The daemon's one context: options, configuration, the last probe, its
+ * verdict and the bus property values computed from them. Creating and
+ * refreshing it needs no bus, so tests drive it directly; the bus glue
+ * (bus-*.c) only reads it.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
 
 #include "config.h"
 #include "facts.h"
 #include "probe.h"
+#include "properties.h"
 #include "verdict.h"
 
 typedef struct {
         const char *root;           /* NULL: "/" */
-        const char *config_path;    /* NULL: the built-in default path (may be absent) */
+        const char *config_path;    /* NULL: the built-in default path, which may be absent */
         const char *libvirt_uri;    /* NULL: from the configuration */
         const char *node_name;      /* NULL: from the configuration, else the host name */
         bool no_libvirt;
 } ContextOptions;
 
-/* What one refresh changed, for PropertiesChanged / CapabilitiesChanged. */
-typedef struct {
-        uint64_t manager;                 /* bitmask of ManagerProperty */
-        uint64_t models[_MODEL_MAX];      /* bitmask of ModelProperty */
-} ChangeSet;
-
 typedef struct Context Context;
 typedef struct PolkitRegistry PolkitRegistry;
 
+/* Decides a polkit-guarded call: > 0 allowed, 0 pending (the message is
+ * dispatched again once the answer is in), < 0 refused with ERROR set.
+ * bus-polkit.c provides the real one; tests may install another. */
+typedef int (*AuthorizeFunc)(Context *c, sd_bus_message *m, const char *action, sd_bus_error *error);
+
 struct Context {
+        char *root;
         ProbeOptions probe;
         MemcryptConfig config;
-        char *node_name_override;
         HostFacts facts;
         HostVerdict *verdict;
+        PropertyValues values;
         uint64_t last_refresh_usec;     /* CLOCK_REALTIME */
 
-        /* Bus side, NULL in bus-free use. */
-        void *bus;                      /* sd_bus* */
-        void *event;                    /* sd_event* */
+        /* Bus side; NULL when the context is used without a bus. */
+        sd_bus *bus;
+        sd_event *event;
+        sd_event_source *refresh_timer;
         PolkitRegistry *polkit;
-        /* Decides polkit-guarded calls; tests may replace it (see bus-polkit.h). */
-        int (*authorize)(Context *c, void *message, const char *action, void *error);
+        AuthorizeFunc authorize;
 };
 
 /* Load the configuration and probe the host once. On failure returns NULL and sets *ERROR. */
 Context *context_new(const ContextOptions *o, char **error);
-void context_free(Context *c);
+Context *context_free(Context *c);
 
-/* Probe again; replaces facts and verdict and reports what changed (may be NULL). */
+/* Probe again; replaces facts, verdict and property values and reports in
+ * CHANGES (may be NULL) which property values differ from before. */
 void context_refresh(Context *c, ChangeSet *changes);
+
+/* The JSON report of the current state (Describe, --dump). Free with g_free(). */
+char *context_describe(const Context *c, bool pretty);

@@ -5,13 +5,12 @@
 #include <sys/stat.h>
 
 #include "build-config.h"
-#include "config.h"
-#include "probe.h"
-#include "report.h"
+#include "context.h"
+#include "daemon.h"
 #include "snapshot.h"
-#include "verdict.h"
 
 #define EXIT_USAGE 2
+#define DEFAULT_IDLE_SEC 30u
 
 typedef struct {
         char *root;
@@ -19,6 +18,8 @@ typedef struct {
         char *config_path;
         char *libvirt_uri;
         char *node_name;
+        char *introspect_dir;
+        unsigned exit_on_idle_sec;
         bool dump;
         bool no_libvirt;
 } Arguments;
@@ -29,39 +30,70 @@ static void arguments_clear(Arguments *a) {
         g_free(a->config_path);
         g_free(a->libvirt_uri);
         g_free(a->node_name);
+        g_free(a->introspect_dir);
 }
 
 static void help(void) {
         printf("memcryptd [OPTIONS...]\n\n"
-               "The host authority for AMD memory-encrypted VMs (SEV, SEV-ES, SEV-SNP).\n\n"
-               "  -h --help              Show this help\n"
-               "     --version           Show the version\n"
-               "     --root=DIR          Read every host fact under DIR (a host snapshot) instead of /\n"
-               "     --dump              Print the JSON report and exit, without touching any bus\n"
-               "     --snapshot=DIR      Write the host's facts to DIR in the snapshot layout and exit\n"
-               "     --config=FILE       Configuration file (default %s)\n"
-               "     --libvirt-uri=URI   libvirt connection URI (default %s)\n"
-               "     --node-name=NAME    Node name for resource providers (default: the host name)\n"
-               "     --no-libvirt        Do not connect to libvirt\n",
-               MEMCRYPT_CONFIG_FILE, DEFAULT_LIBVIRT_URI);
+               "The host authority for AMD memory-encrypted VMs (SEV, SEV-ES, SEV-SNP).\n"
+               "Serves org.memcrypt1 on the system bus unless --dump, --snapshot or\n"
+               "--bus-introspect is given.\n\n"
+               "  -h --help                Show this help\n"
+               "     --version             Show the version\n"
+               "     --root=DIR            Read every host fact under DIR (a host snapshot) instead of /\n"
+               "     --dump                Print the JSON report and exit, without touching any bus\n"
+               "     --snapshot=DIR        Write the host's facts to DIR in the snapshot layout and exit\n"
+               "     --config=FILE         Configuration file (default %s)\n"
+               "     --libvirt-uri=URI     libvirt connection URI (default %s)\n"
+               "     --node-name=NAME      Node name for resource providers (default: the host name)\n"
+               "     --no-libvirt          Do not connect to libvirt\n"
+               "     --exit-on-idle[=SEC]  Exit after SEC seconds without bus traffic (default %u);\n"
+               "                           for bus activation\n"
+               "     --bus-introspect=DIR  Write the bus interfaces' introspection XML to DIR and exit\n",
+               MEMCRYPT_CONFIG_FILE, DEFAULT_LIBVIRT_URI, DEFAULT_IDLE_SEC);
+}
+
+static int parse_idle(const char *s, unsigned *ret) {
+        char *end;
+        unsigned long v;
+
+        if (!s) {
+                *ret = DEFAULT_IDLE_SEC;
+                return 0;
+        }
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno || end == s || *end || v == 0 || v > 86400 || s[0] == '-') {
+                fprintf(stderr, "memcryptd: --exit-on-idle=%s: expected seconds from 1 to 86400\n", s);
+                return -EXIT_USAGE;
+        }
+        *ret = (unsigned) v;
+        return 0;
+}
+
+static void set_string(char **p, const char *v) {
+        g_free(*p);
+        *p = g_strdup(v);
 }
 
 static int parse_argv(int argc, char *argv[], Arguments *a) {
         enum { ARG_VERSION = 0x100, ARG_ROOT, ARG_DUMP, ARG_SNAPSHOT, ARG_CONFIG, ARG_LIBVIRT_URI,
-               ARG_NODE_NAME, ARG_NO_LIBVIRT };
+               ARG_NODE_NAME, ARG_NO_LIBVIRT, ARG_EXIT_ON_IDLE, ARG_BUS_INTROSPECT };
         static const struct option options[] = {
-                { "help",        no_argument,       NULL, 'h' },
-                { "version",     no_argument,       NULL, ARG_VERSION },
-                { "root",        required_argument, NULL, ARG_ROOT },
-                { "dump",        no_argument,       NULL, ARG_DUMP },
-                { "snapshot",    required_argument, NULL, ARG_SNAPSHOT },
-                { "config",      required_argument, NULL, ARG_CONFIG },
-                { "libvirt-uri", required_argument, NULL, ARG_LIBVIRT_URI },
-                { "node-name",   required_argument, NULL, ARG_NODE_NAME },
-                { "no-libvirt",  no_argument,       NULL, ARG_NO_LIBVIRT },
+                { "help",           no_argument,       NULL, 'h' },
+                { "version",        no_argument,       NULL, ARG_VERSION },
+                { "root",           required_argument, NULL, ARG_ROOT },
+                { "dump",           no_argument,       NULL, ARG_DUMP },
+                { "snapshot",       required_argument, NULL, ARG_SNAPSHOT },
+                { "config",         required_argument, NULL, ARG_CONFIG },
+                { "libvirt-uri",    required_argument, NULL, ARG_LIBVIRT_URI },
+                { "node-name",      required_argument, NULL, ARG_NODE_NAME },
+                { "no-libvirt",     no_argument,       NULL, ARG_NO_LIBVIRT },
+                { "exit-on-idle",   optional_argument, NULL, ARG_EXIT_ON_IDLE },
+                { "bus-introspect", required_argument, NULL, ARG_BUS_INTROSPECT },
                 {}
         };
-        int c;
+        int c, r;
 
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
@@ -71,13 +103,19 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                 case ARG_VERSION:
                         printf("memcryptd %s\n", MEMCRYPT_VERSION);
                         return 0;
-                case ARG_ROOT:         g_free(a->root); a->root = g_strdup(optarg); break;
-                case ARG_DUMP:         a->dump = true; break;
-                case ARG_SNAPSHOT:     g_free(a->snapshot_dir); a->snapshot_dir = g_strdup(optarg); break;
-                case ARG_CONFIG:       g_free(a->config_path); a->config_path = g_strdup(optarg); break;
-                case ARG_LIBVIRT_URI:  g_free(a->libvirt_uri); a->libvirt_uri = g_strdup(optarg); break;
-                case ARG_NODE_NAME:    g_free(a->node_name); a->node_name = g_strdup(optarg); break;
-                case ARG_NO_LIBVIRT:   a->no_libvirt = true; break;
+                case ARG_ROOT:           set_string(&a->root, optarg); break;
+                case ARG_DUMP:           a->dump = true; break;
+                case ARG_SNAPSHOT:       set_string(&a->snapshot_dir, optarg); break;
+                case ARG_CONFIG:         set_string(&a->config_path, optarg); break;
+                case ARG_LIBVIRT_URI:    set_string(&a->libvirt_uri, optarg); break;
+                case ARG_NODE_NAME:      set_string(&a->node_name, optarg); break;
+                case ARG_NO_LIBVIRT:     a->no_libvirt = true; break;
+                case ARG_BUS_INTROSPECT: set_string(&a->introspect_dir, optarg); break;
+                case ARG_EXIT_ON_IDLE:
+                        r = parse_idle(optarg, &a->exit_on_idle_sec);
+                        if (r < 0)
+                                return r;
+                        break;
                 default:
                         fprintf(stderr, "Try 'memcryptd --help' for more information.\n");
                         return -EXIT_USAGE;
@@ -90,80 +128,82 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
         return 1;
 }
 
-static int check_arguments(const Arguments *a) {
+static int check_directory(const char *option, const char *dir) {
         struct stat st;
 
-        if (a->root && (stat(a->root, &st) < 0 || !S_ISDIR(st.st_mode))) {
-                fprintf(stderr, "memcryptd: --root=%s: not a directory\n", a->root);
+        if (dir && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))) {
+                fprintf(stderr, "memcryptd: %s=%s: not a directory\n", option, dir);
                 return -EXIT_USAGE;
         }
+        return 0;
+}
+
+static int check_arguments(const Arguments *a) {
+        if (check_directory("--root", a->root) < 0 || check_directory("--bus-introspect", a->introspect_dir) < 0)
+                return -EXIT_USAGE;
         if (a->node_name && (!*a->node_name || strlen(a->node_name) > 253 || !g_utf8_validate(a->node_name, -1, NULL))) {
                 fprintf(stderr, "memcryptd: --node-name: expected 1 to 253 characters of UTF-8\n");
                 return -EXIT_USAGE;
         }
-        if (!a->dump && !a->snapshot_dir) {
-                fprintf(stderr, "memcryptd: the org.memcrypt1 bus service is not part of this build yet; "
-                                "use --dump or --snapshot=DIR\n");
+        if (a->exit_on_idle_sec && (a->dump || a->snapshot_dir)) {
+                fprintf(stderr, "memcryptd: --exit-on-idle only applies to the bus service, not to --dump or --snapshot\n");
                 return -EXIT_USAGE;
         }
         return 0;
 }
 
-static int load_config(const Arguments *a, MemcryptConfig *cfg) {
+static int write_snapshot(const Context *c, const char *dir) {
         g_autofree char *error = NULL;
 
-        memcrypt_config_init(cfg);
-        if (!memcrypt_config_load(cfg, a->config_path ?: MEMCRYPT_CONFIG_FILE, a->config_path != NULL, &error)) {
+        if (snapshot_write(&c->facts, dir, &error) < 0) {
                 fprintf(stderr, "memcryptd: %s\n", error);
-                return -EXIT_USAGE;
+                return EXIT_FAILURE;
         }
-        if (a->libvirt_uri) {
-                g_free(cfg->libvirt_uri);
-                cfg->libvirt_uri = g_strdup(a->libvirt_uri);
-        }
-        if (a->node_name) {
-                g_free(cfg->node_name);
-                cfg->node_name = g_strdup(a->node_name);
-        }
-        return 0;
+        return EXIT_SUCCESS;
 }
 
-static int run(const Arguments *a, const MemcryptConfig *cfg) {
-        ProbeOptions opts = { .root = a->root, .libvirt_uri = cfg->libvirt_uri, .skip_libvirt = a->no_libvirt };
-        HostFacts f;
+static int run(const Arguments *a) {
+        ContextOptions o = {
+                .root = a->root,
+                .config_path = a->config_path,
+                .libvirt_uri = a->libvirt_uri,
+                .node_name = a->node_name,
+                .no_libvirt = a->no_libvirt,
+        };
+        g_autofree char *error = NULL;
+        Context *c;
         int r = EXIT_SUCCESS;
 
-        host_facts_init(&f);
-        probe_host(&opts, &f);
-        if (a->snapshot_dir) {
-                g_autofree char *error = NULL;
-                if (snapshot_write(&f, a->snapshot_dir, &error) < 0) {
-                        fprintf(stderr, "memcryptd: %s\n", error);
-                        r = EXIT_FAILURE;
-                }
+        c = context_new(&o, &error);
+        if (!c) {
+                fprintf(stderr, "memcryptd: %s\n", error);
+                return EXIT_USAGE;
         }
+        if (a->snapshot_dir)
+                r = write_snapshot(c, a->snapshot_dir);
         if (r == EXIT_SUCCESS && a->dump) {
-                g_autoptr(HostVerdict) v = host_verdict_new(&f, cfg);
-                g_autofree char *json = report_to_json(&f, v, true);
+                g_autofree char *json = context_describe(c, true);
                 puts(json);
         }
-        host_facts_clear(&f);
+        if (!a->dump && !a->snapshot_dir) {
+                DaemonOptions d = { .exit_on_idle_usec = (uint64_t) a->exit_on_idle_sec * 1000000 };
+                r = daemon_run(c, &d);
+        }
+        context_free(c);
         return r;
 }
 
 int main(int argc, char *argv[]) {
         Arguments a = {};
-        MemcryptConfig cfg = {};
         int r;
 
+        umask(0022);
         r = parse_argv(argc, argv, &a);
-        if (r > 0)
+        if (r > 0) {
                 r = check_arguments(&a);
-        if (r == 0 && (a.dump || a.snapshot_dir))
-                r = load_config(&a, &cfg);
-        if (r == 0 && (a.dump || a.snapshot_dir))
-                r = run(&a, &cfg);
-        memcrypt_config_clear(&cfg);
+                if (r == 0)
+                        r = a.introspect_dir ? bus_introspect_write(a.introspect_dir) : run(&a);
+        }
         arguments_clear(&a);
         return r < 0 ? -r : r;
 }

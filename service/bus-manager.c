@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+
+#include "bus-util.h"
+#include "bus.h"
+#include "memcrypt/memcrypt.h"
+
+/* At most this much of a caller's string is quoted back in an error message. */
+#define QUOTE_MAX 64
+
+static char *quote(const char *s) {
+        /* Bus strings are valid UTF-8, so cutting on characters keeps them valid. */
+        if (g_utf8_strlen(s, -1) <= QUOTE_MAX)
+                return g_strdup(s);
+        g_autofree char *head = g_utf8_substring(s, 0, QUOTE_MAX);
+        return g_strconcat(head, "…", NULL);
+}
+
+static int method_describe(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
+        g_autofree char *json = context_describe(c, false);
+
+        return sd_bus_reply_method_return(m, "s", json);
+}
+
+static int method_doctor(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Context *c = userdata;
+        GPtrArray *checks = c->verdict->checks;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(ssssss)");
+        for (guint i = 0; r >= 0 && i < checks->len; i++) {
+                const Check *k = checks->pdata[i];
+                r = sd_bus_message_append(reply, "(ssssss)", k->id, k->model,
+                                          check_category_to_string(k->category),
+                                          check_status_to_string(k->status), k->message, k->hint ?: "");
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_refresh(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
+        ChangeSet changes;
+        int r;
+
+        r = c->authorize(c, m, ACTION_REFRESH, error);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return 1;  /* polkit is asked; we are called again with its answer */
+
+        context_refresh(c, &changes);
+        bus_emit_changes(c, &changes);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_get_model(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        const char *name;
+        Model model;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &name);
+        if (r < 0)
+                return r;
+        model = model_from_name(name);
+        if (model == MODEL_INVALID) {
+                g_autofree char *q = quote(name);
+                return sd_bus_error_setf(error, MEMCRYPT_ERROR_UNKNOWN_MODEL,
+                                         "Unknown model '%s'; expected one of amd-sev, amd-sev-es, amd-sev-snp.", q);
+        }
+        g_autofree char *path = model_object_path(model);
+        return sd_bus_reply_method_return(m, "o", path);
+}
+
+/* ResolveRequest, GenerateLaunchSecurity, ConfigureDomain, ValidateDomain land
+ * with the guest-request work; until then they say so instead of guessing. */
+static int method_not_yet(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED,
+                                 "%s is not implemented in this version of memcryptd.",
+                                 sd_bus_message_get_member(m));
+}
+
+static const sd_bus_vtable manager_methods[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("Describe", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", json),
+                                method_describe, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Doctor", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssssss)", checks),
+                                method_doctor, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Refresh", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                method_refresh, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetModel", SD_BUS_ARGS("s", model), SD_BUS_RESULT("o", path),
+                                method_get_model, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ResolveRequest",
+                                SD_BUS_ARGS("a{ss}", flavor_extra_specs, "a{ss}", image_properties),
+                                SD_BUS_RESULT("s", model, "a{su}", resources, "as", traits),
+                                method_not_yet, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GenerateLaunchSecurity", SD_BUS_ARGS("s", model, "a{sv}", options),
+                                SD_BUS_RESULT("s", xml), method_not_yet, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ConfigureDomain",
+                                SD_BUS_ARGS("s", domain_xml, "s", model, "a{sv}", options),
+                                SD_BUS_RESULT("s", xml), method_not_yet, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ValidateDomain", SD_BUS_ARGS("s", domain_xml, "a{sv}", options),
+                                SD_BUS_RESULT("a(ssss)", findings), method_not_yet, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_ARGS("CapabilitiesChanged", SD_BUS_ARGS("as", models), 0),
+        SD_BUS_VTABLE_END
+};
+
+int bus_add_manager(Context *c, sd_bus *bus) {
+        static const sd_bus_vtable *properties = NULL;
+        int r;
+
+        if (!properties)
+                properties = bus_property_vtable(manager_property_info, _MANAGER_PROPERTY_MAX,
+                                                 offsetof(Context, values.manager));
+        r = sd_bus_add_object_vtable(bus, NULL, MANAGER_PATH, MANAGER_INTERFACE, properties, c);
+        if (r < 0)
+                return r;
+        return sd_bus_add_object_vtable(bus, NULL, MANAGER_PATH, MANAGER_INTERFACE, manager_methods, c);
+}

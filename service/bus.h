@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The org.memcrypt1 objects: /org/memcrypt1 (org.memcrypt1.Manager) and
+ * /org/memcrypt1/model/<amd_sev|amd_sev_es|amd_sev_snp> (org.memcrypt1.Model).
+ * Handlers are thin: parse and validate, authorize when needed, call the
+ * context, reply.
+ */
+
+#include "context.h"
+
+#define MANAGER_PATH       "/org/memcrypt1"
+#define MANAGER_INTERFACE  "org.memcrypt1.Manager"
+#define MODEL_INTERFACE    "org.memcrypt1.Model"
+#define MODEL_PATH_PREFIX  "/org/memcrypt1/model/"
+
+#define ACTION_REFRESH     "org.memcrypt1.refresh"
+
+/* Register every object of C on BUS (no name request: the caller does that
+ * after, so no call can reach a missing object). Sets c->bus. */
+int bus_add_objects(Context *c, sd_bus *bus);
+
+/* PropertiesChanged for every changed property, then CapabilitiesChanged
+ * with the models whose properties changed (if any). */
+void bus_emit_changes(Context *c, const ChangeSet *changes);
+
+/* "/org/memcrypt1/model/amd_sev_es" for M. Free with g_free(). */
+char *model_object_path(Model m);
+
+/* Manager and model vtables (also used by --bus-introspect). */
+int bus_add_manager(Context *c, sd_bus *bus);
+int bus_add_models(Context *c, sd_bus *bus);
+
+/* A vtable of read-only properties from INFO: the getter reads the GVariant*
+ * at userdata + BASE_OFFSET + i * sizeof(GVariant*). Built once per table. */
+const sd_bus_vtable *bus_property_vtable(const PropertyInfo *info, size_t n, size_t base_offset);

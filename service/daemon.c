@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <systemd/sd-daemon.h>
+
+#include "bus-polkit.h"
+#include "bus-util.h"
+#include "bus.h"
+#include "daemon.h"
+
+#define USEC_PER_SEC UINT64_C(1000000)
+
+static int on_name_request(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Context *c = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        if (e) {
+                g_warning("Failed to acquire the bus name %s: %s", BUS_NAME, e->message ?: e->name);
+                return sd_event_exit(c->event, EXIT_FAILURE);
+        }
+        /* Ready means callable: announce only once the name is ours. */
+        (void) sd_notify(false, "READY=1\nSTATUS=Serving org.memcrypt1");
+        return 1;
+}
+
+static int on_refresh_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Context *c = userdata;
+        ChangeSet changes;
+
+        context_refresh(c, &changes);
+        bus_emit_changes(c, &changes);
+        (void) sd_event_source_set_time_relative(s, c->config.refresh_interval_sec * USEC_PER_SEC);
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+static int setup_event(Context *c) {
+        sd_event *e = NULL;
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+
+        r = sd_event_default(&e);
+        if (r < 0)
+                return r;
+        c->event = e;
+        /* A NULL handler makes the signal end the loop cleanly. */
+        r = sd_event_add_signal(e, NULL, SIGTERM, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(e, NULL, SIGINT, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_set_watchdog(e, true);
+        return r < 0 ? r : 0;
+}
+
+static int setup_bus(Context *c) {
+        sd_bus *bus = NULL;
+        int r;
+
+        r = sd_bus_open_system(&bus);
+        if (r < 0) {
+                g_warning("Failed to connect to the system bus: %s", g_strerror(-r));
+                return r;
+        }
+        r = bus_add_objects(c, bus);
+        if (r >= 0)
+                r = sd_bus_attach_event(bus, c->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r >= 0)
+                r = sd_bus_set_exit_on_disconnect(bus, true);
+        /* Objects first, then the name: no call can reach a missing object. */
+        if (r >= 0)
+                r = sd_bus_request_name_async(bus, NULL, BUS_NAME, 0, on_name_request, c);
+        if (r < 0) {
+                g_warning("Failed to set up the bus service: %s", g_strerror(-r));
+                sd_bus_unref(bus);
+                c->bus = NULL;
+        }
+        return r;
+}
+
+static int setup_refresh_timer(Context *c) {
+        if (c->config.refresh_interval_sec == 0)
+                return 0;
+        return sd_event_add_time_relative(c->event, &c->refresh_timer, CLOCK_MONOTONIC,
+                                          c->config.refresh_interval_sec * USEC_PER_SEC, USEC_PER_SEC,
+                                          on_refresh_timer, c);
+}
+
+static int on_name_released(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Context *c = userdata;
+
+        return sd_event_exit(c->event, EXIT_SUCCESS);
+}
+
+/* Like systemd's bus_event_loop_with_idle(): after a quiet period with no
+ * polkit check pending, give the name back and exit once the bus confirms;
+ * calls queued meanwhile are still served, and activation restarts us. */
+static int run_with_idle_exit(Context *c, uint64_t idle_usec) {
+        bool releasing = false;
+        int r;
+
+        for (;;) {
+                if (sd_event_get_state(c->event) == SD_EVENT_FINISHED)
+                        break;
+                r = sd_event_run(c->event, releasing ? UINT64_MAX : idle_usec);
+                if (r < 0)
+                        return r;
+                if (r > 0 || releasing || polkit_registry_pending(c->polkit) > 0)
+                        continue;
+                (void) sd_notify(false, "STOPPING=1\nSTATUS=Exiting after an idle period");
+                r = sd_bus_release_name_async(c->bus, NULL, BUS_NAME, on_name_released, c);
+                if (r < 0)
+                        return r;
+                releasing = true;
+        }
+        return 0;
+}
+
+int daemon_run(Context *c, const DaemonOptions *o) {
+        int r, code = EXIT_FAILURE;
+
+        r = setup_event(c);
+        if (r >= 0)
+                r = setup_bus(c);
+        /* A short-lived activated daemon probes at start; periodic re-probing would keep it alive. */
+        if (r >= 0 && o->exit_on_idle_usec == 0)
+                r = setup_refresh_timer(c);
+        if (r >= 0)
+                r = o->exit_on_idle_usec > 0 ? run_with_idle_exit(c, o->exit_on_idle_usec) : sd_event_loop(c->event);
+        if (r >= 0 && sd_event_get_exit_code(c->event, &code) < 0)
+                code = EXIT_SUCCESS;
+        if (r < 0)
+                g_warning("Event loop failed: %s", g_strerror(-r));
+
+        (void) sd_notify(false, "STOPPING=1");
+        c->refresh_timer = sd_event_source_unref(c->refresh_timer);
+        c->bus = sd_bus_flush_close_unref(c->bus);
+        c->event = sd_event_unref(c->event);
+        return r < 0 ? EXIT_FAILURE : code;
+}
