@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* memcryptctl's output: colours, key/value blocks, tables, JSON of the typed values. */
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl-output.h"
+
+bool colors_enabled(void) {
+        static int cached = -1;
+
+        if (cached < 0)
+                cached = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+        return cached;
+}
+
+#define COLOR(name, seq) \
+        const char *color_##name(void) { return colors_enabled() ? seq : ""; }
+COLOR(green, "\033[0;32m")
+COLOR(red, "\033[0;31m")
+COLOR(yellow, "\033[0;33m")
+COLOR(grey, "\033[0;90m")
+COLOR(bold, "\033[0;1;39m")
+COLOR(reset, "\033[0m")
+
+const char *color_of_state(const char *state) {
+        static const struct {
+                const char *state;
+                const char *(*color)(void);
+        } table[] = {
+                { "pass", color_green }, { "ok", color_green }, { "yes", color_green },
+                { "warn", color_yellow }, { "warning", color_yellow }, { "degraded", color_yellow },
+                { "unknown", color_yellow },
+                { "fail", color_red }, { "error", color_red }, { "conflict", color_red }, { "no", color_red },
+                { "skip", color_grey },
+        };
+
+        for (size_t i = 0; state && i < G_N_ELEMENTS(table); i++)
+                if (strcmp(table[i].state, state) == 0)
+                        return table[i].color();
+        return NULL;
+}
+
+/* Terminal columns of S: messages carry UTF-8 ("≥"), and escape codes are never in cells. */
+static size_t text_width(const char *s) {
+        return g_utf8_validate(s, -1, NULL) ? (size_t) g_utf8_strlen(s, -1) : strlen(s);
+}
+
+static void print_colored(const char *color, const char *text) {
+        if (color && *color)
+                printf("%s%s%s", color, text, color_reset());
+        else
+                fputs(text, stdout);
+}
+
+static void print_padding(size_t n) {
+        printf("%*s", (int) n, "");
+}
+
+struct KeyValues {
+        GPtrArray *keys, *values, *colors;
+};
+
+KeyValues *kv_new(void) {
+        KeyValues *kv = g_new0(KeyValues, 1);
+
+        kv->keys = g_ptr_array_new_with_free_func(g_free);
+        kv->values = g_ptr_array_new_with_free_func(g_free);
+        kv->colors = g_ptr_array_new();
+        return kv;
+}
+
+void kv_add(KeyValues *kv, const char *key, const char *color, const char *format, ...) {
+        va_list ap;
+
+        va_start(ap, format);
+        g_ptr_array_add(kv->values, g_strdup_vprintf(format, ap));
+        va_end(ap);
+        g_ptr_array_add(kv->keys, g_strdup(key));
+        g_ptr_array_add(kv->colors, (gpointer) color);
+}
+
+void kv_print(KeyValues *kv) {
+        size_t width = 0;
+
+        for (guint i = 0; i < kv->keys->len; i++)
+                width = MAX(width, text_width(kv->keys->pdata[i]));
+
+        for (guint i = 0; i < kv->keys->len; i++) {
+                const char *key = kv->keys->pdata[i];
+                g_auto(GStrv) lines = g_strsplit(kv->values->pdata[i], "\n", -1);
+
+                print_padding(width - text_width(key));
+                printf("%s: ", key);
+                for (size_t l = 0; lines[l]; l++) {
+                        if (l > 0)
+                                print_padding(width + 2);
+                        print_colored(kv->colors->pdata[i], lines[l]);
+                        putchar('\n');
+                }
+        }
+}
+
+void kv_free(KeyValues *kv) {
+        if (!kv)
+                return;
+        g_ptr_array_unref(kv->keys);
+        g_ptr_array_unref(kv->values);
+        g_ptr_array_unref(kv->colors);
+        g_free(kv);
+}
+
+struct Table {
+        GStrv headers;
+        size_t n_columns;
+        unsigned right_aligned;
+        GPtrArray *rows;        /* GStrv */
+        GPtrArray *colors;      /* const char** (g_new0) or NULL */
+        GPtrArray *notes;       /* char* or NULL */
+};
+
+Table *table_new(const char *const *headers, unsigned right_aligned) {
+        Table *t = g_new0(Table, 1);
+
+        t->headers = g_strdupv((char **) headers);
+        t->n_columns = g_strv_length(t->headers);
+        t->right_aligned = right_aligned;
+        t->rows = g_ptr_array_new_with_free_func((GDestroyNotify) g_strfreev);
+        t->colors = g_ptr_array_new_with_free_func(g_free);
+        t->notes = g_ptr_array_new_with_free_func(g_free);
+        return t;
+}
+
+void table_add_row(Table *t, const char *const *cells, const char *const *colors, const char *note) {
+        char **row = g_new0(char *, t->n_columns + 1);
+        const char **row_colors = g_new0(const char *, t->n_columns);
+
+        for (size_t i = 0; i < t->n_columns; i++) {
+                row[i] = g_strdup(cells[i] ?: "");
+                row_colors[i] = colors ? colors[i] : NULL;
+        }
+        g_ptr_array_add(t->rows, row);
+        g_ptr_array_add(t->colors, row_colors);
+        g_ptr_array_add(t->notes, note && *note ? g_strdup(note) : NULL);
+}
+
+static void table_print_row(const Table *t, const size_t *widths, char *const *cells,
+                            const char *const *colors) {
+        for (size_t i = 0; i < t->n_columns; i++) {
+                size_t pad = widths[i] - text_width(cells[i]);
+                bool right = t->right_aligned & (1u << i), last = i + 1 == t->n_columns;
+
+                if (i > 0)
+                        putchar(' ');
+                if (right)
+                        print_padding(pad);
+                print_colored(colors ? colors[i] : NULL, cells[i]);
+                if (!right && !last)
+                        print_padding(pad);
+        }
+        putchar('\n');
+}
+
+void table_print(Table *t, bool legend, const char *footer) {
+        g_autofree size_t *widths = g_new0(size_t, t->n_columns);
+        g_autofree const char **header_colors = g_new0(const char *, t->n_columns);
+
+        for (size_t i = 0; i < t->n_columns; i++) {
+                widths[i] = legend ? text_width(t->headers[i]) : 0;
+                header_colors[i] = color_bold();
+                for (guint r = 0; r < t->rows->len; r++)
+                        widths[i] = MAX(widths[i], text_width(((char **) t->rows->pdata[r])[i]));
+        }
+
+        if (legend)
+                table_print_row(t, widths, t->headers, header_colors);
+        for (guint r = 0; r < t->rows->len; r++) {
+                const char *note = t->notes->pdata[r];
+
+                table_print_row(t, widths, t->rows->pdata[r], t->colors->pdata[r]);
+                if (note) {
+                        /* Under the second column, so the note reads with the row's id. */
+                        print_padding(t->n_columns > 1 ? widths[0] + 1 : 2);
+                        printf("-> %s\n", note);
+                }
+        }
+        if (legend && footer)
+                printf("\n%s\n", footer);
+}
+
+void table_free(Table *t) {
+        if (!t)
+                return;
+        g_strfreev(t->headers);
+        g_ptr_array_unref(t->rows);
+        g_ptr_array_unref(t->colors);
+        g_ptr_array_unref(t->notes);
+        g_free(t);
+}
+
+char *format_policy(const char *model, uint64_t policy) {
+        if (model && strcmp(model, "amd-sev-snp") == 0)
+                return g_strdup_printf("0x%08" G_GINT64_MODIFIER "x", policy);
+        return g_strdup_printf("0x%04" G_GINT64_MODIFIER "x", policy);
+}
+
+char *format_asids(uint32_t first, uint32_t last) {
+        if (first == 0 && last == 0)
+                return g_strdup("-");
+        return g_strdup_printf("%" G_GUINT32_FORMAT "-%" G_GUINT32_FORMAT, first, last);
+}
+
+char *format_timestamp(uint64_t usec) {
+        g_autoptr(GDateTime) t = NULL;
+
+        if (usec == 0)
+                return g_strdup("never");
+        t = g_date_time_new_from_unix_local((gint64) (usec / G_USEC_PER_SEC));
+        if (!t)
+                return g_strdup_printf("%" G_GUINT64_FORMAT " µs", usec);
+        return g_date_time_format(t, "%a %Y-%m-%d %H:%M:%S %Z");
+}
+
+static void json_add_strv(JsonBuilder *b, const char *member, const char *const *strv) {
+        json_builder_set_member_name(b, member);
+        json_builder_begin_array(b);
+        for (size_t i = 0; strv && strv[i]; i++)
+                json_builder_add_string_value(b, strv[i]);
+        json_builder_end_array(b);
+}
+
+static void json_add_string(JsonBuilder *b, const char *member, const char *value) {
+        json_builder_set_member_name(b, member);
+        json_builder_add_string_value(b, value ?: "");
+}
+
+static void json_add_int(JsonBuilder *b, const char *member, int64_t value) {
+        json_builder_set_member_name(b, member);
+        json_builder_add_int_value(b, value);
+}
+
+JsonNode *json_from_model(const MemcryptModel *m) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autofree char *policy = format_policy(m->name, m->default_policy);
+
+        json_builder_begin_object(b);
+        json_add_string(b, "model", m->name);
+        json_builder_set_member_name(b, "usable");
+        json_builder_add_boolean_value(b, m->usable);
+        json_add_string(b, "trait", m->trait);
+        json_add_string(b, "resource_provider", m->resource_provider);
+        json_add_int(b, "asid_first", m->asid_first);
+        json_add_int(b, "asid_last", m->asid_last);
+        json_add_int(b, "slots_total", m->slots_total);
+        json_add_int(b, "slots_used", m->slots_used);
+        json_add_int(b, "slots_free", m->slots_free);
+        json_add_string(b, "default_policy", policy);
+        json_add_strv(b, "firmware", (const char *const *) m->firmware);
+        json_builder_set_member_name(b, "reasons");
+        json_builder_begin_array(b);
+        for (size_t i = 0; i < m->n_reasons; i++) {
+                json_builder_begin_object(b);
+                json_add_string(b, "code", m->reasons[i].code);
+                json_add_string(b, "severity", m->reasons[i].severity);
+                json_add_string(b, "message", m->reasons[i].message);
+                json_add_string(b, "hint", m->reasons[i].hint);
+                json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
+        json_builder_end_object(b);
+        return json_builder_get_root(b);
+}
+
+JsonNode *json_from_checks(const MemcryptCheck *checks, size_t n) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+
+        json_builder_begin_array(b);
+        for (size_t i = 0; i < n; i++) {
+                json_builder_begin_object(b);
+                json_add_string(b, "id", checks[i].id);
+                json_add_string(b, "model", checks[i].model);
+                json_add_string(b, "category", checks[i].category);
+                json_add_string(b, "status", checks[i].status);
+                json_add_string(b, "message", checks[i].message);
+                json_add_string(b, "hint", checks[i].hint);
+                json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
+        return json_builder_get_root(b);
+}
+
+JsonNode *json_from_signal(const MemcryptSignal *s) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+
+        json_builder_begin_object(b);
+        json_add_string(b, "path", s->path);
+        json_add_string(b, "interface", s->interface);
+        json_add_string(b, "member", s->member);
+        json_add_strv(b, "names", s->names);
+        json_builder_end_object(b);
+        return json_builder_get_root(b);
+}
+
+void json_print(JsonNode *node, JsonMode mode) {
+        g_autofree char *text = json_to_string(node, mode == JSON_PRETTY);
+
+        puts(text);
+}
