@@ -89,3 +89,18 @@ static inline int test_teardown_tmp_root(void **state) {
         g_free(*state);
         return 0;
 }
+
+/* A writable copy of test host NAME in a new temporary directory, for tests
+ * that change a host under a running context. Remove with test_rmtree(). */
+static inline char *test_copy_host(const char *name) {
+        g_autofree char *src = host_fixture(name);
+        char *dst = g_dir_make_tmp("memcrypt-host-XXXXXX", NULL);
+        g_autofree char *from = g_strconcat(src, "/.", NULL);
+        const char *argv[] = { "cp", "-a", from, dst, NULL };
+        int status = -1;
+
+        if (!dst || !g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                                  &status, NULL) || status != 0)
+                fail_msg("cannot copy test host %s", name);
+        return dst;
+}
