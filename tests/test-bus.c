@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The daemon's vtables over a socketpair: signals, authorization, errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <sys/socket.h>
+
+#include "bus-util.h"
+#include "bus.h"
+#include "context.h"
+#include "error-map.h"
+#include "memcrypt/memcrypt.h"
+#include "test-util.h"
+
+typedef struct {
+        char *root;
+        Context *context;
+        sd_bus *server;
+        sd_bus *client;
+        GThread *thread;
+        GPtrArray *signals;      /* "path member arg..." lines seen by the client */
+        sd_bus_message *deferred;
+} Fixture;
+
+static gpointer serve(gpointer userdata) {
+        sd_bus *server = userdata;
+
+        for (;;) {
+                int r = sd_bus_process(server, NULL);
+                if (r < 0)
+                        return NULL;    /* the client hung up */
+                if (r == 0 && sd_bus_wait(server, UINT64_MAX) < 0)
+                        return NULL;
+        }
+}
+
+static void connect_pair(Fixture *fx) {
+        sd_id128_t id;
+        int fds[2];
+
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+        assert_int_equal(sd_id128_randomize(&id), 0);
+        assert_int_equal(sd_bus_new(&fx->server), 0);
+        assert_int_equal(sd_bus_set_fd(fx->server, fds[0], fds[0]), 0);
+        assert_int_equal(sd_bus_set_server(fx->server, true, id), 0);
+        assert_int_equal(bus_add_objects(fx->context, fx->server), 0);
+        assert_int_equal(sd_bus_start(fx->server), 0);
+        assert_int_equal(sd_bus_new(&fx->client), 0);
+        assert_int_equal(sd_bus_set_fd(fx->client, fds[1], fds[1]), 0);
+        assert_int_equal(sd_bus_start(fx->client), 0);
+        fx->thread = g_thread_new("server", serve, fx->server);
+}
+
+static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Fixture *fx = userdata;
+        GString *line = g_string_new(NULL);
+        const char *s;
+
+        g_string_append_printf(line, "%s %s", sd_bus_message_get_path(m), sd_bus_message_get_member(m));
+        if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Properties", "PropertiesChanged")) {
+                assert_true(sd_bus_message_skip(m, "s") >= 0);
+                assert_true(sd_bus_message_enter_container(m, 'a', "{sv}") >= 0);
+                while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                        assert_true(sd_bus_message_read(m, "s", &s) >= 0);
+                        g_string_append_printf(line, " %s", s);
+                        assert_true(sd_bus_message_skip(m, "v") >= 0);
+                        assert_true(sd_bus_message_exit_container(m) >= 0);
+                }
+        } else {
+                assert_true(sd_bus_message_enter_container(m, 'a', "s") >= 0);
+                while (sd_bus_message_read(m, "s", &s) > 0)
+                        g_string_append_printf(line, " %s", s);
+        }
+        g_ptr_array_add(fx->signals, g_string_free(line, false));
+        return 0;
+}
+
+static int setup(void **state) {
+        Fixture *fx = g_new0(Fixture, 1);
+        ContextOptions o = { .config_path = "/dev/null" };
+        g_autofree char *error = NULL;
+
+        memcrypt_error_map_register();
+        fx->root = test_copy_host("milan-snp");
+        o.root = fx->root;
+        fx->context = context_new(&o, &error);
+        assert_non_null(fx->context);
+        fx->signals = g_ptr_array_new_with_free_func(g_free);
+        connect_pair(fx);
+        assert_true(sd_bus_match_signal(fx->client, NULL, NULL, NULL, "org.freedesktop.DBus.Properties",
+                                        "PropertiesChanged", on_signal, fx) >= 0);
+        assert_true(sd_bus_match_signal(fx->client, NULL, NULL, MANAGER_PATH, MANAGER_INTERFACE,
+                                        "CapabilitiesChanged", on_signal, fx) >= 0);
+        *state = fx;
+        return 0;
+}
+
+static int teardown(void **state) {
+        Fixture *fx = *state;
+
+        fx->client = sd_bus_flush_close_unref(fx->client);
+        g_thread_join(fx->thread);
+        sd_bus_unref(fx->server);
+        sd_bus_message_unref(fx->deferred);
+        context_free(fx->context);
+        test_rmtree(fx->root);
+        g_free(fx->root);
+        g_ptr_array_unref(fx->signals);
+        g_free(fx);
+        return 0;
+}
+
+/* Signals sent before a method reply are queued by the time the call returns. */
+static void drain(Fixture *fx) {
+        while (sd_bus_process(fx->client, NULL) > 0)
+                ;
+}
+
+static int call(Fixture *fx, const char *method, sd_bus_error *error) {
+        return sd_bus_call_method(fx->client, NULL, MANAGER_PATH, MANAGER_INTERFACE, method, error, NULL, "");
+}
+
+static uint32_t snp_slots_used(Fixture *fx) {
+        g_autofree char *path = model_object_path(MODEL_SEV_SNP);
+        uint32_t v = 0;
+
+        assert_int_equal(sd_bus_get_property_trivial(fx->client, NULL, path, MODEL_INTERFACE, "SlotsUsed", NULL,
+                                                     'u', &v), 0);
+        return v;
+}
+
+static void test_refresh_signals_what_changed(void **state) {
+        Fixture *fx = *state;
+        g_autofree char *domain = g_build_filename(fx->root, "libvirt/domains/snp-guest-2.xml", NULL);
+
+        assert_int_equal(snp_slots_used(fx), 2);
+        assert_int_equal(g_unlink(domain), 0);
+        test_write(fx->root, "sys/fs/cgroup/misc.current", "sev 1\nsev_es 1\n");
+        assert_true(call(fx, "Refresh", NULL) >= 0);
+        drain(fx);
+
+        assert_int_equal(fx->signals->len, 3);
+        assert_string_equal(fx->signals->pdata[0], "/org/memcrypt1 PropertiesChanged RunningDomains EncryptedDomains");
+        assert_string_equal(fx->signals->pdata[1],
+                            "/org/memcrypt1/model/amd_sev_snp PropertiesChanged SlotsUsed SlotsFree");
+        assert_string_equal(fx->signals->pdata[2], "/org/memcrypt1 CapabilitiesChanged amd-sev-snp");
+        assert_int_equal(snp_slots_used(fx), 1);
+}
+
+static void test_refresh_without_change_is_silent(void **state) {
+        Fixture *fx = *state;
+
+        assert_true(call(fx, "Refresh", NULL) >= 0);
+        drain(fx);
+        assert_int_equal(fx->signals->len, 0);
+}
+
+static int deny(Context *c, sd_bus_message *m, const char *action, sd_bus_error *error) {
+        return sd_bus_error_setf(error, MEMCRYPT_ERROR_NOT_AUTHORIZED, "denied %s by the test", action);
+}
+
+static void test_refused_refresh_changes_nothing(void **state) {
+        Fixture *fx = *state;
+        g_autofree char *domain = g_build_filename(fx->root, "libvirt/domains/snp-guest-2.xml", NULL);
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+
+        fx->context->authorize = deny;
+        assert_int_equal(g_unlink(domain), 0);
+        assert_int_equal(call(fx, "Refresh", &error), -EACCES);
+        assert_string_equal(error.name, MEMCRYPT_ERROR_NOT_AUTHORIZED);
+        assert_non_null(strstr(error.message, "org.memcrypt1.refresh"));
+        sd_bus_error_free(&error);
+        drain(fx);
+        assert_int_equal(fx->signals->len, 0);
+        assert_int_equal(snp_slots_used(fx), 2);
+}
+
+/* Mimics polkit answering later: the handler must not reply on the first
+ * dispatch and must finish when the same message comes round again. */
+static int defer_once(Context *c, sd_bus_message *m, const char *action, sd_bus_error *error) {
+        Fixture *fx = (Fixture *) c->polkit;   /* the test's own registry stand-in */
+
+        if (fx->deferred == m)
+                return 1;
+        fx->deferred = sd_bus_message_ref(m);
+        assert_true(sd_bus_message_rewind(m, true) >= 0);
+        assert_true(sd_bus_enqueue_for_read(sd_bus_message_get_bus(m), m) >= 0);
+        return 0;
+}
+
+static void test_deferred_authorization_completes_the_call(void **state) {
+        Fixture *fx = *state;
+        g_autofree char *domain = g_build_filename(fx->root, "libvirt/domains/snp-guest-2.xml", NULL);
+
+        fx->context->authorize = defer_once;
+        fx->context->polkit = (PolkitRegistry *) fx;
+        assert_int_equal(g_unlink(domain), 0);
+        assert_true(call(fx, "Refresh", NULL) >= 0);
+        fx->context->polkit = NULL;
+        assert_non_null(fx->deferred);
+        assert_int_equal(snp_slots_used(fx), 1);
+}
+
+static void test_get_model(void **state) {
+        Fixture *fx = *state;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autofree char *longname = g_strnfill(10000, 'x');
+        const char *path;
+
+        assert_true(sd_bus_call_method(fx->client, NULL, MANAGER_PATH, MANAGER_INTERFACE, "GetModel", NULL,
+                                       &reply, "s", "amd-sev-es") >= 0);
+        assert_true(sd_bus_message_read(reply, "o", &path) >= 0);
+        assert_string_equal(path, "/org/memcrypt1/model/amd_sev_es");
+
+        assert_int_equal(sd_bus_call_method(fx->client, NULL, MANAGER_PATH, MANAGER_INTERFACE, "GetModel",
+                                            &error, NULL, "s", longname), -ENOENT);
+        assert_string_equal(error.name, MEMCRYPT_ERROR_UNKNOWN_MODEL);
+        assert_true(strlen(error.message) < 200);
+        assert_non_null(strstr(error.message, "amd-sev-snp"));
+        sd_bus_error_free(&error);
+}
+
+static void test_later_methods_say_not_supported(void **state) {
+        Fixture *fx = *state;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+
+        assert_true(sd_bus_call_method(fx->client, NULL, MANAGER_PATH, MANAGER_INTERFACE, "GenerateLaunchSecurity",
+                                       &error, NULL, "sa{sv}", "amd-sev", 0) < 0);
+        assert_string_equal(error.name, SD_BUS_ERROR_NOT_SUPPORTED);
+        sd_bus_error_free(&error);
+        assert_true(sd_bus_call_method(fx->client, NULL, MANAGER_PATH, MANAGER_INTERFACE, "ValidateDomain",
+                                       &error, NULL, "sa{sv}", "<domain/>", 0) < 0);
+        assert_string_equal(error.name, SD_BUS_ERROR_NOT_SUPPORTED);
+        sd_bus_error_free(&error);
+}
+
+static void test_describe_and_doctor(void **state) {
+        Fixture *fx = *state;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *describe = NULL, *doctor = NULL;
+        g_autofree char *expected = context_describe(fx->context, false);
+        const char *json, *id, *model, *category, *status, *message, *hint;
+        const Check *first = fx->context->verdict->checks->pdata[0];
+        unsigned n = 0;
+
+        assert_true(sd_bus_call_method(fx->client, NULL, MANAGER_PATH, MANAGER_INTERFACE, "Describe", NULL,
+                                       &describe, "") >= 0);
+        assert_true(sd_bus_message_read(describe, "s", &json) >= 0);
+        assert_string_equal(json, expected);
+
+        assert_true(sd_bus_call_method(fx->client, NULL, MANAGER_PATH, MANAGER_INTERFACE, "Doctor", NULL,
+                                       &doctor, "") >= 0);
+        assert_true(sd_bus_message_enter_container(doctor, 'a', "(ssssss)") >= 0);
+        while (sd_bus_message_read(doctor, "(ssssss)", &id, &model, &category, &status, &message, &hint) > 0) {
+                if (n++ == 0) {
+                        assert_string_equal(id, first->id);
+                        assert_string_equal(status, check_status_to_string(first->status));
+                }
+        }
+        assert_int_equal(n, fx->context->verdict->checks->len);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_refresh_signals_what_changed, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_refresh_without_change_is_silent, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_refused_refresh_changes_nothing, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_deferred_authorization_completes_the_call, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_get_model, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_later_methods_say_not_supported, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_describe_and_doctor, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

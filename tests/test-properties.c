@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Bus property values and change detection, without a bus. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "context.h"
+#include "test-util.h"
+
+typedef struct {
+        char *root;
+        Context *context;
+} Fixture;
+
+static int setup(void **state) {
+        Fixture *fx = g_new0(Fixture, 1);
+        ContextOptions o = { .config_path = "/dev/null" };
+        g_autofree char *error = NULL;
+
+        fx->root = test_copy_host("milan-snp");
+        o.root = fx->root;
+        fx->context = context_new(&o, &error);
+        assert_non_null(fx->context);
+        *state = fx;
+        return 0;
+}
+
+static int teardown(void **state) {
+        Fixture *fx = *state;
+
+        context_free(fx->context);
+        test_rmtree(fx->root);
+        g_free(fx->root);
+        g_free(fx);
+        return 0;
+}
+
+static GVariant *manager(Fixture *fx, ManagerProperty p) {
+        return fx->context->values.manager[p];
+}
+
+static GVariant *model(Fixture *fx, Model m, ModelProperty p) {
+        return fx->context->values.models[m][p];
+}
+
+static void assert_names(uint64_t mask, char **(*names_of)(uint64_t), const char *expected) {
+        g_auto(GStrv) names = names_of(mask);
+        g_autofree char *joined = g_strjoinv(",", names);
+
+        assert_string_equal(joined, expected);
+}
+
+static void test_every_value_has_its_signature(void **state) {
+        Fixture *fx = *state;
+
+        for (int i = 0; i < _MANAGER_PROPERTY_MAX; i++) {
+                assert_non_null(manager(fx, i));
+                assert_string_equal(g_variant_get_type_string(manager(fx, i)), manager_property_info[i].signature);
+        }
+        for (Model m = 0; m < _MODEL_MAX; m++)
+                for (int i = 0; i < _MODEL_PROPERTY_MAX; i++) {
+                        assert_non_null(model(fx, m, i));
+                        assert_string_equal(g_variant_get_type_string(model(fx, m, i)),
+                                            model_property_info[i].signature);
+                }
+}
+
+static void test_values_of_milan_snp(void **state) {
+        Fixture *fx = *state;
+        g_autofree char *usable = g_variant_print(manager(fx, MANAGER_USABLE_MODELS), false);
+
+        assert_string_equal(g_variant_get_string(manager(fx, MANAGER_HEALTH), NULL), "ok");
+        assert_string_equal(usable, "['amd-sev', 'amd-sev-snp']");
+        assert_string_equal(g_variant_get_string(manager(fx, MANAGER_CPU_GENERATION), NULL), "milan");
+        assert_int_equal(g_variant_get_uint32(manager(fx, MANAGER_RUNNING_DOMAINS)), 3);
+        assert_int_equal(g_variant_get_uint32(model(fx, MODEL_SEV_SNP, MODEL_PROP_SLOTS_TOTAL)), 31);
+        assert_int_equal(g_variant_get_uint32(model(fx, MODEL_SEV_SNP, MODEL_PROP_SLOTS_USED)), 2);
+        assert_int_equal(g_variant_get_uint64(model(fx, MODEL_SEV_SNP, MODEL_PROP_DEFAULT_POLICY)), 0x30000);
+        assert_false(g_variant_get_boolean(model(fx, MODEL_SEV_ES, MODEL_PROP_USABLE)));
+        assert_int_equal(g_variant_n_children(model(fx, MODEL_SEV_ES, MODEL_PROP_REASONS)), 1);
+        assert_string_equal(g_variant_get_string(model(fx, MODEL_SEV_ES, MODEL_PROP_TRAIT), NULL),
+                            "HW_CPU_X86_AMD_SEV_ES");
+}
+
+static void test_refresh_of_unchanged_host_changes_nothing_signalled(void **state) {
+        Fixture *fx = *state;
+        ChangeSet changes;
+
+        context_refresh(fx->context, &changes);
+        assert_names(changes.manager, manager_changed_names, "");
+        for (Model m = 0; m < _MODEL_MAX; m++)
+                assert_int_equal(changes.models[m], 0);
+}
+
+static void test_stopped_guest_changes_exactly_its_slots(void **state) {
+        Fixture *fx = *state;
+        g_autofree char *domain = g_build_filename(fx->root, "libvirt/domains/snp-guest-2.xml", NULL);
+        ChangeSet changes;
+
+        assert_int_equal(g_unlink(domain), 0);
+        test_write(fx->root, "sys/fs/cgroup/misc.current", "sev 1\nsev_es 1\n");
+        context_refresh(fx->context, &changes);
+
+        assert_names(changes.manager, manager_changed_names, "RunningDomains,EncryptedDomains");
+        assert_int_equal(changes.models[MODEL_SEV], 0);
+        assert_int_equal(changes.models[MODEL_SEV_ES], 0);
+        assert_names(changes.models[MODEL_SEV_SNP], model_changed_names, "SlotsUsed,SlotsFree");
+        assert_int_equal(g_variant_get_uint32(model(fx, MODEL_SEV_SNP, MODEL_PROP_SLOTS_FREE)), 30);
+}
+
+static void test_disabled_snp_changes_usability(void **state) {
+        Fixture *fx = *state;
+        ChangeSet changes;
+
+        test_write(fx->root, "sys/module/kvm_amd/parameters/sev_snp", "N\n");
+        context_refresh(fx->context, &changes);
+
+        assert_true(changes.manager & (UINT64_C(1) << MANAGER_USABLE_MODELS));
+        assert_true(changes.models[MODEL_SEV_SNP] & (UINT64_C(1) << MODEL_PROP_USABLE));
+        assert_true(changes.models[MODEL_SEV_SNP] & (UINT64_C(1) << MODEL_PROP_REASONS));
+        assert_false(g_variant_get_boolean(model(fx, MODEL_SEV_SNP, MODEL_PROP_USABLE)));
+}
+
+/* A const property never changes, even when the files under a snapshot root do. */
+static void test_const_values_keep_their_first_value(void **state) {
+        Fixture *fx = *state;
+        g_autofree char *rome = shared_fixture("x86_64-cpuid-EPYC-7502-32-Core.xml");
+        g_autofree char *xml = test_read(rome);
+        ChangeSet changes;
+
+        test_write(fx->root, "cpuid.xml", xml);
+        context_refresh(fx->context, &changes);
+
+        assert_string_equal(g_variant_get_string(manager(fx, MANAGER_CPU_GENERATION), NULL), "milan");
+        assert_false(changes.manager & (UINT64_C(1) << MANAGER_CPU_GENERATION));
+        g_auto(GStrv) names = manager_changed_names(UINT64_MAX);
+        assert_false(g_strv_contains((const char *const *) names, "CpuGeneration"));
+        assert_false(g_strv_contains((const char *const *) names, "LastRefresh"));
+        assert_true(g_strv_contains((const char *const *) names, "Health"));
+}
+
+/* Bus strings must be UTF-8 (sd-bus drops the connection otherwise): a node
+ * name that is not is repaired, not sent raw. */
+static void test_invalid_utf8_is_repaired(void **state) {
+        Fixture *fx = *state;
+        ContextOptions o = { .config_path = "/dev/null", .root = fx->root, .node_name = "bad\xff" "name" };
+        g_autofree char *error = NULL;
+
+        Context *c = context_new(&o, &error);
+        assert_non_null(c);
+        const char *node = g_variant_get_string(c->values.manager[MANAGER_NODE_NAME], NULL);
+        assert_true(g_utf8_validate(node, -1, NULL));
+        assert_non_null(strstr(node, "bad"));
+        context_free(c);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_every_value_has_its_signature, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_values_of_milan_snp, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_refresh_of_unchanged_host_changes_nothing_signalled, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_stopped_guest_changes_exactly_its_slots, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_disabled_snp_changes_usability, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_const_values_keep_their_first_value, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_invalid_utf8_is_repaired, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
