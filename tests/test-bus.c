@@ -141,11 +141,12 @@ static void test_refresh_signals_what_changed(void **state) {
         assert_true(call(fx, "Refresh", NULL) >= 0);
         drain(fx);
 
-        assert_int_equal(fx->signals->len, 3);
+        assert_int_equal(fx->signals->len, 4);
         assert_string_equal(fx->signals->pdata[0], "/org/memcrypt1 PropertiesChanged RunningDomains EncryptedDomains");
-        assert_string_equal(fx->signals->pdata[1],
+        assert_string_equal(fx->signals->pdata[1], "/org/memcrypt1/model/amd_sev_es PropertiesChanged SlotsUsed");
+        assert_string_equal(fx->signals->pdata[2],
                             "/org/memcrypt1/model/amd_sev_snp PropertiesChanged SlotsUsed SlotsFree");
-        assert_string_equal(fx->signals->pdata[2], "/org/memcrypt1 CapabilitiesChanged amd-sev-snp");
+        assert_string_equal(fx->signals->pdata[3], "/org/memcrypt1 CapabilitiesChanged amd-sev-es amd-sev-snp");
         assert_int_equal(snp_slots_used(fx), 1);
 }
 
@@ -168,6 +169,7 @@ static void test_refused_refresh_changes_nothing(void **state) {
 
         fx->context->authorize = deny;
         assert_int_equal(g_unlink(domain), 0);
+        test_write(fx->root, "sys/fs/cgroup/misc.current", "sev 1\nsev_es 1\n");
         assert_int_equal(call(fx, "Refresh", &error), -EACCES);
         assert_string_equal(error.name, MEMCRYPT_ERROR_NOT_AUTHORIZED);
         assert_non_null(strstr(error.message, "org.memcrypt1.refresh"));
@@ -197,6 +199,7 @@ static void test_deferred_authorization_completes_the_call(void **state) {
         fx->context->authorize = defer_once;
         fx->context->polkit = (PolkitRegistry *) fx;
         assert_int_equal(g_unlink(domain), 0);
+        test_write(fx->root, "sys/fs/cgroup/misc.current", "sev 1\nsev_es 1\n");
         assert_true(call(fx, "Refresh", NULL) >= 0);
         fx->context->polkit = NULL;
         assert_non_null(fx->deferred);

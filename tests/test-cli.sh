@@ -28,7 +28,17 @@ check "--version" expect_exit 0 "memcryptd 0.1.0" --version
 check "unknown option exits 2" expect_exit 2 "Try 'memcryptd --help'" --frobnicate
 check "stray argument exits 2" expect_exit 2 "unexpected argument 'extra'" --dump extra
 check "--root must be a directory" expect_exit 2 "--root=/nonexistent: not a directory" --root=/nonexistent --dump
-check "no mode says what to use" expect_exit 2 "use --dump or --snapshot" --no-libvirt
+DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/no-bus" \
+        check "without a system bus the service exits 1 and says why" \
+        expect_exit 1 "Failed to connect to the system bus" --no-libvirt
+check "--exit-on-idle needs seconds > 0" expect_exit 2 "expected seconds from 1 to 86400" --exit-on-idle=0
+check "--exit-on-idle is for the service only" expect_exit 2 "only applies to the bus service" --exit-on-idle --dump
+mkdir "$tmp/introspect"
+check "--bus-introspect writes the interfaces without a bus" expect_exit 0 "" --bus-introspect="$tmp/introspect"
+check "introspection has the Manager's named arguments" \
+        grep -q '<arg type="a{ss}" name="flavor_extra_specs" direction="in"/>' "$tmp/introspect/org.memcrypt1.Manager.xml"
+check "introspection marks const Model properties" \
+        grep -q 'name="Trait" type="s" access="read">' "$tmp/introspect/org.memcrypt1.Model.xml"
 check "missing explicit config exits 2" expect_exit 2 "cannot read /nonexistent.conf" --config=/nonexistent.conf --dump
 printf '[Service]\nLibvirtURL=x\n' >"$tmp/bad.conf"
 check "config typo names the key" expect_exit 2 "unknown key 'LibvirtURL' in [Service]" --config="$tmp/bad.conf" --dump
