@@ -105,9 +105,13 @@ static void reasons_free(MemcryptReason *r, size_t n) {
 
 int client_read_string_structs(sd_bus_message *m, const char *contents, size_t n_strings,
                                size_t element_size, void **ret, size_t *ret_n) {
+        _cleanup_(freep) char *inner = strndup(contents + 1, strlen(contents) - 2);   /* "(sss)" -> "sss" */
         char *array = NULL;
         size_t n = 0;
         int r;
+
+        if (!inner)
+                return -ENOMEM;
 
         r = sd_bus_message_enter_container(m, 'a', contents);
         if (r < 0)
@@ -116,7 +120,7 @@ int client_read_string_structs(sd_bus_message *m, const char *contents, size_t n
         for (;;) {
                 char *grown, **fields;
 
-                r = sd_bus_message_enter_container(m, 'r', contents + 1);
+                r = sd_bus_message_enter_container(m, 'r', inner);
                 if (r < 0)
                         goto fail;
                 if (r == 0)

@@ -93,7 +93,8 @@ static void status_add_model(KeyValues *kv, const MemcryptModel *m) {
                        G_GUINT32_FORMAT " slots free", m->usable ? "yes" : "no", m->slots_free, m->slots_total);
 }
 
-static int print_report(MemcryptClient *c, bool reformat) {
+/* The Describe report: as the service wrote it with MODE JSON_OFF, else re-indented per MODE. */
+static int print_report(MemcryptClient *c, JsonMode mode) {
         g_autofree char *json = NULL;
         g_autoptr(JsonNode) node = NULL;
         g_autoptr(GError) error = NULL;
@@ -103,8 +104,7 @@ static int print_report(MemcryptClient *c, bool reformat) {
         if (r < 0)
                 return service_error(c, r);
 
-        if (!reformat) {
-                /* As the service wrote it. */
+        if (mode == JSON_OFF) {
                 fputs(json, stdout);
                 if (*json && json[strlen(json) - 1] != '\n')
                         putchar('\n');
@@ -116,7 +116,7 @@ static int print_report(MemcryptClient *c, bool reformat) {
                 fprintf(stderr, "memcryptctl: the service's report is not JSON: %s\n", error->message);
                 return EXIT_SERVICE;
         }
-        json_print(node, arg_json);
+        json_print(node, mode);
         return EXIT_OK;
 }
 
@@ -127,7 +127,7 @@ static int verb_status(MemcryptClient *c, int argc, char **argv) {
 
         /* DESIGN.md: status --json is the Describe report, the one JSON view of everything. */
         if (arg_json != JSON_OFF)
-                return print_report(c, arg_json == JSON_SHORT);
+                return print_report(c, arg_json);
 
         r = memcrypt_get_host(c, &h);
         if (r < 0)
@@ -148,7 +148,8 @@ static int verb_status(MemcryptClient *c, int argc, char **argv) {
 }
 
 static int verb_describe(MemcryptClient *c, int argc, char **argv) {
-        return print_report(c, arg_json == JSON_SHORT);
+        /* Scripts get the service's bytes unless they asked for a layout. */
+        return print_report(c, arg_json);
 }
 
 /* ---- models, model ---- */
