@@ -1,0 +1,521 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libmemcrypt against the daemon's real objects, without a bus daemon: one end
+ * of a socketpair is served by bus_add_objects() on a Context of the milan-snp
+ * test host (tests/fixtures/hosts/README.md) in a thread, the other end is a
+ * MemcryptClient. Every property, method and error the library reads is
+ * checked against that host's known verdict.
+ */
+#include <pthread.h>
+#include <sys/socket.h>
+#include <systemd/sd-bus.h>
+#include <unistd.h>
+
+#include "build-config.h"
+#include "bus.h"
+#include "context.h"
+#include "error-map.h"
+#include "memcrypt/memcrypt.h"
+#include "report.h"
+#include "test-util.h"
+
+typedef struct {
+        char *root;                     /* a private copy of the milan-snp host */
+        Context *context;
+        sd_bus *server;
+        pthread_t thread;
+        MemcryptClient *client;         /* the real library... */
+        sd_bus *raw;                    /* ...or a bare sd-bus peer, for what it does not cover */
+
+        /* The authorize hook: refuse with this error name when set. */
+        const char *deny_name;
+        int saw_interactive;            /* -1: Refresh never asked */
+} Fixture;
+
+static Fixture *current;  /* for the authorize hook, which gets only the Context */
+
+static int test_authorize(Context *c, sd_bus_message *m, const char *action, sd_bus_error *error) {
+        current->saw_interactive = sd_bus_message_get_allow_interactive_authorization(m) > 0;
+        if (current->deny_name)
+                return sd_bus_error_setf(error, current->deny_name, "refused by the test for %s", action);
+        return 1;
+}
+
+/* The service side: dispatch until the client hangs up. */
+static void *serve(void *userdata) {
+        sd_bus *bus = userdata;
+        int r;
+
+        for (;;) {
+                r = sd_bus_process(bus, NULL);
+                if (r < 0)
+                        break;
+                if (r > 0)
+                        continue;
+                r = sd_bus_wait(bus, UINT64_MAX);
+                if (r < 0)
+                        break;
+        }
+        return NULL;
+}
+
+static int setup_common(void **state, bool raw) {
+        Fixture *f = g_new0(Fixture, 1);
+        g_autofree char *config = NULL;
+        g_autofree char *error = NULL;
+        sd_id128_t id;
+        int fds[2];
+
+        /* A copy, so a test may change the host under the running service. The copy keeps
+         * the host name (proc/sys/kernel/hostname), so the node is still milan-snp. */
+        f->root = test_copy_host("milan-snp");
+        config = g_build_filename(f->root, "memcryptd.conf", NULL);
+        test_write(f->root, "memcryptd.conf", "");      /* no stray /etc configuration */
+
+        ContextOptions o = { .root = f->root, .config_path = config, .no_libvirt = false };
+        f->context = context_new(&o, &error);
+        if (!f->context)
+                fail_msg("context_new: %s", error);
+        f->context->authorize = test_authorize;
+        f->saw_interactive = -1;
+        current = f;
+
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+        assert_int_equal(sd_id128_randomize(&id), 0);
+        assert_int_equal(sd_bus_new(&f->server), 0);
+        assert_int_equal(sd_bus_set_fd(f->server, fds[0], fds[0]), 0);
+        assert_int_equal(sd_bus_set_server(f->server, 1, id), 0);
+        assert_int_equal(sd_bus_start(f->server), 0);
+        assert_int_equal(bus_add_objects(f->context, f->server), 0);
+        assert_int_equal(pthread_create(&f->thread, NULL, serve, f->server), 0);
+
+        if (raw) {
+                assert_int_equal(sd_bus_new(&f->raw), 0);
+                assert_int_equal(sd_bus_set_fd(f->raw, fds[1], fds[1]), 0);
+                assert_int_equal(sd_bus_start(f->raw), 0);
+        } else
+                assert_int_equal(memcrypt_client_open_fd(fds[1], &f->client), 0);
+
+        *state = f;
+        return 0;
+}
+
+static int setup(void **state) {
+        return setup_common(state, false);
+}
+
+static int setup_raw(void **state) {
+        return setup_common(state, true);
+}
+
+static int teardown(void **state) {
+        Fixture *f = *state;
+
+        /* Hanging up ends the service thread. */
+        f->client = memcrypt_client_free(f->client);
+        f->raw = sd_bus_flush_close_unref(f->raw);
+        assert_int_equal(pthread_join(f->thread, NULL), 0);
+        sd_bus_flush_close_unref(f->server);
+        context_free(f->context);
+        test_rmtree(f->root);
+        g_free(f->root);
+        g_free(f);
+        current = NULL;
+        return 0;
+}
+
+static void assert_strv(char **l, const char *space_separated) {
+        g_autofree char *joined = g_strjoinv(" ", l);
+
+        assert_string_equal(joined, space_separated);
+}
+
+static void test_host_properties(void **state) {
+        Fixture *f = *state;
+        MemcryptHost *h = NULL;
+
+        assert_int_equal(memcrypt_get_host(f->client, &h), 0);
+        assert_null(memcrypt_client_error_name(f->client));
+
+        assert_string_equal(h->version, MEMCRYPT_VERSION);
+        assert_string_equal(h->node_name, "milan-snp");
+        assert_string_equal(h->health, "ok");
+        assert_string_equal(h->health_message, "");
+        assert_strv(h->usable_models, "amd-sev amd-sev-snp");
+        assert_string_equal(h->cpu_vendor, "AuthenticAMD");
+        assert_string_equal(h->cpu_generation, "milan");
+        assert_int_equal(h->cbit_position, 51);
+        assert_int_equal(h->reduced_phys_bits, 4);
+        assert_int_equal(h->asid_count, 253);
+        assert_int_equal(h->min_sev_asid, 32);
+        assert_string_equal(h->kernel_version, "6.12.12-amd64");
+        assert_string_equal(h->libvirt_version, "10.10.0");
+        assert_string_equal(h->qemu_version, "9.2.0");
+        assert_string_equal(h->sev_firmware_version, "1.55.31");
+        assert_true(h->libvirt_connected);
+        assert_int_equal(h->running_domains, 3);
+        assert_int_equal(h->last_refresh, f->context->last_refresh_usec);
+        assert_true(h->last_refresh > 0);
+
+        /* In the order of the fixture's domain files. */
+        static const char *const domains[][3] = {
+                { "sev-guest-1", "b009ca24-2c78-5bdf-bfb7-c050de1f8ad0", "amd-sev" },
+                { "snp-guest-1", "e5b333cc-e5ed-5f9d-b6a3-22f575d4e58c", "amd-sev-snp" },
+                { "snp-guest-2", "27e8532d-d791-5deb-8278-8b522d4ec404", "amd-sev-snp" },
+        };
+        assert_int_equal(h->n_encrypted_domains, G_N_ELEMENTS(domains));
+        for (size_t i = 0; i < G_N_ELEMENTS(domains); i++) {
+                assert_string_equal(h->encrypted_domains[i].name, domains[i][0]);
+                assert_string_equal(h->encrypted_domains[i].uuid, domains[i][1]);
+                assert_string_equal(h->encrypted_domains[i].model, domains[i][2]);
+        }
+
+        assert_null(memcrypt_host_free(h));
+}
+
+typedef struct {
+        const char *name, *path_suffix, *trait;
+        bool usable;
+        const char *errors;
+        uint32_t first, last, total, used, free_;
+        uint64_t policy;
+        const char *firmware;
+} ModelExpect;
+
+/* tests/fixtures/hosts/README.md: milan-snp is usable 222/1/221, no: es-blocked-by-snp, usable 31/2/29. */
+static const ModelExpect model_expect[] = {
+        { "amd-sev", "amd_sev", "HW_CPU_X86_AMD_SEV", true, "", 32, 253, 222, 1, 221, 0x0033,
+          "/usr/share/OVMF/OVMF.amdsev.fd /usr/share/OVMF/OVMF_CODE.cc.fd /usr/share/OVMF/OVMF_CODE_4M.ms.fd "
+          "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd /usr/share/OVMF/OVMF_CODE_4M.fd" },
+        { "amd-sev-es", "amd_sev_es", "HW_CPU_X86_AMD_SEV_ES", false, "es-blocked-by-snp", 1, 31, 0, 2, 0, 0x0037,
+          "/usr/share/OVMF/OVMF.amdsev.fd /usr/share/OVMF/OVMF_CODE.cc.fd" },
+        { "amd-sev-snp", "amd_sev_snp", "HW_CPU_X86_AMD_SEV_SNP", true, "", 1, 31, 31, 2, 29, 0x00030000,
+          "/usr/share/OVMF/OVMF.amdsev.fd" },
+};
+
+static void test_model_properties(void **state) {
+        Fixture *f = *state;
+
+        for (size_t i = 0; i < G_N_ELEMENTS(model_expect); i++) {
+                const ModelExpect *e = &model_expect[i];
+                const ModelVerdict *mv = &f->context->verdict->models[model_from_name(e->name)];
+                g_autofree char *provider = g_strconcat("milan-snp_", e->path_suffix, NULL);
+                g_autoptr(GString) codes = g_string_new(NULL);
+                MemcryptModel *m = NULL;
+
+                assert_string_equal(memcrypt_model_names[i], e->name);
+                assert_int_equal(memcrypt_get_model(f->client, e->name, &m), 0);
+                assert_string_equal(m->name, e->name);
+                assert_int_equal(m->usable, e->usable);
+                assert_string_equal(m->trait, e->trait);
+                assert_string_equal(m->resource_provider, provider);
+                assert_int_equal(m->asid_first, e->first);
+                assert_int_equal(m->asid_last, e->last);
+                assert_int_equal(m->slots_total, e->total);
+                assert_int_equal(m->slots_used, e->used);
+                assert_int_equal(m->slots_free, e->free_);
+                assert_int_equal(m->default_policy, e->policy);
+                assert_strv(m->firmware, e->firmware);
+
+                /* The reasons are the verdict's, in its order, with every text intact. */
+                assert_int_equal(m->n_reasons, mv->reasons->len);
+                for (size_t r = 0; r < m->n_reasons; r++) {
+                        const Reason *want = mv->reasons->pdata[r];
+
+                        assert_string_equal(m->reasons[r].code, want->code);
+                        assert_string_equal(m->reasons[r].severity, severity_to_string(want->severity));
+                        assert_string_equal(m->reasons[r].message, want->message);
+                        assert_string_equal(m->reasons[r].hint, want->hint ?: "");
+                        assert_true(*m->reasons[r].message && *m->reasons[r].hint);
+                        if (strcmp(m->reasons[r].severity, "error") == 0)
+                                g_string_append_printf(codes, "%s%s", codes->len ? " " : "", m->reasons[r].code);
+                }
+                assert_string_equal(codes->str, e->errors);
+                assert_null(memcrypt_model_free(m));
+        }
+}
+
+static void test_model_paths(void **state) {
+        Fixture *f = *state;
+
+        for (size_t i = 0; i < G_N_ELEMENTS(model_expect); i++) {
+                g_autofree char *want = g_strconcat(MEMCRYPT_MODEL_PATH_PREFIX, model_expect[i].path_suffix, NULL);
+                char *path = NULL;
+
+                assert_int_equal(memcrypt_get_model_path(f->client, model_expect[i].name, &path), 0);
+                assert_string_equal(path, want);
+                free(path);
+        }
+}
+
+static void assert_unknown_model(MemcryptClient *c, int r) {
+        assert_int_equal(r, -ENOENT);
+        assert_string_equal(memcrypt_client_error_name(c), MEMCRYPT_ERROR_UNKNOWN_MODEL);
+        assert_non_null(strstr(memcrypt_client_error_message(c), "'amd-sev-bogus'"));
+}
+
+static void test_unknown_model(void **state) {
+        Fixture *f = *state;
+        MemcryptModel *m = NULL;
+        char *path = NULL;
+
+        assert_unknown_model(f->client, memcrypt_get_model_path(f->client, "amd-sev-bogus", &path));
+        assert_null(path);
+        assert_unknown_model(f->client, memcrypt_get_model(f->client, "amd-sev-bogus", &m));
+        assert_null(m);
+
+        /* The error belongs to the failed call only. */
+        assert_int_equal(memcrypt_get_model_path(f->client, "amd-sev", &path), 0);
+        assert_null(memcrypt_client_error_name(f->client));
+        assert_null(memcrypt_client_error_message(f->client));
+        free(path);
+}
+
+static void test_describe(void **state) {
+        Fixture *f = *state;
+        g_autofree char *want = context_describe(f->context, false);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(JsonNode) node = NULL;
+        char *json = NULL;
+        JsonObject *root;
+        JsonArray *models;
+
+        assert_int_equal(memcrypt_describe(f->client, &json), 0);
+        assert_string_equal(json, want);
+
+        node = json_from_string(json, &error);
+        assert_non_null(node);
+        root = json_node_get_object(node);
+        assert_string_equal(json_object_get_string_member(root, "node"), "milan-snp");
+        assert_string_equal(json_object_get_string_member(root, "health"), "ok");
+        models = json_object_get_array_member(root, "models");
+        assert_int_equal(json_array_get_length(models), 3);
+        for (guint i = 0; i < 3; i++) {
+                JsonObject *m = json_array_get_object_element(models, i);
+
+                assert_string_equal(json_object_get_string_member(m, "model"), model_expect[i].name);
+                assert_int_equal(json_object_get_boolean_member(m, "usable"), model_expect[i].usable);
+                assert_int_equal(json_object_get_int_member(m, "slots_free"), model_expect[i].free_);
+        }
+        assert_int_equal(json_array_get_length(json_object_get_array_member(root, "checks")),
+                         f->context->verdict->checks->len);
+        free(json);
+}
+
+static void test_doctor(void **state) {
+        Fixture *f = *state;
+        GPtrArray *want = f->context->verdict->checks;
+        MemcryptCheck *checks = NULL;
+        size_t n = 0;
+
+        assert_int_equal(memcrypt_doctor(f->client, &checks, &n), 0);
+        assert_int_equal(n, want->len);
+        assert_true(n > 10);
+        for (size_t i = 0; i < n; i++) {
+                const Check *k = want->pdata[i];
+
+                assert_string_equal(checks[i].id, k->id);
+                assert_string_equal(checks[i].model, k->model ?: "");
+                assert_string_equal(checks[i].category, check_category_to_string(k->category));
+                assert_string_equal(checks[i].status, check_status_to_string(k->status));
+                assert_string_equal(checks[i].message, k->message);
+                assert_string_equal(checks[i].hint, k->hint ?: "");
+        }
+        assert_string_equal(checks[0].id, "cpu-vendor");
+        assert_string_equal(checks[0].model, "");
+        assert_string_equal(checks[0].status, "pass");
+        memcrypt_checks_free(checks, n);
+}
+
+/* Every service error name reaches a caller as its name, its message and its errno.
+ * The test's polkit hook refuses Refresh with each name in turn. */
+static void test_error_map_round_trip(void **state) {
+        Fixture *f = *state;
+        size_t n = 0;
+
+        for (const sd_bus_error_map *m = memcrypt_error_map; m->name; m++, n++) {
+                g_autofree char *message = g_strdup_printf("refused by the test for %s", "org.memcrypt1.refresh");
+
+                assert_int_equal(memcrypt_error_to_errno(m->name), -m->code);
+                f->deny_name = m->name;
+                assert_int_equal(memcrypt_refresh(f->client), -m->code);
+                assert_string_equal(memcrypt_client_error_name(f->client), m->name);
+                assert_string_equal(memcrypt_client_error_message(f->client), message);
+        }
+        assert_int_equal(n, 16);        /* DESIGN.md "Errors" */
+        assert_int_equal(memcrypt_error_to_errno(MEMCRYPT_ERROR_NOT_AUTHORIZED), -EACCES);
+        assert_int_equal(memcrypt_error_to_errno("org.memcrypt1.Error.FromTheFuture"), -EIO);
+        assert_int_equal(memcrypt_error_to_errno(NULL), -EINVAL);
+
+        f->deny_name = NULL;
+        assert_int_equal(memcrypt_refresh(f->client), 0);
+        assert_null(memcrypt_client_error_name(f->client));
+}
+
+static void test_interactive_flag(void **state) {
+        Fixture *f = *state;
+
+        assert_int_equal(memcrypt_refresh(f->client), 0);
+        assert_int_equal(f->saw_interactive, 0);
+        memcrypt_client_set_interactive(f->client, true);
+        assert_int_equal(memcrypt_refresh(f->client), 0);
+        assert_int_equal(f->saw_interactive, 1);
+        memcrypt_client_set_interactive(f->client, false);
+        assert_int_equal(memcrypt_refresh(f->client), 0);
+        assert_int_equal(f->saw_interactive, 0);
+}
+
+typedef struct {
+        GPtrArray *lines;       /* "path interface member names..." */
+        int stop_with;
+} Seen;
+
+static int collect(const MemcryptSignal *s, void *userdata) {
+        Seen *seen = userdata;
+        g_autofree char *names = g_strjoinv(" ", (char **) s->names);
+
+        g_ptr_array_add(seen->lines, g_strdup_printf("%s %s %s %s", s->path, s->interface, s->member, names));
+        return seen->stop_with;
+}
+
+static bool seen_line(const Seen *seen, const char *prefix, const char *name) {
+        for (guint i = 0; i < seen->lines->len; i++) {
+                const char *line = seen->lines->pdata[i];
+                g_auto(GStrv) words = NULL;
+
+                if (!g_str_has_prefix(line, prefix))
+                        continue;
+                words = g_strsplit(line, " ", -1);
+                if (g_strv_contains((const char *const *) words, name))
+                        return true;
+        }
+        return false;
+}
+
+/* The daemon's real change signals: take the SNP firmware descriptor away and refresh. */
+static void test_refresh_signals(void **state) {
+        Fixture *f = *state;
+        Seen seen = { .lines = g_ptr_array_new_with_free_func(g_free) };
+        g_autofree char *descriptor = g_build_filename(f->root, "usr/share/qemu/firmware/30-edk2-ovmf-amdsev.json", NULL);
+        g_autofree char *saved = test_read(descriptor);
+        MemcryptModel *m = NULL;
+
+        assert_int_equal(memcrypt_monitor_run(f->client, 0), -EINVAL);   /* not started */
+        assert_int_equal(memcrypt_monitor_start(f->client, collect, &seen), 0);
+
+        assert_int_equal(memcrypt_refresh(f->client), 0);
+        assert_int_equal(memcrypt_monitor_run(f->client, 0), 0);
+        assert_int_equal(seen.lines->len, 0);   /* nothing changed, nothing said */
+
+        assert_int_equal(g_unlink(descriptor), 0);
+        assert_int_equal(memcrypt_refresh(f->client), 0);
+        /* The signals precede the reply on the socket: they are queued already. */
+        assert_int_equal(memcrypt_monitor_run(f->client, 0), 0);
+        for (guint i = 0; i < seen.lines->len; i++)
+                print_message("# %s\n", (char *) seen.lines->pdata[i]);
+
+        assert_true(seen_line(&seen, "/org/memcrypt1 org.memcrypt1.Manager PropertiesChanged ", "UsableModels"));
+        assert_true(seen_line(&seen, "/org/memcrypt1/model/amd_sev_snp org.memcrypt1.Model PropertiesChanged ", "Usable"));
+        assert_true(seen_line(&seen, "/org/memcrypt1/model/amd_sev_snp org.memcrypt1.Model PropertiesChanged ", "Reasons"));
+        /* Every model's Firmware list lost the descriptor, so all three changed. */
+        assert_true(seen_line(&seen, "/org/memcrypt1/model/amd_sev org.memcrypt1.Model PropertiesChanged ", "Firmware"));
+        assert_true(seen_line(&seen, "/org/memcrypt1 org.memcrypt1.Manager CapabilitiesChanged ", "amd-sev-snp"));
+        assert_true(seen_line(&seen, "/org/memcrypt1 org.memcrypt1.Manager CapabilitiesChanged ", "amd-sev"));
+
+        assert_int_equal(memcrypt_get_model(f->client, "amd-sev-snp", &m), 0);
+        assert_false(m->usable);
+        assert_string_equal(m->reasons[0].code, "firmware-missing");
+        m = memcrypt_model_free(m);
+
+        /* A callback's non-zero return stops the loop and is its result. */
+        test_write(f->root, "usr/share/qemu/firmware/30-edk2-ovmf-amdsev.json", saved);
+        seen.stop_with = 7;
+        g_ptr_array_set_size(seen.lines, 0);
+        assert_int_equal(memcrypt_refresh(f->client), 0);
+        assert_int_equal(memcrypt_monitor_run(f->client, UINT64_MAX), 7);
+        assert_int_equal(seen.lines->len, 1);
+
+        g_ptr_array_unref(seen.lines);
+}
+
+/* Issue 4's methods: the library has no calls for them yet, so a bare sd-bus peer asks. */
+static void test_not_supported(void **state) {
+        Fixture *f = *state;
+        static const char *const methods[] = {
+                "ResolveRequest", "GenerateLaunchSecurity", "ConfigureDomain", "ValidateDomain",
+        };
+        static const char *const signatures[] = { "a{ss}a{ss}", "sa{sv}", "ssa{sv}", "sa{sv}" };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(methods); i++) {
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+                sd_bus_message *m = NULL, *reply = NULL;
+                int r;
+
+                assert_int_equal(sd_bus_message_new_method_call(f->raw, &m, MEMCRYPT_BUS_NAME, MEMCRYPT_MANAGER_PATH,
+                                                                MEMCRYPT_MANAGER_INTERFACE, methods[i]), 0);
+                if (i == 0)
+                        r = sd_bus_message_append(m, signatures[i], 0, 0);
+                else if (i == 2)
+                        r = sd_bus_message_append(m, signatures[i], "<domain/>", "amd-sev", 0);
+                else
+                        r = sd_bus_message_append(m, signatures[i], i == 1 ? "amd-sev" : "<domain/>", 0);
+                assert_true(r >= 0);
+
+                r = sd_bus_call(f->raw, m, 0, &error, &reply);
+                assert_int_equal(r, -EOPNOTSUPP);
+                assert_true(sd_bus_error_has_name(&error, SD_BUS_ERROR_NOT_SUPPORTED));
+                assert_non_null(strstr(error.message, methods[i]));
+                sd_bus_error_free(&error);
+                sd_bus_message_unref(m);
+                sd_bus_message_unref(reply);
+        }
+}
+
+/* A call on a connection the service has left fails with a name a caller can print. */
+static void test_service_gone(void **state) {
+        Fixture *f = *state;
+        MemcryptHost *h = NULL;
+
+        /* Stop the service end: shutting its socket down ends the thread's loop too. */
+        assert_int_equal(shutdown(sd_bus_get_fd(f->server), SHUT_RDWR), 0);
+        assert_true(memcrypt_get_host(f->client, &h) < 0);
+        assert_null(h);
+        assert_non_null(memcrypt_client_error_name(f->client));
+        assert_non_null(memcrypt_client_error_message(f->client));
+}
+
+static void test_bad_arguments(void **state) {
+        Fixture *f = *state;
+        MemcryptClient *c = NULL;
+
+        assert_int_equal(memcrypt_client_open_fd(-1, &c), -EINVAL);
+        assert_int_equal(memcrypt_client_open_address("unix:path=/nonexistent/memcrypt", &c) < 0, 1);
+        assert_null(c);
+        assert_int_equal(memcrypt_get_host(f->client, NULL), -EINVAL);
+        assert_int_equal(memcrypt_get_model(NULL, "amd-sev", NULL), -EINVAL);
+        assert_int_equal(memcrypt_monitor_start(f->client, NULL, NULL), -EINVAL);
+        assert_null(memcrypt_client_free(NULL));
+        assert_null(memcrypt_host_free(NULL));
+        assert_null(memcrypt_model_free(NULL));
+        memcrypt_checks_free(NULL, 0);
+        assert_null(memcrypt_client_error_name(NULL));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_host_properties, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_model_properties, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_model_paths, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unknown_model, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_describe, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_doctor, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_error_map_round_trip, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_interactive_flag, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_refresh_signals, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_not_supported, setup_raw, teardown),
+                cmocka_unit_test_setup_teardown(test_service_gone, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
