@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The built memcryptd.service: systemd accepts every line of it, it is
+# bus-activated only, and `systemd-analyze security` rates its exposure at
+# 2.0 or below. Output is TAP.
+#
+# Usage: test-unit.sh BUILT_UNIT ACTIVATION_FILE
+set -uo pipefail
+
+unit=$1
+activation=$2
+n=0
+failed=0
+ok() {  # ok COND-EXIT-STATUS NAME [DIAGNOSTIC]
+        n=$((n + 1))
+        if [ "$1" = 0 ]; then
+                echo "ok $n - $2"
+        else
+                echo "not ok $n - $2"
+                failed=$((failed + 1))
+                [ -n "${3:-}" ] && sed 's/^/# /' <<<"$3"
+        fi
+}
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+key() { sed -n "s/^$1=//p" "$2"; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# systemd-analyze rates units by name: give it the real one.
+cp "$unit" "$tmp/memcryptd.service"
+
+# Unit structure.
+[ "$(key Type "$unit")" = notify ]; ok $? "Type=notify"
+[ "$(key BusName "$unit")" = org.memcrypt1 ]; ok $? "BusName=org.memcrypt1"
+! grep -q '^\[Install\]' "$unit"; ok $? "no [Install] section (bus activation only)"
+grep -q '^ExecStart=/.*/memcryptd$' "$unit"; ok $? "ExecStart is an absolute path to memcryptd" "$(grep ^ExecStart= "$unit")"
+! grep -q '@[a-z_]*@' "$unit"; ok $? "no unexpanded @placeholders@" "$(grep '@[a-z_]*@' "$unit")"
+[ "$(key CapabilityBoundingSet "$unit")" = "" ] && grep -q '^CapabilityBoundingSet=$' "$unit"
+ok $? "empty capability bounding set"
+[ -n "$(key WatchdogSec "$unit")" ]; ok $? "WatchdogSec is set"
+
+# The activation file names this unit (through its alias) and the same bus name.
+[ "$(key Name "$activation")" = org.memcrypt1 ]; ok $? "activation file: Name=org.memcrypt1"
+[ "$(key Exec "$activation")" = /bin/false ]; ok $? "activation file: Exec=/bin/false (systemd starts it)"
+[ "$(key User "$activation")" = root ]; ok $? "activation file: User=root"
+[ "$(key SystemdService "$activation")" = dbus-org.memcrypt1.service ]
+ok $? "activation file: SystemdService=dbus-org.memcrypt1.service (the alias meson installs)"
+
+if ! command -v systemd-analyze >/dev/null; then
+        skip "systemd-analyze verify" "no systemd-analyze"
+        skip "systemd-analyze security" "no systemd-analyze"
+        echo "1..$n"
+        exit $((failed > 0))
+fi
+
+# verify checks every key; ExecStart must exist, so point it at any executable.
+mkdir "$tmp/verify"
+sed "s|^ExecStart=.*|ExecStart=$(command -v true)|" "$unit" >"$tmp/verify/memcryptd.service"
+out=$(cd "$tmp/verify" && systemd-analyze verify --man=no ./memcryptd.service 2>&1)
+rc=$?
+[ $rc = 0 ] && [ -z "$out" ]; ok $? "systemd-analyze verify: no unknown key, no bad value" "$out"
+
+out=$(systemd-analyze security --offline=yes --threshold=20 "$tmp/memcryptd.service" 2>&1)
+rc=$?
+score=$(sed -n 's/^→ Overall exposure level for memcryptd.service: \([0-9.]*\) .*/\1/p' <<<"$out")
+echo "# systemd-analyze security --offline=yes --threshold=20: exposure ${score:-?}"
+grep '✗' <<<"$out" | sed 's/^/# /'
+[ $rc = 0 ] && [ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }'
+ok $? "exposure ${score:-?} <= 2.0 (systemd-analyze security --threshold=20)" "$out"
+
+echo "1..$n"
+exit $((failed > 0))
