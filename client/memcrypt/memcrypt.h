@@ -137,13 +137,18 @@ typedef struct {
 /* Model names in the order of the bus objects. */
 extern const char *const memcrypt_model_names[3];
 
-/* Read every Manager property with one GetAll. Free with memcrypt_host_free(). */
+/* Read every Manager property with one GetAll. Free with memcrypt_host_free().
+ * Properties the library does not know are skipped (the service may add some); one the
+ * service did not send reads as "", an empty list, false or 0: strings and string lists
+ * are never NULL. A known property with another type fails with -EBADMSG
+ * (org.freedesktop.DBus.Error.InvalidSignature). The same holds for memcrypt_get_model(). */
 int memcrypt_get_host(MemcryptClient *c, MemcryptHost **ret);
 MemcryptHost *memcrypt_host_free(MemcryptHost *h);
 
 /* The object path of MODEL (GetModel). Free with free(). */
 int memcrypt_get_model_path(MemcryptClient *c, const char *model, char **ret_path);
-/* Read every property of MODEL ("amd-sev", ...) with one GetAll. Free with memcrypt_model_free(). */
+/* Read every property of MODEL ("amd-sev", ...) with one GetAll, after GetModel() so an
+ * unknown name fails with the service's UnknownModel (-ENOENT). Free with memcrypt_model_free(). */
 int memcrypt_get_model(MemcryptClient *c, const char *model, MemcryptModel **ret);
 MemcryptModel *memcrypt_model_free(MemcryptModel *m);
 

@@ -42,7 +42,7 @@ static int test_authorize(Context *c, sd_bus_message *m, const char *action, sd_
 }
 
 /* The service side: dispatch until the client hangs up. */
-static void *serve(void *userdata) {
+static void *serve_bus(void *userdata) {
         sd_bus *bus = userdata;
         int r;
 
@@ -59,12 +59,77 @@ static void *serve(void *userdata) {
         return NULL;
 }
 
-static int setup_common(void **state, bool raw) {
-        Fixture *f = g_new0(Fixture, 1);
+/* Made-up services, for the property maps against a service that is not this one. */
+
+static int get_fake(sd_bus *bus, const char *path, const char *interface, const char *property,
+                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        if (strcmp(property, "Version") == 0)
+                return sd_bus_message_append(reply, "s", "9.9.9");
+        if (strcmp(property, "AsidCount") == 0 || strcmp(property, "CpuVendor") == 0)
+                return sd_bus_message_append(reply, "u", 509);
+        if (strcmp(property, "FutureDict") == 0)
+                return sd_bus_message_append(reply, "a{sv}", 2, "a", "s", "x", "b", "(ii)", 1, 2);
+        if (strcmp(property, "FutureStructs") == 0)
+                return sd_bus_message_append(reply, "a(sss)", 1, "not", "a", "domain");
+        if (strcmp(property, "Name") == 0)
+                return sd_bus_message_append(reply, "s", "amd-sev");
+        if (strcmp(property, "Reasons") == 0)
+                return sd_bus_message_append(reply, "a(ssss)", 2, "c1", "error", "m1", "h1", "c2", "warning", "m2", "");
+        return sd_bus_message_append(reply, "b", true);   /* Usable, FutureFlag */
+}
+
+static int fake_get_model(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return sd_bus_reply_method_return(m, "o", MEMCRYPT_MODEL_PATH_PREFIX "amd_sev");
+}
+
+static const sd_bus_vtable grown_manager[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("FutureDict", "a{sv}", get_fake, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Version", "s", get_fake, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("FutureStructs", "a(sss)", get_fake, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("AsidCount", "u", get_fake, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("FutureFlag", "b", get_fake, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_METHOD("GetModel", "s", "o", fake_get_model, 0),
+        SD_BUS_VTABLE_END
+};
+
+static const sd_bus_vtable grown_model[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Name", "s", get_fake, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("FutureFlag", "b", get_fake, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Reasons", "a(ssss)", get_fake, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Usable", "b", get_fake, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_VTABLE_END
+};
+
+static const sd_bus_vtable retyped_manager[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Version", "s", get_fake, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("CpuVendor", "u", get_fake, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_VTABLE_END
+};
+
+/* What serves the socketpair: the daemon's objects on milan-snp, or a made-up service. */
+typedef enum {
+        SERVE_DAEMON,
+        SERVE_GROWN,            /* a later service: more properties than the library knows */
+        SERVE_RETYPED,          /* a service that changed a property's type */
+} Serve;
+
+static void add_fake_objects(Fixture *f, Serve serve) {
+        if (serve == SERVE_GROWN) {
+                assert_int_equal(sd_bus_add_object_vtable(f->server, NULL, MEMCRYPT_MANAGER_PATH,
+                                                          MEMCRYPT_MANAGER_INTERFACE, grown_manager, NULL), 0);
+                assert_int_equal(sd_bus_add_object_vtable(f->server, NULL, MEMCRYPT_MODEL_PATH_PREFIX "amd_sev",
+                                                          MEMCRYPT_MODEL_INTERFACE, grown_model, NULL), 0);
+        } else
+                assert_int_equal(sd_bus_add_object_vtable(f->server, NULL, MEMCRYPT_MANAGER_PATH,
+                                                          MEMCRYPT_MANAGER_INTERFACE, retyped_manager, NULL), 0);
+}
+
+static void add_daemon_objects(Fixture *f) {
         g_autofree char *config = NULL;
         g_autofree char *error = NULL;
-        sd_id128_t id;
-        int fds[2];
 
         /* A copy, so a test may change the host under the running service. The copy keeps
          * the host name (proc/sys/kernel/hostname), so the node is still milan-snp. */
@@ -77,6 +142,14 @@ static int setup_common(void **state, bool raw) {
         if (!f->context)
                 fail_msg("context_new: %s", error);
         f->context->authorize = test_authorize;
+        assert_int_equal(bus_add_objects(f->context, f->server), 0);
+}
+
+static int setup_common(void **state, Serve serve, bool raw) {
+        Fixture *f = g_new0(Fixture, 1);
+        sd_id128_t id;
+        int fds[2];
+
         f->saw_interactive = -1;
         current = f;
 
@@ -86,8 +159,11 @@ static int setup_common(void **state, bool raw) {
         assert_int_equal(sd_bus_set_fd(f->server, fds[0], fds[0]), 0);
         assert_int_equal(sd_bus_set_server(f->server, 1, id), 0);
         assert_int_equal(sd_bus_start(f->server), 0);
-        assert_int_equal(bus_add_objects(f->context, f->server), 0);
-        assert_int_equal(pthread_create(&f->thread, NULL, serve, f->server), 0);
+        if (serve == SERVE_DAEMON)
+                add_daemon_objects(f);
+        else
+                add_fake_objects(f, serve);
+        assert_int_equal(pthread_create(&f->thread, NULL, serve_bus, f->server), 0);
 
         if (raw) {
                 assert_int_equal(sd_bus_new(&f->raw), 0);
@@ -101,11 +177,19 @@ static int setup_common(void **state, bool raw) {
 }
 
 static int setup(void **state) {
-        return setup_common(state, false);
+        return setup_common(state, SERVE_DAEMON, false);
 }
 
 static int setup_raw(void **state) {
-        return setup_common(state, true);
+        return setup_common(state, SERVE_DAEMON, true);
+}
+
+static int setup_grown(void **state) {
+        return setup_common(state, SERVE_GROWN, false);
+}
+
+static int setup_retyped(void **state) {
+        return setup_common(state, SERVE_RETYPED, false);
 }
 
 static int teardown(void **state) {
@@ -116,8 +200,10 @@ static int teardown(void **state) {
         f->raw = sd_bus_flush_close_unref(f->raw);
         assert_int_equal(pthread_join(f->thread, NULL), 0);
         sd_bus_flush_close_unref(f->server);
-        context_free(f->context);
-        test_rmtree(f->root);
+        if (f->context)
+                context_free(f->context);
+        if (f->root)
+                test_rmtree(f->root);
         g_free(f->root);
         g_free(f);
         current = NULL;
@@ -501,6 +587,50 @@ static void test_bad_arguments(void **state) {
         assert_null(memcrypt_client_error_name(NULL));
 }
 
+/* ---- the property maps against services that are not this one ---- */
+
+/* Properties the library does not know are skipped; those the service did not send read
+ * as "", an empty list or 0, never NULL. */
+static void test_unknown_properties_are_skipped(void **state) {
+        Fixture *f = *state;
+        MemcryptHost *h = NULL;
+        MemcryptModel *m = NULL;
+
+        assert_int_equal(memcrypt_get_host(f->client, &h), 0);
+        assert_string_equal(h->version, "9.9.9");
+        assert_int_equal(h->asid_count, 509);
+        assert_string_equal(h->node_name, "");
+        assert_string_equal(h->health, "");
+        assert_non_null(h->usable_models);
+        assert_null(h->usable_models[0]);
+        assert_int_equal(h->n_encrypted_domains, 0);
+        assert_int_equal(h->cbit_position, 0);
+        memcrypt_host_free(h);
+
+        assert_int_equal(memcrypt_get_model(f->client, "amd-sev", &m), 0);
+        assert_string_equal(m->name, "amd-sev");
+        assert_true(m->usable);
+        assert_int_equal(m->n_reasons, 2);
+        assert_string_equal(m->reasons[1].code, "c2");
+        assert_string_equal(m->reasons[1].severity, "warning");
+        assert_string_equal(m->reasons[1].hint, "");
+        assert_string_equal(m->trait, "");
+        assert_null(m->firmware[0]);
+        memcrypt_model_free(m);
+}
+
+/* A known property with another type is an error, not a silent zero. */
+static void test_retyped_property_is_an_error(void **state) {
+        Fixture *f = *state;
+        MemcryptHost *h = NULL;
+
+        assert_int_equal(memcrypt_get_host(f->client, &h), -EBADMSG);
+        assert_null(h);
+        assert_string_equal(memcrypt_client_error_name(f->client), SD_BUS_ERROR_INVALID_SIGNATURE);
+        assert_string_equal(memcrypt_client_error_message(f->client),
+                            "Property org.memcrypt1.Manager.CpuVendor has signature 'u', expected 's'");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_host_properties, setup, teardown),
@@ -515,6 +645,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_not_supported, setup_raw, teardown),
                 cmocka_unit_test_setup_teardown(test_service_gone, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unknown_properties_are_skipped, setup_grown, teardown),
+                cmocka_unit_test_setup_teardown(test_retyped_property_is_an_error, setup_retyped, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
