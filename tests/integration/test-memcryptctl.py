@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""memcryptctl (libmemcrypt) against memcryptd on a private system bus: every verb, text and
+--json, compared with `memcryptd --root=SAME --dump` of the same host; exit statuses and the
+service's error names."""
+
+import json
+import pwd
+import re
+
+import harness
+from harness import HarnessError, Skip, World, check, eq, is_root, tap_main
+
+HOSTS = ('milan-snp', 'rome-debian12', 'milan-es-conflict')
+
+
+def ctl(w, *args, uid=None):
+    if not harness.MEMCRYPTCTL:
+        raise HarnessError('memcryptctl was not built (no --memcryptctl PATH)')
+    return w.run([harness.MEMCRYPTCTL] + list(args), uid=uid)
+
+
+def ok(r, what):
+    check(r.returncode == 0, '%s: exit %d' % (what, r.returncode), r)
+    return r.stdout
+
+
+def kv(text):
+    """'   Key: value' lines (continuation lines are appended to the value) -> dict."""
+    out, key, width = {}, None, None
+    for line in text.split('\n'):
+        m = re.match(r'^(\s*)([^:]+?): (.*)$', line)
+        if m and (width is None or len(m.group(1)) + len(m.group(2)) == width):
+            key = m.group(2)
+            width = len(m.group(1)) + len(key)
+            out[key] = m.group(3)
+        elif key and line.strip():
+            out[key] += '\n' + line.strip()
+    return out
+
+
+def first_error(m):
+    for r in m['reasons']:
+        if r['severity'] == 'error':
+            return r
+    return None
+
+
+def test_status(host):
+    with World(host=host, polkit='none') as w:
+        d = w.dump()
+        h = d['host']
+        s = kv(ok(ctl(w, 'status'), 'status'))
+        usable = [m['model'] for m in d['models'] if m['usable']]
+        want = {
+            'Version': d['version'], 'Node name': d['node'], 'Health': d['health'],
+            'Usable models': ', '.join(usable) or 'none', 'CPU vendor': h['cpu_vendor'],
+            'CPU generation': h['cpu_generation'] or 'unknown', 'C-bit position': str(h['cbitpos']),
+            'Reduced phys bits': str(h['reduced_phys_bits']), 'ASID count': str(h['asid_count']),
+            'Min SEV ASID': str(h['min_sev_asid']), 'Kernel': h['kernel'] or 'unknown',
+            'libvirt': '%s (%s)' % (h['libvirt'] or 'unknown', 'connected' if h['libvirt_connected'] else 'not connected'),
+            'QEMU': h['qemu'] or 'unknown', 'SEV firmware': h['sev_firmware'] or 'unknown',
+            'Running domains': str(d['running_domains']),
+        }
+        if d['health_message']:
+            want['Health message'] = d['health_message']
+        for k, v in want.items():
+            eq(s.get(k), v, '%s: status "%s"' % (host, k))
+        for e in d['encrypted_domains']:
+            check(e['name'] in s.get('Encrypted domains', '') and e['uuid'] in s['Encrypted domains'],
+                  '%s: status lists encrypted domain %s: %r' % (host, e['name'], s.get('Encrypted domains')))
+        check(s.get('Last refresh'), 'status has no Last refresh')
+        for m in d['models']:
+            line = s.get(m['model'], '')
+            check(line.startswith('yes' if m['usable'] else 'no'), '%s: status %s: %r' % (host, m['model'], line))
+            check('%d/%d' % (m['slots_free'], m['slots_total']) in line, '%s: status %s slots: %r' % (
+                host, m['model'], line))
+            err = first_error(m)
+            if err:
+                check(err['code'] in line, '%s: status %s names %s: %r' % (host, m['model'], err['code'], line))
+        # --json status is the Describe report (DESIGN.md "JSON report")
+        eq(json.loads(ok(ctl(w, '--json', 'status'), 'status --json')), d, '%s: status --json' % host)
+        out = ok(ctl(w, 'status', '--json=short'), 'status --json=short')
+        eq(out.count('\n'), 1, 'status --json=short is one line')
+        eq(json.loads(out), d, '%s: status --json=short' % host)
+        # an unprivileged user gets the same
+        if is_root():
+            eq(kv(ok(ctl(w, 'status', uid=65534), 'status as uid 65534')), s, '%s: status as uid 65534' % host)
+
+
+def test_models(host):
+    with World(host=host, polkit='none') as w:
+        d = w.dump()
+        out = ok(ctl(w, 'models'), 'models')
+        lines = [l for l in out.split('\n') if l.strip()]
+        eq(lines[0].split(), ['MODEL', 'USABLE', 'SLOTS-FREE', 'SLOTS-TOTAL', 'ASIDS', 'TRAIT'], 'models header')
+        rows = {l.split()[0]: l.split() for l in lines[1:4]}
+        for m in d['models']:
+            row = rows.get(m['model'])
+            check(row, 'models has no row for %s: %r' % (m['model'], out))
+            eq(row[1:4] + [row[-1]], ['yes' if m['usable'] else 'no', str(m['slots_free']), str(m['slots_total']),
+                                      m['trait']], '%s: models row %s' % (host, m['model']))
+        check('3 models' in lines[-1], 'models footer: %r' % lines[-1])
+        eq(len([l for l in ok(ctl(w, 'models', '--no-legend'), 'models --no-legend').split('\n') if l.strip()]), 3,
+           'models --no-legend rows')
+        eq(json.loads(ok(ctl(w, '--json', 'models'), 'models --json')), d['models'], '%s: models --json' % host)
+
+
+def test_model(host):
+    with World(host=host, polkit='none') as w:
+        d = w.dump()
+        for m in d['models']:
+            s = kv(ok(ctl(w, 'model', m['model']), 'model ' + m['model']))
+            what = '%s: model %s' % (host, m['model'])
+            eq({k: s.get(k) for k in ('Name', 'Usable', 'Trait', 'Resource provider', 'Slots total', 'Slots used',
+                                      'Slots free')},
+               {'Name': m['model'], 'Usable': 'yes' if m['usable'] else 'no', 'Trait': m['trait'],
+                'Resource provider': m['resource_provider'], 'Slots total': str(m['slots_total']),
+                'Slots used': str(m['slots_used']), 'Slots free': str(m['slots_free'])}, what)
+            if m['asid_first'] or m['asid_last']:
+                check(re.search(r'\b%d\b.*\b%d\b' % (m['asid_first'], m['asid_last']), s.get('ASIDs', '')),
+                      '%s ASIDs: %r' % (what, s.get('ASIDs')))
+            else:   # an empty pool (the kernel prints "ASIDs 0 - 0")
+                check(not re.search(r'[1-9]', s.get('ASIDs', '')), '%s ASIDs of an empty pool: %r' % (what, s.get('ASIDs')))
+            check(m['default_policy'].lower() in s.get('Default policy', '').lower(),
+                  '%s Default policy: %r' % (what, s.get('Default policy')))
+            for fw in m['firmware']:
+                check(fw in s.get('Firmware', ''), '%s Firmware lists %s' % (what, fw))
+            reasons = s.get('Reasons', '')
+            for r in m['reasons']:
+                for part in (r['code'], r['message'], r['hint']):
+                    check(part.split('\n')[0][:60] in reasons.replace('\n', ' ').replace('  ', ' ') or
+                          part.split('\n')[0][:60] in reasons, '%s Reasons lack %r: %r' % (what, part, reasons))
+            if not m['reasons']:
+                eq(reasons, 'none', what + ' Reasons')
+            eq(json.loads(ok(ctl(w, '--json', 'model', m['model']), 'model --json')), m, what + ' --json')
+        r = ctl(w, 'model', 'amd-bogus')
+        eq(r.returncode, 1, 'model amd-bogus exit status')
+        check('org.memcrypt1.Error.UnknownModel' in r.stderr and 'amd-bogus' in r.stderr,
+              'model amd-bogus stderr: %r' % r.stderr)
+
+
+def test_doctor(host):
+    with World(host=host, polkit='none') as w:
+        d = w.dump()
+        r = ctl(w, 'doctor')
+        failing = any(c['status'] == 'fail' for c in d['checks'])
+        eq(r.returncode, 3 if failing else 0, '%s: doctor exit status (a failing check: %s)' % (host, failing))
+        for c in d['checks']:
+            check(re.search(r'^\s*%s\s+%s\s' % (re.escape(c['status']), re.escape(c['id'])), r.stdout, re.M),
+                  '%s: doctor has no "%s %s" row' % (host, c['status'], c['id']))
+        counts = {s: sum(1 for c in d['checks'] if c['status'] == s) for s in ('pass', 'warn', 'fail', 'skip', 'unknown')}
+        check('%d checks: %d pass, %d warn, %d fail, %d skip, %d unknown' % (
+            len(d['checks']), counts['pass'], counts['warn'], counts['fail'], counts['skip'], counts['unknown'])
+            in r.stdout, '%s: doctor footer: %r' % (host, r.stdout[-300:]))
+        rj = ctl(w, '--json', 'doctor')
+        eq(rj.returncode, r.returncode, 'doctor --json exit status')
+        eq(json.loads(rj.stdout), d['checks'], '%s: doctor --json' % host)
+
+
+def test_describe():
+    with World(polkit='none') as w:
+        d = w.dump()
+        eq(json.loads(ok(ctl(w, 'describe'), 'describe')), d, 'describe')
+        (text,) = w.call(harness.MANAGER_PATH, harness.MANAGER_IFACE, 'Describe')
+        eq(ok(ctl(w, 'describe'), 'describe').rstrip('\n'), text.rstrip('\n'), 'describe prints the service\'s bytes')
+        out = ok(ctl(w, 'describe', '--json=short'), 'describe --json=short')
+        eq((out.count('\n'), json.loads(out)), (1, d), 'describe --json=short')
+
+
+def test_refresh():
+    if not is_root():
+        raise Skip('needs root for real polkitd and other uids')
+    granted, denied = pwd.getpwuid(1).pw_name, pwd.getpwuid(65534).pw_name
+    with World(polkit='real', granted_users=[granted], denied_users=[denied]) as w:
+        t0 = w.get_property(harness.MANAGER_PATH, harness.MANAGER_IFACE, 'LastRefresh')[1]
+        eq(ok(ctl(w, 'refresh'), 'refresh as root'), '', 'refresh output')
+        t1 = w.get_property(harness.MANAGER_PATH, harness.MANAGER_IFACE, 'LastRefresh')[1]
+        check(t1 > t0, 'refresh as root did not refresh')
+        ok(ctl(w, 'refresh', uid=1), 'refresh as uid 1 (granted by the rule)')
+        r = ctl(w, 'refresh', uid=65534)
+        eq(r.returncode, 1, 'refresh as uid 65534 exit status')
+        check('org.memcrypt1.Error.NotAuthorized' in r.stderr, 'refresh as uid 65534 stderr: %r' % r.stderr)
+        # no terminal: memcryptctl does not ask, polkit wants a password -> told so
+        r = ctl(w, 'refresh', uid=2)
+        eq(r.returncode, 1, 'refresh as uid 2 exit status')
+        check('InteractiveAuthorizationRequired' in r.stderr, 'refresh as uid 2 stderr: %r' % r.stderr)
+
+
+def test_errors():
+    with World(polkit='none', daemon=False) as w:
+        r = ctl(w, 'status')
+        eq(r.returncode, 1, 'status without memcryptd: exit status')
+        check(r.stderr.startswith('memcryptctl: '), 'status without memcryptd: %r' % r.stderr)
+        r = ctl(w, 'frobnicate')
+        eq(r.returncode, 2, 'unknown verb: exit status')
+        r = ctl(w, 'model')
+        eq(r.returncode, 2, 'model without NAME: exit status')
+        r = ctl(w, '--json=loud', 'status')
+        eq(r.returncode, 2, '--json=loud: exit status')
+
+
+TESTS = []
+for _h in HOSTS:
+    TESTS += [
+        ('%s: memcryptctl status (text, --json, as uid 65534)' % _h, lambda h=_h: test_status(h)),
+        ('%s: memcryptctl models (text, --no-legend, --json)' % _h, lambda h=_h: test_models(h)),
+        ('%s: memcryptctl model NAME for each model (text, --json), amd-bogus' % _h, lambda h=_h: test_model(h)),
+        ('%s: memcryptctl doctor (text, --json, exit status)' % _h, lambda h=_h: test_doctor(h)),
+    ]
+TESTS += [
+    ('memcryptctl describe', test_describe),
+    ('memcryptctl refresh: root, granted, denied, needs a password', test_refresh),
+    ('memcryptctl without a service, usage errors', test_errors),
+]
+
+if __name__ == '__main__':
+    tap_main(TESTS)
