@@ -358,6 +358,9 @@ class World:
     def start_bus(self):
         if not have('dbus-daemon'):
             raise Skip('dbus-daemon is not installed')
+        for tool, package in (('gdbus', 'libglib2.0-bin'), ('busctl', 'systemd')):
+            if not have(tool):
+                raise HarnessError('%s is not installed (package %s; tools/setup installs it)' % (tool, package))
         conf = os.path.join(self.tmp, 'bus.conf')
         with open(conf, 'w') as f:
             f.write(self.bus_config())
