@@ -92,5 +92,5 @@ else
 fi
 
 echo "1..$((passed + failed))"
-echo "$passed passed, $failed failed"
+echo "# $passed passed, $failed failed"
 [ "$failed" = 0 ]
