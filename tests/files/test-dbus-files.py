@@ -18,6 +18,9 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import ok, skip, done  # noqa: E402
+
 SRC = os.environ.get("MEMCRYPT_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
 CONF = os.path.join(SRC, "dbus", "org.memcrypt1.conf")
 POLICY = os.path.join(SRC, "dbus", "org.memcrypt1.policy")
@@ -31,26 +34,6 @@ ACTIONS = {
     "org.memcrypt1.refresh": ("auth_admin_keep", "auth_admin_keep", "yes"),
     "org.memcrypt1.inject-launch-secret": ("auth_admin_keep", "auth_admin_keep", "auth_admin_keep"),
 }
-
-n = 0
-failed = 0
-
-
-def ok(cond, name, diag=()):
-    global n, failed
-    n += 1
-    print(f"{'ok' if cond else 'not ok'} {n} - {name}")
-    if not cond:
-        failed += 1
-        for line in diag:
-            print(f"# {line}")
-    return cond
-
-
-def skip(name, why):
-    global n
-    n += 1
-    print(f"ok {n} - {name} # SKIP {why}")
 
 
 def rules(policy):
@@ -143,8 +126,7 @@ def check_polkit_policy():
 def main():
     check_bus_policy()
     check_polkit_policy()
-    print(f"1..{n}")
-    return 1 if failed else 0
+    return done()
 
 
 if __name__ == "__main__":

@@ -18,19 +18,8 @@ import subprocess
 import sys
 import tempfile
 
-n = 0
-failed = 0
-
-
-def ok(cond, name, diag=()):
-    global n, failed
-    n += 1
-    print(f"{'ok' if cond else 'not ok'} {n} - {name}")
-    if not cond:
-        failed += 1
-        for line in diag:
-            print(f"# {line}")
-    return cond
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import ok, done  # noqa: E402
 
 
 def installed(destdir):
@@ -68,8 +57,7 @@ def main():
                            capture_output=True, text=True, timeout=300)
         if not ok(p.returncode == 0, f"meson install --destdir exits 0 (got {p.returncode})",
                   (p.stderr + p.stdout).splitlines()[-20:]):
-            print(f"1..{n}")
-            return 1
+            return done()
         files = installed(destdir)
 
     for f in files:
@@ -89,8 +77,7 @@ def main():
         outside = [f for f in files if not (f.split(" -> ")[0] + "/").startswith(within.rstrip("/") + "/")]
         ok(not outside, f"everything is installed under the prefix {within}",
            [f"outside: {o}" for o in outside])
-    print(f"1..{n}")
-    return 1 if failed else 0
+    return done()
 
 
 if __name__ == "__main__":

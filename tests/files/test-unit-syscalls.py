@@ -22,29 +22,13 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import BUS_DEFAULT_DELIVERY_RULES, ok, skip_all, done  # noqa: E402
+
 # Calls the filter denies on purpose, and why that is harmless.
 EXPECTED_DENIED = {
     "set_mempolicy": "libnuma (loaded by libvirt) probes MPOL_PREFERRED_MANY at load and copes with EPERM",
 }
-
-n = 0
-failed = 0
-
-
-def ok(cond, name, diag=()):
-    global n, failed
-    n += 1
-    print(f"{'ok' if cond else 'not ok'} {n} - {name}")
-    if not cond:
-        failed += 1
-        for line in diag:
-            print(f"# {line}")
-    return cond
-
-
-def skip_all(why):
-    print(f"1..0 # SKIP {why}")
-    sys.exit(0)
 
 
 def expand(group, seen=None):
@@ -114,14 +98,7 @@ def bus_config(tmp):
     <allow user="*"/>
     <allow own="*"/>
     <allow send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-  </policy>
+{BUS_DEFAULT_DELIVERY_RULES}  </policy>
 </busconfig>
 """
 
@@ -191,8 +168,7 @@ def main():
 
     allowed = allowed_calls(unit)
     if not ok(bool(allowed), f"the unit has a SystemCallFilter= allow list ({len(allowed or ())} calls)"):
-        print(f"1..{n}")
-        return 1
+        return done()
 
     with tempfile.TemporaryDirectory(prefix="memcrypt-syscalls-") as tmp:
         trace = run_bus(daemon, hosts, tmp)
@@ -205,8 +181,7 @@ def main():
         ok(r.returncode == 0, f"memcryptd --dump on this machine exits 0 (got {r.returncode})",
            r.stderr.splitlines()[-10:])
         check("--dump on this machine", traced_calls(trace), allowed)
-    print(f"1..{n}")
-    return 1 if failed else 0
+    return done()
 
 
 if __name__ == "__main__":

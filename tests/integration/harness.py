@@ -43,6 +43,9 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from testlib import BUS_DEFAULT_DELIVERY_RULES  # noqa: E402  (tests/testlib.py)
+
 SOURCE_ROOT = os.environ.get('MEMCRYPT_SOURCE_ROOT') or os.path.abspath(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 HOSTS_DIR = os.environ.get('MEMCRYPT_HOSTS_DIR') or os.path.join(SOURCE_ROOT, 'tests', 'fixtures', 'hosts')
@@ -331,14 +334,7 @@ class World:
     <allow user="*"/>
     <deny own="*"/>
     <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+%(delivery)s    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
     <deny send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"
@@ -353,7 +349,8 @@ class World:
     <allow send_destination="org.freedesktop.PolicyKit1"/>
   </policy>
 %(nonroot)s%(include)s%(extra)s</busconfig>
-''' % dict(tmp=self.tmp, owners=owners, nonroot=nonroot, include=include, extra=self.extra_bus_policy)
+''' % dict(tmp=self.tmp, delivery=BUS_DEFAULT_DELIVERY_RULES, owners=owners, nonroot=nonroot,
+                  include=include, extra=self.extra_bus_policy)
 
     def start_bus(self):
         if not have('dbus-daemon'):
