@@ -6,20 +6,9 @@ set -uo pipefail
 : "${MEMCRYPTD:?run through meson test}" "${MEMCRYPT_HOSTS_DIR:?}"
 tmp=$(mktemp -d)
 trap 'umount "$tmp/full" 2>/dev/null; rm -rf "$tmp"' EXIT
-passed=0 failed=0
-
-ok()   { passed=$((passed + 1)); echo "ok $((passed + failed)) - $1"; }
-fail() { failed=$((failed + 1)); echo "not ok $((passed + failed)) - $1"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
-
-# expect_exit CODE NEEDLE ARGS...: exit status CODE and NEEDLE on stdout or stderr.
-expect_exit() {
-        local code=$1 needle=$2; shift 2
-        local out rc
-        out=$("$MEMCRYPTD" "$@" 2>&1); rc=$?
-        [ "$rc" = "$code" ] && grep -qF -- "$needle" <<<"$out" ||
-                { echo "# memcryptd $*: exit $rc, output: ${out:0:300}"; return 1; }
-}
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/tap.sh"
+tap_prog=$MEMCRYPTD
 
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $2" "$1"; }
 
@@ -88,9 +77,7 @@ if [ "$(id -u)" = 0 ] && mkdir "$tmp/full" && mount -t tmpfs -o size=12k tmpfs "
         check "full disk: snapshot fails with ENOSPC" expect_exit 1 "No space left on device" \
                 --root="$MEMCRYPT_HOSTS_DIR/milan-snp" --snapshot="$tmp/full/snap"
 else
-        echo "ok $((passed + failed + 1)) - full disk # SKIP needs root to mount a small tmpfs"
+        skip "full disk" "needs root to mount a small tmpfs"
 fi
 
-echo "1..$((passed + failed))"
-echo "# $passed passed, $failed failed"
-[ "$failed" = 0 ]
+tap_done

@@ -7,11 +7,8 @@ set -uo pipefail
 lib=${1:?} map=${2:?} header=${3:?} pc=${4:?}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-
-ok()   { passed=$((passed + 1)); echo "ok $((passed + failed)) - $1"; }
-fail() { failed=$((failed + 1)); echo "not ok $((passed + failed)) - $1"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/../tap.sh"
 
 # The global: list of the map, one name per line, sorted.
 sed -n '/global:/,/local:/p' "$map" | grep -oE '^[[:space:]]+[a-z_0-9]+;' | tr -d ' \t;' | sort >"$tmp/map"
@@ -75,5 +72,4 @@ if command -v c++ >/dev/null; then
         check "the header is usable from C++" c++ -Wall -Werror -c -o "$tmp/prog-cc.o" "$tmp/prog.cc" $flags
 fi
 
-echo "1..$((passed + failed))"
-[ "$failed" = 0 ]
+tap_done

@@ -4,20 +4,9 @@
 set -uo pipefail
 
 ctl=${1:?}
-passed=0 failed=0
-
-ok()   { passed=$((passed + 1)); echo "ok $((passed + failed)) - $1"; }
-fail() { failed=$((failed + 1)); echo "not ok $((passed + failed)) - $1"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
-
-# expect_exit CODE NEEDLE ARGS...: exit status CODE and NEEDLE on stdout or stderr.
-expect_exit() {
-        local code=$1 needle=$2; shift 2
-        local out rc
-        out=$("$ctl" "$@" 2>&1 </dev/null); rc=$?
-        [ "$rc" = "$code" ] && grep -qF -- "$needle" <<<"$out" ||
-                { echo "# memcryptctl $*: exit $rc, output: ${out:0:300}"; return 1; }
-}
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/../tap.sh"
+tap_prog=$ctl
 
 nobus() { DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/memcrypt-test expect_exit "$@"; }
 
@@ -40,5 +29,4 @@ for verb in models doctor describe refresh monitor "model amd-sev"; do
         check "$verb without a bus exits 1" nobus 1 "memcryptctl:" $verb --json
 done
 
-echo "1..$((passed + failed))"
-[ "$failed" = 0 ]
+tap_done
