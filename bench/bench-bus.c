@@ -43,6 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-util.h"
+
 #ifndef MEMCRYPTD_PATH
 #define MEMCRYPTD_PATH "memcryptd"
 #endif
@@ -73,23 +75,6 @@ static const double op_goal[_OP_MAX] = { [OP_GET] = 1.3, [OP_GETALL] = 1.3 };
 static char tmpdir[] = "/tmp/bench-bus.XXXXXX";
 static bool have_tmpdir;
 static pid_t bus_pid, daemon_pid, floor_pid;
-
-static double now_us(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b) {
-        double x = *(const double *) a, y = *(const double *) b;
-        return (x > y) - (x < y);
-}
-
-static double percentile(double *v, size_t n, unsigned pct) {
-        qsort(v, n, sizeof(double), cmp_double);
-        size_t i = n * pct / 100;
-        return v[i < n ? i : n - 1];
-}
 
 static void stop_child(pid_t *pid) {
         if (*pid <= 0)
@@ -388,13 +373,9 @@ static int call(sd_bus *bus, Op op, const char **ret_string) {
                         r = sd_bus_message_read(reply, "v", "s", &s);
                 break;
         case OP_GETALL:
-                r = sd_bus_call_method(bus, BUS_NAME, SNP_MODEL_PATH, "org.freedesktop.DBus.Properties", "GetAll",
-                                       &error, &reply, "s", "org.memcrypt1.Model");
-                if (r >= 0)
-                        r = sd_bus_message_skip(reply, "a{sv}");
-                break;
-        case OP_GETALL_FLOOR:
-                r = sd_bus_call_method(bus, FLOOR_NAME, SNP_MODEL_PATH, "org.freedesktop.DBus.Properties", "GetAll",
+        case OP_GETALL_FLOOR:  /* the same call, answered by the sd-bus floor instead */
+                r = sd_bus_call_method(bus, op == OP_GETALL_FLOOR ? FLOOR_NAME : BUS_NAME, SNP_MODEL_PATH,
+                                       "org.freedesktop.DBus.Properties", "GetAll",
                                        &error, &reply, "s", "org.memcrypt1.Model");
                 if (r >= 0)
                         r = sd_bus_message_skip(reply, "a{sv}");

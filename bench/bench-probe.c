@@ -13,20 +13,11 @@
 #include "probe.h"
 #include "verdict.h"
 
+#include "bench-util.h"
+
 #define ITERATIONS 2000
 
 typedef void (*Workload)(const char *root);
-
-static double now_us(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b) {
-        double x = *(const double *) a, y = *(const double *) b;
-        return (x > y) - (x < y);
-}
 
 static void read_cpuinfo(const char *root) {
         g_autofree char *text = NULL;
@@ -64,8 +55,7 @@ static double measure(const char *name, Workload w, const char *root, double ref
                 w(root);
                 samples[i] = now_us() - t0;
         }
-        qsort(samples, ITERATIONS, sizeof(double), cmp_double);
-        double p50 = samples[ITERATIONS / 2], p99 = samples[ITERATIONS * 99 / 100];
+        double p50 = percentile(samples, ITERATIONS, 50), p99 = percentile(samples, ITERATIONS, 99);
         char ratio[32];
         g_snprintf(ratio, sizeof(ratio), "%.1fx", reference_p50 > 0 ? p50 / reference_p50 : 1.0);
         printf("| %-34s | %9.1f | %9.1f | %9s | %-10s |\n", name, p50, p99, ratio,
