@@ -168,6 +168,17 @@ static void write_bus_config(const char *path, const char *socket_path) {
                 die("%s: %s", path, strerror(errno));
 }
 
+/* fork(), dying when it fails; the child gets SIGTERM when this process dies. */
+static pid_t fork_child(void) {
+        pid_t pid = fork();
+
+        if (pid < 0)
+                die("fork: %s", strerror(errno));
+        if (pid == 0)
+                prctl(PR_SET_PDEATHSIG, SIGTERM);
+        return pid;
+}
+
 static void start_bus(const char *dbus_daemon, char *address, size_t size) {
         char conf[PATH_MAX], sock[PATH_MAX], bus_log[PATH_MAX], conf_arg[PATH_MAX + 16], fd_arg[32];
         int pipefd[2];
@@ -180,11 +191,8 @@ static void start_bus(const char *dbus_daemon, char *address, size_t size) {
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 die("pipe: %s", strerror(errno));
 
-        bus_pid = fork();
-        if (bus_pid < 0)
-                die("fork: %s", strerror(errno));
+        bus_pid = fork_child();
         if (bus_pid == 0) {
-                prctl(PR_SET_PDEATHSIG, SIGTERM);
                 int fd = dup(pipefd[1]);  /* without O_CLOEXEC */
                 int log = open(bus_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
                 if (log >= 0)  /* it complains about fd limits when not privileged enough */
@@ -227,12 +235,9 @@ static int notify_socket(char *path, size_t size) {
 }
 
 static pid_t spawn(const char *path, const char *const argv[], const char *notify_path, const char *log_path) {
-        pid_t pid = fork();
+        pid_t pid = fork_child();
 
-        if (pid < 0)
-                die("fork: %s", strerror(errno));
         if (pid == 0) {
-                prctl(PR_SET_PDEATHSIG, SIGTERM);
                 if (notify_path)
                         setenv("NOTIFY_SOCKET", notify_path, 1);
                 else
@@ -658,16 +663,13 @@ static void start_floor(const char *address) {
         read_floor_values(address, &v);
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 die("pipe: %s", strerror(errno));
-        floor_pid = fork();
-        if (floor_pid < 0)
-                die("fork: %s", strerror(errno));
+        floor_pid = fork_child();
         if (floor_pid == 0) {
                 sd_event *event = NULL;
                 sd_bus *bus = NULL;
                 sigset_t mask;
                 int r;
 
-                prctl(PR_SET_PDEATHSIG, SIGTERM);
                 sigemptyset(&mask);
                 sigaddset(&mask, SIGTERM);
                 sigprocmask(SIG_BLOCK, &mask, NULL);
