@@ -91,7 +91,10 @@ static void judge_reply(PolkitQuery *q, sd_bus_message *reply) {
                                   "Polkit action %s needs authentication; retry allowing interactive "
                                   "authorization (e.g. memcryptctl without --no-ask-password on a terminal).",
                                   q->action);
-        } else
+        } else if (challenge)
+                /* Interaction was allowed, yet polkit still wants it: no agent could ask. */
+                refuse(q, "it needs an administrator's password and no polkit agent could ask for one");
+        else
                 refuse(q, "polkit denied it");
 }
 
