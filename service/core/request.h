@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Guest requests: flavor extra specs + image properties -> the model a
+ * scheduler must place the guest with (DESIGN.md "Request rules",
+ * reference/nova-rules.md). Host-independent and pure: no I/O.
+ */
+
+#include <glib.h>
+
+#include "model.h"
+
+typedef enum {
+        REQUEST_OK = 0,
+        REQUEST_INVALID_ARGUMENT,           /* bad boolean; a model without encryption requested */
+        REQUEST_UNKNOWN_MODEL,
+        REQUEST_CONFLICT,                   /* flavor and image disagree */
+        REQUEST_UEFI_REQUIRED,
+        REQUEST_MACHINE_TYPE_REQUIRED,
+        REQUEST_STATELESS_FIRMWARE_REQUIRED,
+        REQUEST_LOCKED_MEMORY_REQUIRED,
+        REQUEST_INCOMPATIBLE_DEVICE,
+} RequestError;
+
+/* The D-Bus error name's last part ("Conflict") for E. */
+const char *request_error_name(RequestError e);
+
+/* Nova's boolean spellings (1/t/true/on/y/yes, 0/f/false/off/n/no, any case).
+ * Returns -1 for anything else. */
+int request_parse_bool(const char *value);
+
+/*
+ * FLAVOR and IMAGE map char* -> char* (either may be NULL). DEFAULT_MACHINE_TYPE
+ * stands for an absent hw_machine_type (NULL: "q35"). On success *RET_MODEL is
+ * the model, or MODEL_INVALID when no encryption is requested. On failure
+ * returns the error and sets *MESSAGE to a sentence naming key, source and value.
+ */
+RequestError request_resolve(GHashTable *flavor, GHashTable *image, const char *default_machine_type,
+                             Model *ret_model, char **message);
