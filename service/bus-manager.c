@@ -4,17 +4,10 @@
 #include "bus-util.h"
 #include "bus.h"
 #include "memcrypt/memcrypt.h"
+#include "text.h"
 
-/* At most this much of a caller's string is quoted back in an error message. */
+/* At most this many characters of a caller's string are quoted back in an error message. */
 #define QUOTE_MAX 64
-
-static char *quote(const char *s) {
-        /* Bus strings are valid UTF-8, so cutting on characters keeps them valid. */
-        if (g_utf8_strlen(s, -1) <= QUOTE_MAX)
-                return g_strdup(s);
-        g_autofree char *head = g_utf8_substring(s, 0, QUOTE_MAX);
-        return g_strconcat(head, "…", NULL);
-}
 
 static int method_describe(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Context *c = userdata;
@@ -48,7 +41,6 @@ static int method_doctor(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 static int method_refresh(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Context *c = userdata;
-        ChangeSet changes;
         int r;
 
         r = c->authorize(c, m, ACTION_REFRESH, error);
@@ -57,8 +49,7 @@ static int method_refresh(sd_bus_message *m, void *userdata, sd_bus_error *error
         if (r == 0)
                 return 1;  /* polkit is asked; we are called again with its answer */
 
-        context_refresh(c, &changes);
-        bus_emit_changes(c, &changes);
+        bus_refresh(c);
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -72,7 +63,7 @@ static int method_get_model(sd_bus_message *m, void *userdata, sd_bus_error *err
                 return r;
         model = model_from_name(name);
         if (model == MODEL_INVALID) {
-                g_autofree char *q = quote(name);
+                g_autofree char *q = utf8_shorten(name, QUOTE_MAX, "…");
                 return sd_bus_error_setf(error, MEMCRYPT_ERROR_UNKNOWN_MODEL,
                                          "Unknown model '%s'; expected one of amd-sev, amd-sev-es, amd-sev-snp.", q);
         }

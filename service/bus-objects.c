@@ -42,7 +42,7 @@ static int emit_capabilities_changed(sd_bus *bus, char **models) {
         return sd_bus_send(bus, signal, NULL);
 }
 
-void bus_emit_changes(Context *c, const ChangeSet *changes) {
+static void emit_changes(Context *c, const ChangeSet *changes) {
         g_autoptr(GPtrArray) models = g_ptr_array_new();
         int r;
 
@@ -64,4 +64,11 @@ void bus_emit_changes(Context *c, const ChangeSet *changes) {
         r = emit_capabilities_changed(c->bus, (char **) models->pdata);
         if (r < 0)
                 g_warning("Failed to emit CapabilitiesChanged: %s", g_strerror(-r));
+}
+
+void bus_refresh(Context *c) {
+        ChangeSet changes;
+
+        context_refresh(c, &changes);
+        emit_changes(c, &changes);
 }

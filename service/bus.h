@@ -21,17 +21,19 @@
  * after, so no call can reach a missing object). Sets c->bus. */
 int bus_add_objects(Context *c, sd_bus *bus);
 
-/* PropertiesChanged for every changed property, then CapabilitiesChanged
- * with the models whose properties changed (if any). */
-void bus_emit_changes(Context *c, const ChangeSet *changes);
+/* Probe again, then PropertiesChanged for every changed property and
+ * CapabilitiesChanged with the models whose properties changed (if any).
+ * Refresh() and the refresh timer. */
+void bus_refresh(Context *c);
 
 /* "/org/memcrypt1/model/amd_sev_es" for M. Free with g_free(). */
 char *model_object_path(Model m);
 
-/* Manager and model vtables (also used by --bus-introspect). */
+/* The two halves of bus_add_objects(). */
 int bus_add_manager(Context *c, sd_bus *bus);
 int bus_add_models(Context *c, sd_bus *bus);
 
 /* A vtable of read-only properties from INFO: the getter reads the GVariant*
- * at userdata + BASE_OFFSET + i * sizeof(GVariant*). Built once per table. */
+ * at userdata + BASE_OFFSET + i * sizeof(GVariant*). Allocated for the life of
+ * the process: callers build each table once. */
 const sd_bus_vtable *bus_property_vtable(const PropertyInfo *info, size_t n, size_t base_offset);

@@ -26,10 +26,8 @@ static int on_name_request(sd_bus_message *reply, void *userdata, sd_bus_error *
 
 static int on_refresh_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Context *c = userdata;
-        ChangeSet changes;
 
-        context_refresh(c, &changes);
-        bus_emit_changes(c, &changes);
+        bus_refresh(c);
         (void) sd_event_source_set_time_relative(s, c->config.refresh_interval_sec * USEC_PER_SEC);
         return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }

@@ -2,12 +2,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "bus-peer.h"
 #include "bus-util.h"
 #include "bus.h"
 #include "daemon.h"
@@ -18,43 +18,23 @@
  * ask them, exactly as a client would see them.
  */
 
-static gpointer serve(gpointer userdata) {
-        sd_bus *server = userdata;
-
-        for (;;) {
-                int r = sd_bus_process(server, NULL);
-                if (r < 0)
-                        break;      /* the client hung up */
-                if (r == 0 && sd_bus_wait(server, UINT64_MAX) < 0)
-                        break;
-        }
-        return NULL;
-}
-
 static int open_pair(Context *c, sd_bus **ret_server, sd_bus **ret_client) {
         _cleanup_(sd_bus_unrefp) sd_bus *server = NULL, *client = NULL;
-        sd_id128_t id;
-        int fds[2], r;
+        int fd, r;
 
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
-                return -errno;
-        r = sd_id128_randomize(&id);
-        if (r >= 0)
-                r = sd_bus_new(&server);
-        if (r >= 0)
-                r = sd_bus_set_fd(server, fds[0], fds[0]);
-        if (r >= 0)
-                r = sd_bus_set_server(server, true, id);
-        if (r >= 0)
-                r = bus_add_objects(c, server);
-        if (r >= 0)
-                r = sd_bus_start(server);
+        r = bus_peer_server_new(&server, &fd);
+        if (r < 0)
+                return r;
+        r = bus_add_objects(c, server);
         if (r >= 0)
                 r = sd_bus_new(&client);
         if (r >= 0)
-                r = sd_bus_set_fd(client, fds[1], fds[1]);
-        if (r >= 0)
-                r = sd_bus_start(client);
+                r = sd_bus_set_fd(client, fd, fd);
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        r = sd_bus_start(client);
         if (r < 0)
                 return r;
         *ret_server = g_steal_pointer(&server);
@@ -131,7 +111,7 @@ int bus_introspect_write(const char *dir) {
                 fprintf(stderr, "memcryptd: cannot serve the objects for introspection: %s\n", g_strerror(-r));
                 return EXIT_FAILURE;
         }
-        thread = g_thread_new("introspect", serve, server);
+        thread = g_thread_new("introspect", bus_peer_serve, server);
 
         g_autofree char *manager = introspect(client, MANAGER_PATH);
         g_autofree char *model_path = model_object_path(MODEL_SEV);

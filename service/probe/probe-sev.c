@@ -29,6 +29,7 @@ struct sev_issue_cmd {
 #include "json-util.h"
 #include "probe.h"
 #include "probe-sev-raw.h"
+#include "text.h"
 
 /* Our own names: SNP_PLATFORM_STATUS is an enum member only in newer kernel headers. */
 #define SEV_CMD_PLATFORM_STATUS     1u
@@ -142,10 +143,7 @@ static char *node_text(JsonNode *n) {
 
         if (!text)
                 return g_strdup("(nothing)");
-        if (g_utf8_strlen(text, -1) <= 40)
-                return g_steal_pointer(&text);
-        g_autofree char *head = g_utf8_substring(text, 0, 37);
-        return g_strconcat(head, "...", NULL);
+        return utf8_shorten(text, 40, "...");
 }
 
 static bool fail_type(char **error, const char *obj, const char *key, const char *expected, JsonNode *n) {
