@@ -5,14 +5,14 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <errno.h>
-#include <sys/socket.h>
 
+#include "bus-peer.h"
 #include "bus-util.h"
 #include "bus.h"
 #include "context.h"
 #include "error-map.h"
 #include "memcrypt/memcrypt.h"
-#include "test-util.h"
+#include "test-context.h"
 
 typedef struct {
         char *root;
@@ -26,33 +26,15 @@ typedef struct {
 /* The call defer_once() held back, as polkit's pending query would. */
 static sd_bus_message *deferred;
 
-static gpointer serve(gpointer userdata) {
-        sd_bus *server = userdata;
-
-        for (;;) {
-                int r = sd_bus_process(server, NULL);
-                if (r < 0)
-                        return NULL;    /* the client hung up */
-                if (r == 0 && sd_bus_wait(server, UINT64_MAX) < 0)
-                        return NULL;
-        }
-}
-
 static void connect_pair(Fixture *fx) {
-        sd_id128_t id;
-        int fds[2];
+        int fd;
 
-        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
-        assert_int_equal(sd_id128_randomize(&id), 0);
-        assert_int_equal(sd_bus_new(&fx->server), 0);
-        assert_int_equal(sd_bus_set_fd(fx->server, fds[0], fds[0]), 0);
-        assert_int_equal(sd_bus_set_server(fx->server, true, id), 0);
+        assert_int_equal(bus_peer_server_new(&fx->server, &fd), 0);
         assert_int_equal(bus_add_objects(fx->context, fx->server), 0);
-        assert_int_equal(sd_bus_start(fx->server), 0);
         assert_int_equal(sd_bus_new(&fx->client), 0);
-        assert_int_equal(sd_bus_set_fd(fx->client, fds[1], fds[1]), 0);
+        assert_int_equal(sd_bus_set_fd(fx->client, fd, fd), 0);
         assert_int_equal(sd_bus_start(fx->client), 0);
-        fx->thread = g_thread_new("server", serve, fx->server);
+        fx->thread = g_thread_new("server", bus_peer_serve, fx->server);
 }
 
 static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -81,14 +63,9 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 
 static int setup(void **state) {
         Fixture *fx = g_new0(Fixture, 1);
-        ContextOptions o = { .config_path = "/dev/null" };
-        g_autofree char *error = NULL;
 
         memcrypt_error_map_register();
-        fx->root = test_copy_host("milan-snp");
-        o.root = fx->root;
-        fx->context = context_new(&o, &error);
-        assert_non_null(fx->context);
+        fx->context = test_context_on_copy("milan-snp", &fx->root);
         fx->signals = g_ptr_array_new_with_free_func(g_free);
         connect_pair(fx);
         assert_true(sd_bus_match_signal(fx->client, NULL, NULL, NULL, "org.freedesktop.DBus.Properties",

@@ -5,8 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "context.h"
-#include "test-util.h"
+#include "test-context.h"
 
 typedef struct {
         char *root;
@@ -15,13 +14,8 @@ typedef struct {
 
 static int setup(void **state) {
         Fixture *fx = g_new0(Fixture, 1);
-        ContextOptions o = { .config_path = "/dev/null" };
-        g_autofree char *error = NULL;
 
-        fx->root = test_copy_host("milan-snp");
-        o.root = fx->root;
-        fx->context = context_new(&o, &error);
-        assert_non_null(fx->context);
+        fx->context = test_context_on_copy("milan-snp", &fx->root);
         *state = fx;
         return 0;
 }

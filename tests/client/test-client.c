@@ -12,12 +12,12 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "bus-peer.h"
 #include "bus.h"
-#include "context.h"
 #include "error-map.h"
 #include "memcrypt/memcrypt.h"
 #include "report.h"
-#include "test-util.h"
+#include "test-context.h"
 
 typedef struct {
         char *root;                     /* a private copy of the milan-snp host */
@@ -39,24 +39,6 @@ static int test_authorize(Context *c, sd_bus_message *m, const char *action, sd_
         if (current->deny_name)
                 return sd_bus_error_setf(error, current->deny_name, "refused by the test for %s", action);
         return 1;
-}
-
-/* The service side: dispatch until the client hangs up. */
-static void *serve_bus(void *userdata) {
-        sd_bus *bus = userdata;
-        int r;
-
-        for (;;) {
-                r = sd_bus_process(bus, NULL);
-                if (r < 0)
-                        break;
-                if (r > 0)
-                        continue;
-                r = sd_bus_wait(bus, UINT64_MAX);
-                if (r < 0)
-                        break;
-        }
-        return NULL;
 }
 
 /* Made-up services, for the property maps against a service that is not this one. */
@@ -128,49 +110,33 @@ static void add_fake_objects(Fixture *f, Serve serve) {
 }
 
 static void add_daemon_objects(Fixture *f) {
-        g_autofree char *config = NULL;
-        g_autofree char *error = NULL;
-
         /* A copy, so a test may change the host under the running service. The copy keeps
          * the host name (proc/sys/kernel/hostname), so the node is still milan-snp. */
-        f->root = test_copy_host("milan-snp");
-        config = g_build_filename(f->root, "memcryptd.conf", NULL);
-        test_write(f->root, "memcryptd.conf", "");      /* no stray /etc configuration */
-
-        ContextOptions o = { .root = f->root, .config_path = config, .no_libvirt = false };
-        f->context = context_new(&o, &error);
-        if (!f->context)
-                fail_msg("context_new: %s", error);
+        f->context = test_context_on_copy("milan-snp", &f->root);
         f->context->authorize = test_authorize;
         assert_int_equal(bus_add_objects(f->context, f->server), 0);
 }
 
 static int setup_common(void **state, Serve serve, bool raw) {
         Fixture *f = g_new0(Fixture, 1);
-        sd_id128_t id;
-        int fds[2];
+        int fd;
 
         f->saw_interactive = -1;
         current = f;
 
-        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
-        assert_int_equal(sd_id128_randomize(&id), 0);
-        assert_int_equal(sd_bus_new(&f->server), 0);
-        assert_int_equal(sd_bus_set_fd(f->server, fds[0], fds[0]), 0);
-        assert_int_equal(sd_bus_set_server(f->server, 1, id), 0);
-        assert_int_equal(sd_bus_start(f->server), 0);
+        assert_int_equal(bus_peer_server_new(&f->server, &fd), 0);
         if (serve == SERVE_DAEMON)
                 add_daemon_objects(f);
         else
                 add_fake_objects(f, serve);
-        assert_int_equal(pthread_create(&f->thread, NULL, serve_bus, f->server), 0);
+        assert_int_equal(pthread_create(&f->thread, NULL, bus_peer_serve, f->server), 0);
 
         if (raw) {
                 assert_int_equal(sd_bus_new(&f->raw), 0);
-                assert_int_equal(sd_bus_set_fd(f->raw, fds[1], fds[1]), 0);
+                assert_int_equal(sd_bus_set_fd(f->raw, fd, fd), 0);
                 assert_int_equal(sd_bus_start(f->raw), 0);
         } else
-                assert_int_equal(memcrypt_client_open_fd(fds[1], &f->client), 0);
+                assert_int_equal(memcrypt_client_open_fd(fd, &f->client), 0);
 
         *state = f;
         return 0;
