@@ -386,8 +386,7 @@ bool sev_status_parse_json(const char *json, size_t len, CpuGeneration gen, SevP
 static void add_tcb(JsonBuilder *b, const char *key, uint64_t v) {
         g_autofree char *hex = g_strdup_printf("0x%016" PRIx64, v);
 
-        json_builder_set_member_name(b, key);
-        json_builder_add_string_value(b, hex);
+        json_member_string(b, key, hex);
 }
 
 static void build_sev_object(JsonBuilder *b, const SevPlatformFacts *s) {
