@@ -22,7 +22,7 @@ typedef struct {
         const char *name;
         const char *flavor[6];
         const char *image[8];
-        RequestError error;
+        ApiError error;
         Model model;
         const char *needle;     /* in the message, for errors */
 } Case;
@@ -30,44 +30,44 @@ typedef struct {
 #define UEFI "hw_firmware_type=uefi"
 
 static const Case cases[] = {
-        { "nothing requested", { "hw:cpu_policy=dedicated" }, { UEFI }, REQUEST_OK, MODEL_INVALID, NULL },
-        { "explicitly off", { "hw:mem_encryption=false" }, {}, REQUEST_OK, MODEL_INVALID, NULL },
-        { "flavor on, default model", { "hw:mem_encryption=True" }, { UEFI }, REQUEST_OK, MODEL_SEV, NULL },
-        { "image on, yes spelling", {}, { "hw_mem_encryption=YES", UEFI }, REQUEST_OK, MODEL_SEV, NULL },
+        { "nothing requested", { "hw:cpu_policy=dedicated" }, { UEFI }, API_OK, MODEL_INVALID, NULL },
+        { "explicitly off", { "hw:mem_encryption=false" }, {}, API_OK, MODEL_INVALID, NULL },
+        { "flavor on, default model", { "hw:mem_encryption=True" }, { UEFI }, API_OK, MODEL_SEV, NULL },
+        { "image on, yes spelling", {}, { "hw_mem_encryption=YES", UEFI }, API_OK, MODEL_SEV, NULL },
         { "image model wins over none", { "hw:mem_encryption=1" },
-          { "hw_mem_encryption_model=amd-sev-es", UEFI }, REQUEST_OK, MODEL_SEV_ES, NULL },
+          { "hw_mem_encryption_model=amd-sev-es", UEFI }, API_OK, MODEL_SEV_ES, NULL },
         { "snp with stateless firmware", { "hw:mem_encryption=on", "hw:mem_encryption_model=amd-sev-snp" },
-          { UEFI, "hw_firmware_stateless=true", "hw_machine_type=pc-q35-8.2" }, REQUEST_OK, MODEL_SEV_SNP, NULL },
+          { UEFI, "hw_firmware_stateless=true", "hw_machine_type=pc-q35-8.2" }, API_OK, MODEL_SEV_SNP, NULL },
         { "snp may unlock memory", { "hw:mem_encryption=y", "hw:mem_encryption_model=amd-sev-snp",
-          "hw:locked_memory=false" }, { UEFI, "hw_firmware_stateless=1" }, REQUEST_OK, MODEL_SEV_SNP, NULL },
-        { "bad boolean", { "hw:mem_encryption=maybe" }, { UEFI }, REQUEST_INVALID_ARGUMENT, MODEL_INVALID,
+          "hw:locked_memory=false" }, { UEFI, "hw_firmware_stateless=1" }, API_OK, MODEL_SEV_SNP, NULL },
+        { "bad boolean", { "hw:mem_encryption=maybe" }, { UEFI }, API_INVALID_ARGUMENT, MODEL_INVALID,
           "flavor hw:mem_encryption='maybe'" },
-        { "bad image boolean", {}, { "hw_mem_encryption=2", UEFI }, REQUEST_INVALID_ARGUMENT, MODEL_INVALID,
+        { "bad image boolean", {}, { "hw_mem_encryption=2", UEFI }, API_INVALID_ARGUMENT, MODEL_INVALID,
           "image hw_mem_encryption='2'" },
         { "model without encryption", { "hw:mem_encryption_model=amd-sev" }, { UEFI },
-          REQUEST_INVALID_ARGUMENT, MODEL_INVALID, "flavor hw:mem_encryption_model='amd-sev'" },
+          API_INVALID_ARGUMENT, MODEL_INVALID, "flavor hw:mem_encryption_model='amd-sev'" },
         { "encryption conflict", { "hw:mem_encryption=true" }, { "hw_mem_encryption=false", UEFI },
-          REQUEST_CONFLICT, MODEL_INVALID, "image hw_mem_encryption='false'" },
+          API_CONFLICT, MODEL_INVALID, "image hw_mem_encryption='false'" },
         { "model conflict", { "hw:mem_encryption=true", "hw:mem_encryption_model=amd-sev" },
-          { "hw_mem_encryption_model=amd-sev-es", UEFI }, REQUEST_CONFLICT, MODEL_INVALID,
+          { "hw_mem_encryption_model=amd-sev-es", UEFI }, API_CONFLICT, MODEL_INVALID,
           "flavor hw:mem_encryption_model='amd-sev'" },
         { "unknown model", { "hw:mem_encryption=true", "hw:mem_encryption_model=amd-tdx" }, { UEFI },
-          REQUEST_UNKNOWN_MODEL, MODEL_INVALID, "flavor hw:mem_encryption_model='amd-tdx'" },
-        { "no uefi", { "hw:mem_encryption=true" }, {}, REQUEST_UEFI_REQUIRED, MODEL_INVALID,
+          API_UNKNOWN_MODEL, MODEL_INVALID, "flavor hw:mem_encryption_model='amd-tdx'" },
+        { "no uefi", { "hw:mem_encryption=true" }, {}, API_UEFI_REQUIRED, MODEL_INVALID,
           "hw_firmware_type is not set" },
-        { "bios firmware", { "hw:mem_encryption=true" }, { "hw_firmware_type=bios" }, REQUEST_UEFI_REQUIRED,
+        { "bios firmware", { "hw:mem_encryption=true" }, { "hw_firmware_type=bios" }, API_UEFI_REQUIRED,
           MODEL_INVALID, "'bios'" },
-        { "i440fx", { "hw:mem_encryption=true" }, { UEFI, "hw_machine_type=pc" }, REQUEST_MACHINE_TYPE_REQUIRED,
+        { "i440fx", { "hw:mem_encryption=true" }, { UEFI, "hw_machine_type=pc" }, API_MACHINE_TYPE_REQUIRED,
           MODEL_INVALID, "image hw_machine_type is 'pc'" },
         { "snp without stateless", { "hw:mem_encryption=true", "hw:mem_encryption_model=amd-sev-snp" }, { UEFI },
-          REQUEST_STATELESS_FIRMWARE_REQUIRED, MODEL_INVALID, "hw_firmware_stateless is not set" },
+          API_STATELESS_FIRMWARE_REQUIRED, MODEL_INVALID, "hw_firmware_stateless is not set" },
         { "sev unlocked memory", { "hw:mem_encryption=true" }, { UEFI, "hw_locked_memory=no" },
-          REQUEST_LOCKED_MEMORY_REQUIRED, MODEL_INVALID, "image hw_locked_memory='no'" },
+          API_LOCKED_MEMORY_REQUIRED, MODEL_INVALID, "image hw_locked_memory='no'" },
         { "locked memory conflict", { "hw:mem_encryption=true", "hw:locked_memory=true" },
-          { UEFI, "hw_locked_memory=false" }, REQUEST_CONFLICT, MODEL_INVALID, "hw:locked_memory" },
+          { UEFI, "hw_locked_memory=false" }, API_CONFLICT, MODEL_INVALID, "hw:locked_memory" },
         { "pci passthrough", { "hw:mem_encryption=true", "pci_passthrough:alias=gpu:1" }, { UEFI },
-          REQUEST_INCOMPATIBLE_DEVICE, MODEL_INVALID, "pci_passthrough:alias='gpu:1'" },
-        { "ide disk", { "hw:mem_encryption=true" }, { UEFI, "hw_disk_bus=ide" }, REQUEST_INCOMPATIBLE_DEVICE,
+          API_INCOMPATIBLE_DEVICE, MODEL_INVALID, "pci_passthrough:alias='gpu:1'" },
+        { "ide disk", { "hw:mem_encryption=true" }, { UEFI, "hw_disk_bus=ide" }, API_INCOMPATIBLE_DEVICE,
           MODEL_INVALID, "hw_disk_bus='ide'" },
 };
 
@@ -98,10 +98,10 @@ static void test_default_machine_type(void **state) {
         Model m;
 
         assert_int_equal(request_resolve(flavor, image, "pc-i440fx-7.2", &m, &message),
-                         REQUEST_MACHINE_TYPE_REQUIRED);
+                         API_MACHINE_TYPE_REQUIRED);
         assert_non_null(strstr(message, "the host's default machine type is 'pc-i440fx-7.2'"));
         g_clear_pointer(&message, g_free);
-        assert_int_equal(request_resolve(flavor, NULL, "q35", &m, &message), REQUEST_UEFI_REQUIRED);
+        assert_int_equal(request_resolve(flavor, NULL, "q35", &m, &message), API_UEFI_REQUIRED);
 }
 
 static void test_booleans(void **state) {
@@ -114,7 +114,7 @@ static void test_booleans(void **state) {
         assert_int_equal(request_parse_bool(""), -1);
         assert_int_equal(request_parse_bool("yes "), -1);
         assert_int_equal(request_parse_bool("2"), -1);
-        assert_string_equal(request_error_name(REQUEST_LOCKED_MEMORY_REQUIRED), "LockedMemoryRequired");
+        assert_string_equal(api_error_name(API_LOCKED_MEMORY_REQUIRED), "LockedMemoryRequired");
 }
 
 int main(void) {

@@ -3,21 +3,6 @@
 
 #include "request.h"
 
-const char *request_error_name(RequestError e) {
-        static const char *const names[] = {
-                [REQUEST_OK]                          = "",
-                [REQUEST_INVALID_ARGUMENT]            = "InvalidArgument",
-                [REQUEST_UNKNOWN_MODEL]               = "UnknownModel",
-                [REQUEST_CONFLICT]                    = "Conflict",
-                [REQUEST_UEFI_REQUIRED]               = "UefiRequired",
-                [REQUEST_MACHINE_TYPE_REQUIRED]       = "MachineTypeRequired",
-                [REQUEST_STATELESS_FIRMWARE_REQUIRED] = "StatelessFirmwareRequired",
-                [REQUEST_LOCKED_MEMORY_REQUIRED]      = "LockedMemoryRequired",
-                [REQUEST_INCOMPATIBLE_DEVICE]         = "IncompatibleDevice",
-        };
-        return names[e];
-}
-
 int request_parse_bool(const char *value) {
         static const char *const yes[] = { "1", "t", "true", "on", "y", "yes" };
         static const char *const no[] = { "0", "f", "false", "off", "n", "no" };
@@ -42,173 +27,163 @@ static Spec spec(GHashTable *table, const char *key, const char *source) {
         return (Spec) { key, source, table ? g_hash_table_lookup(table, key) : NULL };
 }
 
-static RequestError fail(char **message, RequestError e, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-static RequestError fail(char **message, RequestError e, const char *fmt, ...) {
-        va_list ap;
-
-        va_start(ap, fmt);
-        *message = g_strdup_vprintf(fmt, ap);
-        va_end(ap);
-        return e;
-}
-
 /* -1 absent, 0/1 parsed; a value that is no boolean is an error. */
-static RequestError parse_flag(const Spec *s, int *ret, char **message) {
+static ApiError parse_flag(const Spec *s, int *ret, char **message) {
         *ret = -1;
         if (!s->value)
-                return REQUEST_OK;
+                return API_OK;
         *ret = request_parse_bool(s->value);
         if (*ret < 0)
-                return fail(message, REQUEST_INVALID_ARGUMENT,
-                            "%s %s='%s' is not a boolean; use true/false (also 1/0, yes/no, on/off, t/f, y/n)",
-                            s->source, s->key, s->value);
-        return REQUEST_OK;
+                return api_fail(message, API_INVALID_ARGUMENT,
+                                "%s %s='%s' is not a boolean; use true/false (also 1/0, yes/no, on/off, t/f, y/n)",
+                                s->source, s->key, s->value);
+        return API_OK;
 }
 
 /* The flavor and image booleans of one setting; both set and different is a conflict. */
-static RequestError parse_pair(const Spec *flavor, const Spec *image, int *ret, char **message) {
+static ApiError parse_pair(const Spec *flavor, const Spec *image, int *ret, char **message) {
         int f, i;
-        RequestError e;
+        ApiError e;
 
         e = parse_flag(flavor, &f, message);
-        if (e == REQUEST_OK)
+        if (e == API_OK)
                 e = parse_flag(image, &i, message);
-        if (e != REQUEST_OK)
+        if (e != API_OK)
                 return e;
         if (f >= 0 && i >= 0 && f != i)
-                return fail(message, REQUEST_CONFLICT,
-                            "flavor %s='%s' conflicts with image %s='%s'; set one of them, or both alike",
-                            flavor->key, flavor->value, image->key, image->value);
+                return api_fail(message, API_CONFLICT,
+                                "flavor %s='%s' conflicts with image %s='%s'; set one of them, or both alike",
+                                flavor->key, flavor->value, image->key, image->value);
         *ret = i >= 0 ? i : f;
-        return REQUEST_OK;
+        return API_OK;
 }
 
-static RequestError resolve_model(const Spec *flavor, const Spec *image, Model *ret, char **message) {
+static ApiError resolve_model(const Spec *flavor, const Spec *image, Model *ret, char **message) {
         const Spec *specs[] = { image, flavor };
 
         if (flavor->value && image->value && strcmp(flavor->value, image->value) != 0)
-                return fail(message, REQUEST_CONFLICT,
-                            "flavor %s='%s' conflicts with image %s='%s'; set one of them, or both alike",
-                            flavor->key, flavor->value, image->key, image->value);
+                return api_fail(message, API_CONFLICT,
+                                "flavor %s='%s' conflicts with image %s='%s'; set one of them, or both alike",
+                                flavor->key, flavor->value, image->key, image->value);
         *ret = MODEL_SEV;       /* Nova's default */
         for (size_t i = 0; i < G_N_ELEMENTS(specs); i++) {
                 if (!specs[i]->value)
                         continue;
                 *ret = model_from_name(specs[i]->value);
                 if (*ret == MODEL_INVALID)
-                        return fail(message, REQUEST_UNKNOWN_MODEL,
-                                    "%s %s='%s' is not a model; use amd-sev, amd-sev-es or amd-sev-snp",
-                                    specs[i]->source, specs[i]->key, specs[i]->value);
+                        return api_fail(message, API_UNKNOWN_MODEL,
+                                        "%s %s='%s' is not a model; use amd-sev, amd-sev-es or amd-sev-snp",
+                                        specs[i]->source, specs[i]->key, specs[i]->value);
                 break;
         }
-        return REQUEST_OK;
+        return API_OK;
 }
 
 /* A model key with no encryption requested is an error: Nova silently ignores it. */
-static RequestError check_model_without_encryption(const Spec *flavor, const Spec *image, char **message) {
+static ApiError check_model_without_encryption(const Spec *flavor, const Spec *image, char **message) {
         const Spec *s = flavor->value ? flavor : image->value ? image : NULL;
 
         if (!s)
-                return REQUEST_OK;
-        return fail(message, REQUEST_INVALID_ARGUMENT,
-                    "%s %s='%s' names a model but memory encryption is not requested; "
-                    "add hw:mem_encryption=true to the flavor or hw_mem_encryption=true to the image",
-                    s->source, s->key, s->value);
+                return API_OK;
+        return api_fail(message, API_INVALID_ARGUMENT,
+                        "%s %s='%s' names a model but memory encryption is not requested; "
+                        "add hw:mem_encryption=true to the flavor or hw_mem_encryption=true to the image",
+                        s->source, s->key, s->value);
 }
 
-static RequestError check_firmware(GHashTable *image, Model m, char **message) {
+static ApiError check_firmware(GHashTable *image, Model m, char **message) {
         Spec type = spec(image, "hw_firmware_type", "image");
         Spec stateless = spec(image, "hw_firmware_stateless", "image");
         int is_stateless;
-        RequestError e;
+        ApiError e;
 
         if (!type.value || g_ascii_strcasecmp(type.value, "uefi") != 0)
-                return fail(message, REQUEST_UEFI_REQUIRED,
-                            "%s needs UEFI firmware, but image hw_firmware_type is %s%s%s; set hw_firmware_type=uefi",
-                            model_title(m), type.value ? "'" : "not set", type.value ?: "", type.value ? "'" : "");
+                return api_fail(message, API_UEFI_REQUIRED,
+                                "%s needs UEFI firmware, but image hw_firmware_type is %s%s%s; set hw_firmware_type=uefi",
+                                model_title(m), type.value ? "'" : "not set", type.value ?: "", type.value ? "'" : "");
         if (m != MODEL_SEV_SNP)
-                return REQUEST_OK;
+                return API_OK;
         e = parse_flag(&stateless, &is_stateless, message);
-        if (e != REQUEST_OK)
+        if (e != API_OK)
                 return e;
         if (is_stateless != 1)
-                return fail(message, REQUEST_STATELESS_FIRMWARE_REQUIRED,
-                            "SEV-SNP needs stateless firmware, but image hw_firmware_stateless is %s%s%s; "
-                            "set hw_firmware_stateless=true",
-                            stateless.value ? "'" : "not set", stateless.value ?: "", stateless.value ? "'" : "");
-        return REQUEST_OK;
+                return api_fail(message, API_STATELESS_FIRMWARE_REQUIRED,
+                                "SEV-SNP needs stateless firmware, but image hw_firmware_stateless is %s%s%s; "
+                                "set hw_firmware_stateless=true",
+                                stateless.value ? "'" : "not set", stateless.value ?: "", stateless.value ? "'" : "");
+        return API_OK;
 }
 
-static RequestError check_machine_type(GHashTable *image, const char *default_machine_type, Model m,
+static ApiError check_machine_type(GHashTable *image, const char *default_machine_type, Model m,
                                        char **message) {
         Spec s = spec(image, "hw_machine_type", "image");
         const char *type = s.value ?: default_machine_type ?: "q35";
 
         /* Versioned names such as pc-q35-8.2 are q35 too. */
         if (strstr(type, "q35"))
-                return REQUEST_OK;
-        return fail(message, REQUEST_MACHINE_TYPE_REQUIRED,
-                    "%s needs the q35 machine type, but %s is '%s'; set image hw_machine_type=q35",
-                    model_title(m), s.value ? "image hw_machine_type" : "the host's default machine type", type);
+                return API_OK;
+        return api_fail(message, API_MACHINE_TYPE_REQUIRED,
+                        "%s needs the q35 machine type, but %s is '%s'; set image hw_machine_type=q35",
+                        model_title(m), s.value ? "image hw_machine_type" : "the host's default machine type", type);
 }
 
-static RequestError check_locked_memory(GHashTable *flavor, GHashTable *image, Model m, char **message) {
+static ApiError check_locked_memory(GHashTable *flavor, GHashTable *image, Model m, char **message) {
         Spec f = spec(flavor, "hw:locked_memory", "flavor"), i = spec(image, "hw_locked_memory", "image");
         int locked;
-        RequestError e;
+        ApiError e;
 
         e = parse_pair(&f, &i, &locked, message);
-        if (e != REQUEST_OK || locked != 0 || m == MODEL_SEV_SNP)
+        if (e != API_OK || locked != 0 || m == MODEL_SEV_SNP)
                 return e;
         /* SEV/SEV-ES pin all guest memory; Nova overrides "false" silently. */
         const Spec *s = i.value ? &i : &f;
-        return fail(message, REQUEST_LOCKED_MEMORY_REQUIRED,
-                    "%s guests must have locked memory, but %s %s='%s'; remove it or set it to true",
-                    model_title(m), s->source, s->key, s->value);
+        return api_fail(message, API_LOCKED_MEMORY_REQUIRED,
+                        "%s guests must have locked memory, but %s %s='%s'; remove it or set it to true",
+                        model_title(m), s->source, s->key, s->value);
 }
 
-static RequestError check_devices(GHashTable *flavor, GHashTable *image, Model m, char **message) {
+static ApiError check_devices(GHashTable *flavor, GHashTable *image, Model m, char **message) {
         Spec pci = spec(flavor, "pci_passthrough:alias", "flavor");
         Spec bus = spec(image, "hw_disk_bus", "image");
 
         if (pci.value && *pci.value)
-                return fail(message, REQUEST_INCOMPATIBLE_DEVICE,
-                            "%s guests cannot use PCI passthrough (flavor pci_passthrough:alias='%s'): "
-                            "the device cannot reach encrypted memory; use a flavor without it",
-                            model_title(m), pci.value);
+                return api_fail(message, API_INCOMPATIBLE_DEVICE,
+                                "%s guests cannot use PCI passthrough (flavor pci_passthrough:alias='%s'): "
+                                "the device cannot reach encrypted memory; use a flavor without it",
+                                model_title(m), pci.value);
         if (bus.value && g_ascii_strcasecmp(bus.value, "ide") == 0)
-                return fail(message, REQUEST_INCOMPATIBLE_DEVICE,
-                            "%s guests cannot boot from an IDE disk (image hw_disk_bus='%s'); use virtio or scsi",
-                            model_title(m), bus.value);
-        return REQUEST_OK;
+                return api_fail(message, API_INCOMPATIBLE_DEVICE,
+                                "%s guests cannot boot from an IDE disk (image hw_disk_bus='%s'); use virtio or scsi",
+                                model_title(m), bus.value);
+        return API_OK;
 }
 
-RequestError request_resolve(GHashTable *flavor, GHashTable *image, const char *default_machine_type,
+ApiError request_resolve(GHashTable *flavor, GHashTable *image, const char *default_machine_type,
                              Model *ret_model, char **message) {
         Spec enc_f = spec(flavor, "hw:mem_encryption", "flavor"), enc_i = spec(image, "hw_mem_encryption", "image");
         Spec model_f = spec(flavor, "hw:mem_encryption_model", "flavor");
         Spec model_i = spec(image, "hw_mem_encryption_model", "image");
         int encrypted;
         Model m = MODEL_INVALID;
-        RequestError e;
+        ApiError e;
 
         *ret_model = MODEL_INVALID;
         e = parse_pair(&enc_f, &enc_i, &encrypted, message);
-        if (e != REQUEST_OK)
+        if (e != API_OK)
                 return e;
         if (encrypted != 1)
                 return check_model_without_encryption(&model_f, &model_i, message);
 
         e = resolve_model(&model_f, &model_i, &m, message);
-        if (e == REQUEST_OK)
+        if (e == API_OK)
                 e = check_firmware(image, m, message);
-        if (e == REQUEST_OK)
+        if (e == API_OK)
                 e = check_machine_type(image, default_machine_type, m, message);
-        if (e == REQUEST_OK)
+        if (e == API_OK)
                 e = check_locked_memory(flavor, image, m, message);
-        if (e == REQUEST_OK)
+        if (e == API_OK)
                 e = check_devices(flavor, image, m, message);
-        if (e == REQUEST_OK)
+        if (e == API_OK)
                 *ret_model = m;
         return e;
 }

@@ -9,22 +9,8 @@
 
 #include <glib.h>
 
+#include "api-error.h"
 #include "model.h"
-
-typedef enum {
-        REQUEST_OK = 0,
-        REQUEST_INVALID_ARGUMENT,           /* bad boolean; a model without encryption requested */
-        REQUEST_UNKNOWN_MODEL,
-        REQUEST_CONFLICT,                   /* flavor and image disagree */
-        REQUEST_UEFI_REQUIRED,
-        REQUEST_MACHINE_TYPE_REQUIRED,
-        REQUEST_STATELESS_FIRMWARE_REQUIRED,
-        REQUEST_LOCKED_MEMORY_REQUIRED,
-        REQUEST_INCOMPATIBLE_DEVICE,
-} RequestError;
-
-/* The D-Bus error name's last part ("Conflict") for E. */
-const char *request_error_name(RequestError e);
 
 /* Nova's boolean spellings (1/t/true/on/y/yes, 0/f/false/off/n/no, any case).
  * Returns -1 for anything else. */
@@ -36,5 +22,5 @@ int request_parse_bool(const char *value);
  * the model, or MODEL_INVALID when no encryption is requested. On failure
  * returns the error and sets *MESSAGE to a sentence naming key, source and value.
  */
-RequestError request_resolve(GHashTable *flavor, GHashTable *image, const char *default_machine_type,
-                             Model *ret_model, char **message);
+ApiError request_resolve(GHashTable *flavor, GHashTable *image, const char *default_machine_type,
+                         Model *ret_model, char **message);
