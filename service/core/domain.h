@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Whole libvirt domain documents: ConfigureDomain() rewrites one for a
+ * model, ValidateDomain() lists what is wrong with one. Both run the same
+ * rules (domain-rules.c), one applying changes, the other reporting them.
+ */
+
+#include "launch-security.h"
+
+/* Larger documents are refused before parsing. */
+#define DOMAIN_XML_MAX (1024u * 1024u)
+
+typedef struct {
+        Severity severity;      /* error: will not launch (or not safely); warning: would change it */
+        char *code;             /* stable: "machine-type", "virtio-iommu", a reason code, ... */
+        char *where;            /* XPath of the element, e.g. "/domain/devices/disk[2]" */
+        char *message;          /* what is wrong and the fix */
+} Finding;
+
+void finding_free(Finding *f);
+
+/*
+ * ConfigureDomain(): XML rewritten for M, every unrelated element and
+ * attribute kept. Errors: InvalidDomainXml, InvalidArgument (options),
+ * UnknownModel is the caller's, MachineTypeRequired, IncompatibleDevice,
+ * HostMisconfigured, ModelUnsupported, NoSlots.
+ */
+ApiError domain_configure(const char *xml, Model m, GVariant *options, const HostView *h, char **ret_xml,
+                          char **message);
+
+/*
+ * ValidateDomain(): *RET_FINDINGS (Finding*) is empty when the domain can
+ * launch here as it is. Errors only for unparsable input or bad options.
+ */
+ApiError domain_validate(const char *xml, GVariant *options, const HostView *h, GPtrArray **ret_findings,
+                         char **message);
