@@ -59,3 +59,5 @@ ApiError launch_options_check_model(const LaunchOptions *o, Model m, char **mess
  * EXACT is 0, to 1..SEV_BLOB_MAX bytes). WHAT names it in the message.
  */
 ApiError blob_check(const char *what, const char *b64, gsize exact, char **message);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(LaunchOptions, launch_options_clear)

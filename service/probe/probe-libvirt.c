@@ -18,6 +18,7 @@
 
 #include "fileio.h"
 #include "probe.h"
+#include "xml-util.h"
 
 /* {"libvirt":"10.5.0","qemu":"9.1.0"} is 35 bytes. The cap also bounds json-glib's recursion. */
 #define VERSIONS_JSON_MAX ((size_t) 4096)
@@ -26,61 +27,8 @@
 #define DEFAULT_URI "qemu:///system"
 #define SNAPSHOT_DIR "libvirt"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathContext, xmlXPathFreeContext)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathObject, xmlXPathFreeObject)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
 
 /* ---- XML helpers ---------------------------------------------------------- */
-
-/*
- * Parses untrusted XML: no network, no entity substitution and no DTD at
- * all, since even unexpanded entity references would be expanded later
- * by xmlNodeGetContent() (the billion laughs). libvirt never writes a DTD.
- */
-static xmlDoc *xml_parse(const char *xml, size_t len, const char *root_name, char **error) {
-        g_autoptr(xmlParserCtxt) ctxt = NULL;
-        g_autoptr(xmlDoc) doc = NULL;
-        xmlNode *root;
-
-        if (!xml) {
-                xml = "";
-                len = 0;
-        }
-        if (len > LIBVIRT_XML_MAX) {
-                *error = g_strdup_printf("larger than %zu bytes", LIBVIRT_XML_MAX);
-                return NULL;
-        }
-        /* libxml2 silently stops at a NUL byte; what follows would go unseen. */
-        if (memchr(xml, '\0', len)) {
-                *error = g_strdup("contains NUL bytes");
-                return NULL;
-        }
-        ctxt = xmlNewParserCtxt();
-        if (!ctxt) {
-                *error = g_strdup("out of memory");
-                return NULL;
-        }
-        doc = xmlCtxtReadMemory(ctxt, xml, (int) len, NULL, NULL,
-                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-        if (!doc) {
-                const xmlError *e = xmlCtxtGetLastError(ctxt);
-                *error = g_strchomp(g_strdup_printf("malformed XML: %s",
-                                                    e && e->message ? e->message : "cannot parse"));
-                return NULL;
-        }
-        if (doc->intSubset || doc->extSubset) {
-                *error = g_strdup("XML with a DOCTYPE is not accepted");
-                return NULL;
-        }
-        root = xmlDocGetRootElement(doc);
-        if (!root || !xmlStrEqual(root->name, BAD_CAST root_name)) {
-                *error = g_strdup_printf("the root element is <%s>, expected <%s>",
-                                         root ? (const char *) root->name : "", root_name);
-                return NULL;
-        }
-        return g_steal_pointer(&doc);
-}
 
 /* The first node EXPR selects, or NULL. */
 static xmlNode *xpath_node(xmlXPathContext *ctx, const char *expr) {
@@ -194,7 +142,7 @@ bool domcaps_parse(const char *xml, size_t len, DomainCapsFacts *dc, char **erro
 
         if (error)
                 *error = NULL;
-        doc = xml_parse(xml, len, "domainCapabilities", &why);
+        doc = xml_parse_untrusted(xml, len, LIBVIRT_XML_MAX, "domainCapabilities", 0, &why);
         if (doc) {
                 ctx = xmlXPathNewContext(doc);
                 if (!ctx)
@@ -271,7 +219,7 @@ GuestModel domain_xml_guest_model(const char *xml, size_t len, char **name, char
         if (error)
                 *error = NULL;
 
-        doc = xml_parse(xml, len, "domain", &why);
+        doc = xml_parse_untrusted(xml, len, LIBVIRT_XML_MAX, "domain", 0, &why);
         if (doc) {
                 ctx = xmlXPathNewContext(doc);
                 if (!ctx)
