@@ -181,10 +181,34 @@ int client_set_errorf(MemcryptClient *c, int r, const char *name, const char *fo
         return r;
 }
 
+int client_new_manager_call(MemcryptClient *c, const char *member, sd_bus_message **ret) {
+        int r;
+
+        r = sd_bus_message_new_method_call(c->bus, ret, MEMCRYPT_BUS_NAME, MEMCRYPT_MANAGER_PATH,
+                                           MEMCRYPT_MANAGER_INTERFACE, member);
+        if (r < 0)
+                return client_set_error(c, NULL, r);
+        return 0;
+}
+
+int client_send(MemcryptClient *c, sd_bus_message *m, sd_bus_message **ret_reply) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        /* 0: sd-bus' default timeout (25 s). */
+        r = sd_bus_call(c->bus, m, 0, &error, &reply);
+        if (r < 0)
+                return client_set_error(c, &error, r);
+
+        if (ret_reply)
+                *ret_reply = sd_bus_message_ref(reply);
+        return 0;
+}
+
 int client_call(MemcryptClient *c, const char *path, const char *interface, const char *member,
                 sd_bus_message **ret_reply, const char *types, ...) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         va_list ap;
         int r;
 
@@ -200,12 +224,5 @@ int client_call(MemcryptClient *c, const char *path, const char *interface, cons
                         return client_set_error(c, NULL, r);
         }
 
-        /* 0: sd-bus' default timeout (25 s). */
-        r = sd_bus_call(c->bus, m, 0, &error, &reply);
-        if (r < 0)
-                return client_set_error(c, &error, r);
-
-        if (ret_reply)
-                *ret_reply = sd_bus_message_ref(reply);
-        return 0;
+        return client_send(c, m, ret_reply);
 }

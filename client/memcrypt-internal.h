@@ -14,6 +14,13 @@ static inline void freep(void *p) {
         free(*(void **) p);
 }
 
+/* Frees a NULL-terminated string vector; accepts NULL. */
+static inline void strv_free(char **l) {
+        for (char **i = l; i && *i; i++)
+                free(*i);
+        free(l);
+}
+
 struct MemcryptClient {
         sd_bus *bus;
         /* A bus daemon sits between us and the service: matches go to the daemon and
@@ -41,6 +48,16 @@ int client_set_errorf(MemcryptClient *c, int r, const char *name, const char *fo
 /* Call MEMBER on the service with the arguments of TYPES. Failures are remembered on C. */
 int client_call(MemcryptClient *c, const char *path, const char *interface, const char *member,
                 sd_bus_message **ret_reply, const char *types, ...);
+/* The two halves of client_call(), for arguments that take more than one append: a new call of
+ * MEMBER on the Manager, and sending it (RET_REPLY may be NULL). Failures are remembered on C. */
+int client_new_manager_call(MemcryptClient *c, const char *member, sd_bus_message **ret);
+int client_send(MemcryptClient *c, sd_bus_message *m, sd_bus_message **ret_reply);
+
+/* Appends OPTIONS (NULL: none) as an a{sv} dictionary (memcrypt-options.c). */
+int client_append_options(sd_bus_message *m, const MemcryptOptions *options);
+
+/* Reads an "as" into a NULL-terminated vector, empty rather than NULL for an empty array. */
+int client_read_strv(sd_bus_message *m, char ***ret);
 
 /* Reads an array of structs of N_STRINGS strings (CONTENTS, e.g. "(sss)") into a new array
  * of ELEMENT_SIZE-byte structs made of exactly N_STRINGS char* fields (MemcryptDomain,

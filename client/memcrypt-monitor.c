@@ -8,12 +8,6 @@
 
 #include "memcrypt-internal.h"
 
-static void strv_free(char **l) {
-        for (char **i = l; i && *i; i++)
-                free(*i);
-        free(l);
-}
-
 /* Appends the strings of an "as" at the read position to *L (NULL-terminated, N entries). */
 static int read_strv_append(sd_bus_message *m, char ***l, size_t *n) {
         const char *s;

@@ -42,14 +42,8 @@ static int set_string(sd_bus_message *m, void *field, size_t *count) {
         return 0;
 }
 
-static void strv_free(char **l) {
-        for (char **i = l; i && *i; i++)
-                free(*i);
-        free(l);
-}
-
-static int set_strv(sd_bus_message *m, void *field, size_t *count) {
-        char ***p = field, **l = NULL;
+int client_read_strv(sd_bus_message *m, char ***ret) {
+        char **l = NULL;
         int r;
 
         r = sd_bus_message_read_strv(m, &l);
@@ -61,6 +55,17 @@ static int set_strv(sd_bus_message *m, void *field, size_t *count) {
                 if (!l)
                         return -ENOMEM;
         }
+        *ret = l;
+        return 0;
+}
+
+static int set_strv(sd_bus_message *m, void *field, size_t *count) {
+        char ***p = field, **l;
+        int r;
+
+        r = client_read_strv(m, &l);
+        if (r < 0)
+                return r;
         strv_free(*p);
         *p = l;
         return 0;

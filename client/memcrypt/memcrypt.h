@@ -160,6 +160,92 @@ void memcrypt_checks_free(MemcryptCheck *checks, size_t n);
 /* Refresh(): re-probe the host now (polkit action org.memcrypt1.refresh). */
 int memcrypt_refresh(MemcryptClient *c);
 
+/* ---- Requests and domain XML (LIBMEMCRYPT_0.2) ---- */
+
+/* What ResolveRequest() says a guest must be scheduled with. */
+typedef struct {
+        char *name;                    /* placement resource class, "MEM_ENCRYPTION_CONTEXT" */
+        uint32_t amount;
+} MemcryptResource;
+
+typedef struct {
+        char *model;                   /* "amd-sev", ...; "" when the request asks for no encryption */
+        MemcryptResource *resources;   /* e.g. { "MEM_ENCRYPTION_CONTEXT", 1 }; none without encryption */
+        size_t n_resources;
+        char **traits;                 /* required traits, NULL-terminated, never NULL */
+} MemcryptPlacement;
+
+/* ResolveRequest(): the model, placement resources and traits a Nova-style request needs.
+ * FLAVOR_EXTRA_SPECS and IMAGE_PROPERTIES are NULL-terminated arrays of key, value, key,
+ * value, ... (NULL for none), e.g. { "hw:mem_encryption", "true", NULL }. A key without a
+ * value or given twice in one array fails with -EINVAL (org.memcrypt1.Error.InvalidArgument)
+ * before anything is sent. A request the rules refuse fails with the service's error:
+ * -EINVAL for Conflict, UefiRequired, MachineTypeRequired, StatelessFirmwareRequired,
+ * LockedMemoryRequired and InvalidArgument, -ENOENT for UnknownModel, -ENOTSUP for
+ * IncompatibleDevice. Free with memcrypt_placement_free(). */
+int memcrypt_resolve_request(MemcryptClient *c, const char *const *flavor_extra_specs,
+                             const char *const *image_properties, MemcryptPlacement **ret);
+MemcryptPlacement *memcrypt_placement_free(MemcryptPlacement *p);
+
+/* Option keys of GenerateLaunchSecurity(), ConfigureDomain() and ValidateDomain(), with the
+ * setter for each. The service refuses a key a method does not take, or one with another
+ * type, with org.memcrypt1.Error.InvalidArgument (-EINVAL); the library sends any key. */
+#define MEMCRYPT_OPTION_POLICY                    "policy"                    /* uint64 */
+#define MEMCRYPT_OPTION_KERNEL_HASHES             "kernel_hashes"             /* bool */
+#define MEMCRYPT_OPTION_ALLOW_DEBUG               "allow_debug"               /* bool */
+#define MEMCRYPT_OPTION_KEEP_BALLOON              "keep_balloon"              /* bool; configure, validate */
+#define MEMCRYPT_OPTION_MODEL                     "model"                     /* string; validate only */
+#define MEMCRYPT_OPTION_DH_CERT                   "dh_cert"                   /* base64; SEV, SEV-ES */
+#define MEMCRYPT_OPTION_SESSION                   "session"                   /* base64; SEV, SEV-ES */
+#define MEMCRYPT_OPTION_HOST_DATA                 "host_data"                 /* base64; SEV-SNP */
+#define MEMCRYPT_OPTION_ID_BLOCK                  "id_block"                  /* base64; SEV-SNP */
+#define MEMCRYPT_OPTION_ID_AUTH                   "id_auth"                   /* base64; SEV-SNP */
+#define MEMCRYPT_OPTION_GUEST_VISIBLE_WORKAROUNDS "guest_visible_workarounds" /* base64; SEV-SNP */
+#define MEMCRYPT_OPTION_AUTHOR_KEY                "author_key"                /* bool; SEV-SNP */
+#define MEMCRYPT_OPTION_VCEK                      "vcek"                      /* bool; SEV-SNP */
+
+/* The largest domain XML the service accepts, in bytes. */
+#define MEMCRYPT_DOMAIN_XML_MAX (1024u * 1024u)
+
+/* An a{sv} option dictionary, built up key by key. Setting a key again replaces its value.
+ * The setters return 0, -EINVAL for a NULL argument, or -ENOMEM. Wherever a function takes
+ * options, NULL means none (the defaults). Keys and strings must be UTF-8 (D-Bus strings);
+ * a call with one that is not fails with -EINVAL. */
+typedef struct MemcryptOptions MemcryptOptions;
+int memcrypt_options_new(MemcryptOptions **ret);
+MemcryptOptions *memcrypt_options_free(MemcryptOptions *o);
+int memcrypt_options_set_uint64(MemcryptOptions *o, const char *key, uint64_t value);
+int memcrypt_options_set_bool(MemcryptOptions *o, const char *key, bool value);
+int memcrypt_options_set_string(MemcryptOptions *o, const char *key, const char *value);
+
+/* GenerateLaunchSecurity(): the <launchSecurity> element for MODEL on this host, as an XML
+ * fragment. -ENOENT UnknownModel, -EINVAL InvalidArgument (options), -EOPNOTSUPP
+ * ModelUnsupported, -ENOSPC NoSlots, -ENOTRECOVERABLE HostMisconfigured. Free with free(). */
+int memcrypt_generate_launch_security(MemcryptClient *c, const char *model, const MemcryptOptions *options,
+                                      char **ret_xml);
+/* ConfigureDomain(): DOMAIN_XML (at most MEMCRYPT_DOMAIN_XML_MAX bytes) rewritten to launch
+ * as MODEL on this host; nothing is defined in libvirt. The errors of
+ * memcrypt_generate_launch_security(), and -EBADMSG InvalidDomainXml, -ENOTSUP
+ * IncompatibleDevice, -EINVAL MachineTypeRequired. Free with free(). */
+int memcrypt_configure_domain(MemcryptClient *c, const char *domain_xml, const char *model,
+                              const MemcryptOptions *options, char **ret_xml);
+
+/* One problem ValidateDomain() found. */
+typedef struct {
+        char *severity;                /* "error" (will not launch, or not safely) | "warning" */
+        char *code;                    /* stable, e.g. "uefi-required", or a reason code */
+        char *where;                   /* XPath of the element, e.g. "/domain/os/loader" */
+        char *message;                 /* what is wrong and the fix */
+} MemcryptFinding;
+
+/* ValidateDomain(): every finding about DOMAIN_XML on this host; none (*RET_N == 0) when it
+ * can launch here as it is. Problems of the domain are findings, not errors: it fails only
+ * with -EBADMSG InvalidDomainXml or -EINVAL InvalidArgument (options). Free the findings
+ * with memcrypt_findings_free(). */
+int memcrypt_validate_domain(MemcryptClient *c, const char *domain_xml, const MemcryptOptions *options,
+                             MemcryptFinding **ret_findings, size_t *ret_n);
+void memcrypt_findings_free(MemcryptFinding *findings, size_t n);
+
 /* A signal of the service, as memcryptctl monitor shows it. */
 typedef struct {
         const char *path;              /* object path */

@@ -10,18 +10,26 @@ trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=tests/tap.sh
 . "$(dirname "$0")/../tap.sh"
 
-# The global: list of the map, one name per line, sorted.
-sed -n '/global:/,/local:/p' "$map" | grep -oE '^[[:space:]]+[a-z_0-9]+;' | tr -d ' \t;' | sort >"$tmp/map"
-# Defined dynamic symbols, without the version node itself.
-nm -D --defined-only "$lib" | awk '{print $3}' | sed 's/@.*//' | grep -v '^LIBMEMCRYPT_' | sort >"$tmp/exported"
+# The global: names of every node of the map as NAME@@NODE, one per line, sorted: each symbol
+# must carry the node that introduced it (LIBMEMCRYPT_0.1, LIBMEMCRYPT_0.2, ...).
+awk '/^LIBMEMCRYPT_[0-9.]+ *\{/ { node = $1 } /global:/ { g = 1; next } /local:|^\}/ { g = 0 }
+     g && /^[[:space:]]+[a-z_0-9]+;/ { gsub(/[[:space:];]/, ""); print $0 "@@" node }' "$map" | sort >"$tmp/map-versioned"
+sed 's/@@.*//' "$tmp/map-versioned" >"$tmp/map"
+# Defined dynamic symbols, without the version nodes themselves.
+nm -D --defined-only "$lib" | awk '{print $3}' | grep -v '^LIBMEMCRYPT_' | sort >"$tmp/exported-versioned"
+sed 's/@.*//' "$tmp/exported-versioned" >"$tmp/exported"
 # Functions and objects the header declares.
 grep -oE '\bmemcrypt_[a-z_0-9]+(\(|\[)' "$header" | tr -d '([' | sort -u >"$tmp/declared"
 
 same() { diff -u "$1" "$2" >"$tmp/diff" || { sed 's/^/# /' "$tmp/diff"; return 1; }; }
 check "exported symbols = libmemcrypt.map" same "$tmp/map" "$tmp/exported"
 check "every symbol of memcrypt.h is in libmemcrypt.map" same "$tmp/declared" "$tmp/map"
-check "symbols carry the LIBMEMCRYPT_0.1 version" \
-        bash -c "nm -D --defined-only '$lib' | grep -q 'memcrypt_client_open@@LIBMEMCRYPT_0.1'"
+check "each symbol carries the version node of the map that lists it" \
+        same "$tmp/map-versioned" "$tmp/exported-versioned"
+check "LIBMEMCRYPT_0.2 (requests, domain XML) inherits LIBMEMCRYPT_0.1" \
+        bash -c "grep -qx '} LIBMEMCRYPT_0.1;' '$map' && objdump -p '$lib' | grep -A1 'LIBMEMCRYPT_0.2\$' | grep -q 'LIBMEMCRYPT_0.1'"
+check "the library's minor version follows the newest node" \
+        bash -c "[ \"\$(readlink '$(dirname "$lib")/libmemcrypt.so.0')\" = libmemcrypt.so.0.$(grep -oE '^LIBMEMCRYPT_0\.[0-9]+' "$map" | tail -1 | cut -d. -f2).0 ]"
 check "soname is libmemcrypt.so.0" bash -c "objdump -p '$lib' | grep -q 'SONAME *libmemcrypt.so.0$'"
 
 # The installed layout: $prefix/include/memcrypt/memcrypt.h and the library in $libdir.
@@ -49,6 +57,15 @@ int main(void) {
                 return 2;
         if (memcrypt_client_open_address("unix:path=/nonexistent/memcrypt-abi-test", &c) >= 0 || c)
                 return 3;
+        /* LIBMEMCRYPT_0.2: the option builder works without a connection. */
+        MemcryptOptions *o = NULL;
+        if (memcrypt_options_new(&o) < 0 || memcrypt_options_set_uint64(o, MEMCRYPT_OPTION_POLICY, 0x33) < 0 ||
+            memcrypt_options_set_bool(o, MEMCRYPT_OPTION_KERNEL_HASHES, true) < 0 ||
+            memcrypt_options_set_string(o, MEMCRYPT_OPTION_DH_CERT, "AAAA") < 0 || memcrypt_options_free(o))
+                return 4;
+        if (memcrypt_placement_free(NULL) || MEMCRYPT_DOMAIN_XML_MAX != 1048576u)
+                return 5;
+        memcrypt_findings_free(NULL, 0);
         puts("ok");
         return 0;
 }
