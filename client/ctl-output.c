@@ -303,6 +303,46 @@ JsonNode *json_from_signal(const MemcryptSignal *s) {
         return json_builder_get_root(b);
 }
 
+JsonNode *json_from_placement(const MemcryptPlacement *p) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+
+        json_builder_begin_object(b);
+        json_add_string(b, "model", p->model);
+        json_builder_set_member_name(b, "resources");
+        json_builder_begin_object(b);
+        for (size_t i = 0; i < p->n_resources; i++)
+                json_add_int(b, p->resources[i].name, p->resources[i].amount);
+        json_builder_end_object(b);
+        json_add_strv(b, "traits", (const char *const *) p->traits);
+        json_builder_end_object(b);
+        return json_builder_get_root(b);
+}
+
+JsonNode *json_from_findings(const MemcryptFinding *findings, size_t n) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+
+        json_builder_begin_array(b);
+        for (size_t i = 0; i < n; i++) {
+                json_builder_begin_object(b);
+                json_add_string(b, "severity", findings[i].severity);
+                json_add_string(b, "code", findings[i].code);
+                json_add_string(b, "where", findings[i].where);
+                json_add_string(b, "message", findings[i].message);
+                json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
+        return json_builder_get_root(b);
+}
+
+JsonNode *json_from_xml(const char *xml) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+
+        json_builder_begin_object(b);
+        json_add_string(b, "xml", xml);
+        json_builder_end_object(b);
+        return json_builder_get_root(b);
+}
+
 void json_print(JsonNode *node, JsonMode mode) {
         g_autofree char *text = json_to_string(node, mode == JSON_PRETTY);
 

@@ -59,5 +59,11 @@ char *format_timestamp(uint64_t usec);
 JsonNode *json_from_model(const MemcryptModel *m);
 JsonNode *json_from_checks(const MemcryptCheck *checks, size_t n);
 JsonNode *json_from_signal(const MemcryptSignal *s);
+/* {"model", "resources": {NAME: AMOUNT...}, "traits": [...]}: ResolveRequest()'s answer. */
+JsonNode *json_from_placement(const MemcryptPlacement *p);
+/* [{"severity", "code", "where", "message"}...]: ValidateDomain()'s findings. */
+JsonNode *json_from_findings(const MemcryptFinding *findings, size_t n);
+/* {"xml": XML}: GenerateLaunchSecurity() and ConfigureDomain(). */
+JsonNode *json_from_xml(const char *xml);
 /* Prints NODE on one line (JSON_SHORT) or indented (JSON_PRETTY), then a newline. */
 void json_print(JsonNode *node, JsonMode mode);

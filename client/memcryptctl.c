@@ -2,7 +2,8 @@
 /*
  * memcryptctl: ask memcryptd (org.memcrypt1) what this host can run, through
  * libmemcrypt. Exit status: 0 success, 1 the service answered an error or
- * cannot be reached, 2 usage error, 3 doctor found a failing check.
+ * cannot be reached (or a domain XML file cannot be read), 2 usage error,
+ * 3 doctor found a failing check, 4 validate found an error in the domain.
  */
 
 #include <errno.h>
@@ -13,22 +14,42 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "ctl-args.h"
 #include "ctl-output.h"
 
 enum {
         EXIT_OK = 0,
         EXIT_SERVICE = 1,
+        EXIT_INPUT = 1,                 /* a domain XML file cannot be read: a failure like the service's */
         EXIT_USAGE = 2,
         EXIT_CHECK_FAILED = 3,
+        EXIT_DOMAIN_INVALID = 4,        /* validate: a finding of severity error */
 };
+
+/* The options only some verbs take; Verb.options says which. */
+typedef enum {
+        VERB_OPT_FLAVOR = 1u << 0,
+        VERB_OPT_IMAGE  = 1u << 1,
+        VERB_OPT_POLICY = 1u << 2,
+        VERB_OPT_OPTION = 1u << 3,
+        VERB_OPT_MODEL  = 1u << 4,
+} VerbOption;
+static const char *const verb_option_names[] = { "--flavor", "--image", "--policy", "--option", "--model" };
 
 static JsonMode arg_json = JSON_OFF;
 static bool arg_legend = true;
 static bool arg_ask_password = true;
+static unsigned arg_verb_options;       /* the VerbOptions given */
+static GPtrArray *arg_flavor;           /* key, value, ..., NULL (resolve) */
+static GPtrArray *arg_image;
+static MemcryptOptions *arg_options;    /* --policy, --option, --model */
+static GPtrArray *arg_option_keys;      /* the keys in arg_options, to refuse one given twice */
+static char *arg_domain_xml;            /* the FILE of configure and validate, read before connecting */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MemcryptClient, memcrypt_client_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MemcryptHost, memcrypt_host_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MemcryptModel, memcrypt_model_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MemcryptPlacement, memcrypt_placement_free)
 
 /* The service's own words when it answered; the errno's when it did not. */
 static int service_error(MemcryptClient *c, int r) {
@@ -317,22 +338,146 @@ static int verb_monitor(MemcryptClient *c, int argc, char **argv) {
         return EXIT_OK;
 }
 
+/* ---- resolve, launch-security, configure, validate ---- */
+
+static void placement_add(KeyValues *kv, const MemcryptPlacement *p) {
+        g_autoptr(GString) resources = g_string_new(NULL);
+        g_autofree char *traits = g_strjoinv("\n", p->traits);
+
+        for (size_t i = 0; i < p->n_resources; i++)
+                g_string_append_printf(resources, "%s%s=%" G_GUINT32_FORMAT, i > 0 ? "\n" : "",
+                                       p->resources[i].name, p->resources[i].amount);
+        kv_add(kv, "Model", NULL, "%s", p->model);
+        kv_add(kv, "Resources", NULL, "%s", resources->len > 0 ? resources->str : "none");
+        kv_add(kv, "Traits", NULL, "%s", *traits ? traits : "none");
+}
+
+static int verb_resolve(MemcryptClient *c, int argc, char **argv) {
+        g_autoptr(MemcryptPlacement) p = NULL;
+        g_autoptr(KeyValues) kv = kv_new();
+        int r;
+
+        r = memcrypt_resolve_request(c, arg_flavor ? (const char *const *) arg_flavor->pdata : NULL,
+                                     arg_image ? (const char *const *) arg_image->pdata : NULL, &p);
+        if (r < 0)
+                return service_error(c, r);
+
+        if (arg_json != JSON_OFF) {
+                g_autoptr(JsonNode) node = json_from_placement(p);
+
+                json_print(node, arg_json);
+        } else if (!*p->model)
+                puts("No memory encryption requested: schedule the guest without a model, resources or traits.");
+        else {
+                placement_add(kv, p);
+                kv_print(kv);
+        }
+        return EXIT_OK;
+}
+
+/* XML as the service wrote it, ending in a newline; or {"xml": ...}. */
+static void print_xml(const char *xml) {
+        if (arg_json != JSON_OFF) {
+                g_autoptr(JsonNode) node = json_from_xml(xml);
+
+                json_print(node, arg_json);
+                return;
+        }
+        fputs(xml, stdout);
+        if (*xml && xml[strlen(xml) - 1] != '\n')
+                putchar('\n');
+}
+
+static int verb_launch_security(MemcryptClient *c, int argc, char **argv) {
+        g_autofree char *xml = NULL;
+        int r;
+
+        r = memcrypt_generate_launch_security(c, argv[1], arg_options, &xml);
+        if (r < 0)
+                return service_error(c, r);
+        print_xml(xml);
+        return EXIT_OK;
+}
+
+static int verb_configure(MemcryptClient *c, int argc, char **argv) {
+        g_autofree char *xml = NULL;
+        int r;
+
+        r = memcrypt_configure_domain(c, arg_domain_xml, argv[1], arg_options, &xml);
+        if (r < 0)
+                return service_error(c, r);
+        print_xml(xml);
+        return EXIT_OK;
+}
+
+static void findings_print(const MemcryptFinding *findings, size_t n, size_t errors) {
+        static const char *const headers[] = { "SEVERITY", "CODE", "WHERE", "MESSAGE", NULL };
+        g_autoptr(Table) t = table_new(headers, 0);
+        g_autofree char *footer = NULL;
+
+        if (n == 0) {
+                if (arg_legend)
+                        puts("No findings: the domain can launch on this host as it is.");
+                return;
+        }
+
+        for (size_t i = 0; i < n; i++) {
+                const MemcryptFinding *f = &findings[i];
+                const char *cells[] = { f->severity, f->code, f->where, f->message };
+                const char *colors[] = { color_of_state(f->severity), NULL, NULL, NULL };
+
+                table_add_row(t, cells, colors, NULL);
+        }
+        footer = g_strdup_printf("%zu findings: %zu errors, %zu warnings.", n, errors, n - errors);
+        table_print(t, arg_legend, footer);
+}
+
+static int verb_validate(MemcryptClient *c, int argc, char **argv) {
+        MemcryptFinding *findings = NULL;
+        size_t n = 0, errors = 0;
+        int r;
+
+        r = memcrypt_validate_domain(c, arg_domain_xml, arg_options, &findings, &n);
+        if (r < 0)
+                return service_error(c, r);
+
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(findings[i].severity, "error") == 0)
+                        errors++;
+
+        if (arg_json != JSON_OFF) {
+                g_autoptr(JsonNode) node = json_from_findings(findings, n);
+
+                json_print(node, arg_json);
+        } else
+                findings_print(findings, n, errors);
+        memcrypt_findings_free(findings, n);
+        return errors > 0 ? EXIT_DOMAIN_INVALID : EXIT_OK;
+}
+
 /* ---- command line ---- */
 
 typedef struct {
         const char *name;
-        int min_args, max_args;         /* including the verb itself */
+        const char *synopsis;           /* the arguments, for usage errors */
+        int args;                       /* how many, after the verb */
+        int file_arg;                   /* argv[file_arg] is a domain XML FILE or "-"; 0: none */
+        unsigned options;               /* the VerbOptions it takes */
         int (*run)(MemcryptClient *c, int argc, char **argv);
 } Verb;
 
 static const Verb verbs[] = {
-        { "status",   1, 1, verb_status },      /* the first one is the default */
-        { "models",   1, 1, verb_models },
-        { "model",    2, 2, verb_model },
-        { "doctor",   1, 1, verb_doctor },
-        { "describe", 1, 1, verb_describe },
-        { "refresh",  1, 1, verb_refresh },
-        { "monitor",  1, 1, verb_monitor },
+        { "status",          "",             0, 0, 0, verb_status },    /* the first one is the default */
+        { "models",          "",             0, 0, 0, verb_models },
+        { "model",           "NAME",         1, 0, 0, verb_model },
+        { "doctor",          "",             0, 0, 0, verb_doctor },
+        { "describe",        "",             0, 0, 0, verb_describe },
+        { "refresh",         "",             0, 0, 0, verb_refresh },
+        { "monitor",         "",             0, 0, 0, verb_monitor },
+        { "resolve",         "",             0, 0, VERB_OPT_FLAVOR | VERB_OPT_IMAGE, verb_resolve },
+        { "launch-security", "MODEL",        1, 0, VERB_OPT_POLICY | VERB_OPT_OPTION, verb_launch_security },
+        { "configure",       "MODEL FILE|-", 2, 2, VERB_OPT_POLICY | VERB_OPT_OPTION, verb_configure },
+        { "validate",        "FILE|-",       1, 1, VERB_OPT_MODEL | VERB_OPT_OPTION, verb_validate },
 };
 
 static void help(void) {
@@ -349,6 +494,14 @@ static void help(void) {
                "  describe               Print the JSON report of the service\n"
                "  refresh                Probe the host again now\n"
                "  monitor                Print the service's signals as they arrive\n"
+               "  resolve [--flavor K=V]... [--image K=V]...\n"
+               "                         Show the model, placement resources and traits a\n"
+               "                         flavor + image request needs\n"
+               "  launch-security MODEL  Print the <launchSecurity> element for MODEL here\n"
+               "  configure MODEL FILE|- Print domain XML FILE (- for stdin) configured to\n"
+               "                         launch as MODEL on this host\n"
+               "  validate FILE|-        List what keeps domain XML FILE (- for stdin) from\n"
+               "                         launching here; exit 4 if a finding is an error\n"
                "\n"
                "Options:\n"
                "  -h --help              Show this help\n"
@@ -356,9 +509,21 @@ static void help(void) {
                "     --json[=MODE]       JSON output: pretty (the default), short, off\n"
                "     --no-legend         Do not print table headers and footers\n"
                "     --no-ask-password   Do not ask for a password when polkit wants one\n"
+               "     --flavor KEY=VALUE  A flavor extra spec for resolve (repeatable)\n"
+               "     --image KEY=VALUE   An image property for resolve (repeatable)\n"
+               "     --policy POLICY     The guest policy (decimal or 0x hex) for\n"
+               "                         launch-security and configure\n"
+               "     --model MODEL       The model validate checks for (default: the domain's\n"
+               "                         <launchSecurity>)\n"
+               "     --option KEY=VALUE  An option of launch-security, configure or validate\n"
+               "                         (repeatable): kernel_hashes, allow_debug, keep_balloon,\n"
+               "                         author_key, vcek take true/false/yes/no/1/0; policy a\n"
+               "                         number; the rest (dh_cert, session, host_data, id_block,\n"
+               "                         id_auth, guest_visible_workarounds: base64) strings\n"
                "\n"
-               "Exit status: 0 success, 1 the service answered an error or cannot be reached,\n"
-               "2 usage error, 3 doctor found a failing check.\n");
+               "Exit status: 0 success, 1 the service answered an error or cannot be reached\n"
+               "(or FILE cannot be read), 2 usage error, 3 doctor found a failing check,\n"
+               "4 validate found an error.\n");
 }
 
 static int usage_error(const char *format, ...) G_GNUC_PRINTF(1, 2);
@@ -373,6 +538,76 @@ static int usage_error(const char *format, ...) {
         return -EXIT_USAGE;
 }
 
+/* --flavor/--image KEY=VALUE appended to *PAIRS (key, value, ..., NULL); a key only once. */
+static int add_request_pair(GPtrArray **pairs, const char *option, const char *arg) {
+        g_autofree char *key = NULL, *value = NULL;
+
+        if (!split_key_value(arg, &key, &value))
+                return usage_error("%s expects KEY=VALUE, not '%s'", option, arg);
+
+        if (!*pairs) {
+                *pairs = g_ptr_array_new_with_free_func(g_free);
+                g_ptr_array_add(*pairs, NULL);
+        }
+        for (guint i = 0; i + 1 < (*pairs)->len; i += 2)
+                if (strcmp((*pairs)->pdata[i], key) == 0)
+                        return usage_error("%s %s is given twice", option, key);
+
+        /* Keep the NULL at the end. */
+        g_ptr_array_insert(*pairs, (*pairs)->len - 1, g_steal_pointer(&key));
+        g_ptr_array_insert(*pairs, (*pairs)->len - 1, g_steal_pointer(&value));
+        return 0;
+}
+
+/* KEY=VALUE into arg_options with the service's type: booleans and the policy are parsed
+ * here, anything else is a string, so a key the service does not know still reaches it and
+ * gets its InvalidArgument. OPTION is the command-line option, for messages. */
+static int add_option(const char *option, const char *key, const char *value) {
+        g_autofree char *what = strcmp(option, "--option") == 0 ? g_strdup_printf("--option %s=%s", key, value) :
+                                                                  g_strdup_printf("%s %s", option, value);
+        uint64_t policy;
+        int b;
+
+        if (!arg_options) {
+                g_assert(memcrypt_options_new(&arg_options) >= 0);
+                arg_option_keys = g_ptr_array_new_with_free_func(g_free);
+        }
+        for (guint i = 0; i < arg_option_keys->len; i++)
+                if (strcmp(arg_option_keys->pdata[i], key) == 0)
+                        return usage_error("%s: option '%s' is given twice", what, key);
+
+        if (option_is_boolean(key)) {
+                b = parse_boolean(value);
+                if (b < 0)
+                        return usage_error("%s: not a boolean (true, false, yes, no, 1, 0)", what);
+                g_assert(memcrypt_options_set_bool(arg_options, key, b) >= 0);
+        } else if (strcmp(key, MEMCRYPT_OPTION_POLICY) == 0) {
+                if (!parse_uint64(value, &policy))
+                        return usage_error("%s: not a policy (a decimal or 0x hex number)", what);
+                g_assert(memcrypt_options_set_uint64(arg_options, key, policy) >= 0);
+        } else
+                g_assert(memcrypt_options_set_string(arg_options, key, value) >= 0);
+
+        g_ptr_array_add(arg_option_keys, g_strdup(key));
+        return 0;
+}
+
+static int add_option_pair(const char *arg) {
+        g_autofree char *key = NULL, *value = NULL;
+
+        if (!split_key_value(arg, &key, &value))
+                return usage_error("--option expects KEY=VALUE, not '%s'", arg);
+        return add_option("--option", key, value);
+}
+
+static void free_args(void) {
+        g_clear_pointer(&arg_flavor, g_ptr_array_unref);
+        g_clear_pointer(&arg_image, g_ptr_array_unref);
+        arg_options = memcrypt_options_free(arg_options);
+        g_clear_pointer(&arg_option_keys, g_ptr_array_unref);
+        g_clear_pointer(&arg_domain_xml, g_free);
+}
+
 /* 1: go on with the verb; 0: done (help, version); -EXIT_USAGE: bad command line. */
 static int parse_argv(int argc, char *argv[]) {
         enum {
@@ -380,6 +615,11 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_JSON,
                 ARG_NO_LEGEND,
                 ARG_NO_ASK_PASSWORD,
+                ARG_FLAVOR,
+                ARG_IMAGE,
+                ARG_POLICY,
+                ARG_OPTION,
+                ARG_MODEL,
         };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h'                 },
@@ -387,16 +627,21 @@ static int parse_argv(int argc, char *argv[]) {
                 { "json",            optional_argument, NULL, ARG_JSON            },
                 { "no-legend",       no_argument,       NULL, ARG_NO_LEGEND       },
                 { "no-ask-password", no_argument,       NULL, ARG_NO_ASK_PASSWORD },
+                { "flavor",          required_argument, NULL, ARG_FLAVOR          },
+                { "image",           required_argument, NULL, ARG_IMAGE           },
+                { "policy",          required_argument, NULL, ARG_POLICY          },
+                { "option",          required_argument, NULL, ARG_OPTION          },
+                { "model",           required_argument, NULL, ARG_MODEL           },
                 {}
         };
-        int c;
+        int c, r = 0;
 
         /* Polkit may ask only someone who can answer. */
         arg_ask_password = isatty(STDIN_FILENO);
 
         /* getopt permutes: options may follow the verb ("memcryptctl doctor --json"). */
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         help();
@@ -420,34 +665,88 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_NO_ASK_PASSWORD:
                         arg_ask_password = false;
                         break;
+                case ARG_FLAVOR:
+                        arg_verb_options |= VERB_OPT_FLAVOR;
+                        r = add_request_pair(&arg_flavor, "--flavor", optarg);
+                        break;
+                case ARG_IMAGE:
+                        arg_verb_options |= VERB_OPT_IMAGE;
+                        r = add_request_pair(&arg_image, "--image", optarg);
+                        break;
+                case ARG_POLICY:
+                        arg_verb_options |= VERB_OPT_POLICY;
+                        r = add_option("--policy", MEMCRYPT_OPTION_POLICY, optarg);
+                        break;
+                case ARG_OPTION:
+                        arg_verb_options |= VERB_OPT_OPTION;
+                        r = add_option_pair(optarg);
+                        break;
+                case ARG_MODEL:
+                        arg_verb_options |= VERB_OPT_MODEL;
+                        r = add_option("--model", MEMCRYPT_OPTION_MODEL, optarg);
+                        break;
+                case ':':
+                        return usage_error("option '%s' needs a value", argv[optind - 1]);
                 case '?':
                         return usage_error("unrecognized option '%s'", argv[optind - 1]);
                 default:
                         g_assert_not_reached();
                 }
+                if (r < 0)
+                        return r;
+        }
 
         return 1;
 }
 
+/* The verb's argument count and options. */
+static int check_verb(const Verb *verb, int argc) {
+        unsigned extra = arg_verb_options & ~verb->options;
+        int n = MAX(argc, 1) - 1;
+
+        if (n < verb->args)
+                return usage_error("'%s' needs %s: %s %s", verb->name,
+                                   verb->args - n > 1 ? "arguments" : "an argument", verb->name, verb->synopsis);
+        if (n > verb->args)
+                return usage_error("too many arguments for '%s'", verb->name);
+        for (size_t i = 0; i < G_N_ELEMENTS(verb_option_names); i++)
+                if (extra & (1u << i))
+                        return usage_error("%s does not apply to '%s'", verb_option_names[i], verb->name);
+        return 0;
+}
+
 static int find_verb(int argc, char **argv, const Verb **ret) {
         const char *name = argc > 0 ? argv[0] : verbs[0].name;
+        int r;
 
         for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++) {
-                int n = MAX(argc, 1);
-
                 if (strcmp(verbs[i].name, name) != 0)
                         continue;
-                if (n < verbs[i].min_args)
-                        return usage_error("'%s' needs an argument", name);
-                if (n > verbs[i].max_args)
-                        return usage_error("too many arguments for '%s'", name);
+                r = check_verb(&verbs[i], argc);
+                if (r < 0)
+                        return r;
                 *ret = &verbs[i];
                 return 0;
         }
         return usage_error("unknown command '%s'", name);
 }
 
-int main(int argc, char *argv[]) {
+/* The domain XML FILE (or stdin) of configure and validate, read before connecting. */
+static int read_verb_file(const Verb *verb, char **argv) {
+        g_autoptr(GError) error = NULL;
+
+        if (verb->file_arg == 0)
+                return 0;
+
+        arg_domain_xml = read_text_file(argv[verb->file_arg], MEMCRYPT_DOMAIN_XML_MAX, &error);
+        if (!arg_domain_xml) {
+                fprintf(stderr, "memcryptctl: %s\n", error->message);
+                return -EXIT_INPUT;
+        }
+        return 0;
+}
+
+static int run(int argc, char *argv[]) {
         g_autoptr(MemcryptClient) c = NULL;
         char *default_argv[] = { (char *) verbs[0].name, NULL };
         const Verb *verb = NULL;
@@ -468,6 +767,10 @@ int main(int argc, char *argv[]) {
         if (r < 0)
                 return -r;
 
+        r = read_verb_file(verb, argv);
+        if (r < 0)
+                return -r;
+
         r = memcrypt_client_open(&c);
         if (r < 0) {
                 fprintf(stderr, "memcryptctl: cannot connect to the system bus: %s\n", g_strerror(-r));
@@ -476,4 +779,12 @@ int main(int argc, char *argv[]) {
         memcrypt_client_set_interactive(c, arg_ask_password);
 
         return verb->run(c, argc, argv);
+}
+
+int main(int argc, char *argv[]) {
+        int r;
+
+        r = run(argc, argv);
+        free_args();
+        return r;
 }
