@@ -4,10 +4,6 @@
 #include "bus-util.h"
 #include "bus.h"
 #include "memcrypt/memcrypt.h"
-#include "text.h"
-
-/* At most this many characters of a caller's string are quoted back in an error message. */
-#define QUOTE_MAX 64
 
 static int method_describe(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Context *c = userdata;
@@ -62,21 +58,10 @@ static int method_get_model(sd_bus_message *m, void *userdata, sd_bus_error *err
         if (r < 0)
                 return r;
         model = model_from_name(name);
-        if (model == MODEL_INVALID) {
-                g_autofree char *q = utf8_shorten(name, QUOTE_MAX, "…");
-                return sd_bus_error_setf(error, MEMCRYPT_ERROR_UNKNOWN_MODEL,
-                                         "Unknown model '%s'; expected one of amd-sev, amd-sev-es, amd-sev-snp.", q);
-        }
+        if (model == MODEL_INVALID)
+                return bus_error_unknown_model(error, name);
         g_autofree char *path = model_object_path(model);
         return sd_bus_reply_method_return(m, "o", path);
-}
-
-/* ResolveRequest, GenerateLaunchSecurity, ConfigureDomain, ValidateDomain land
- * with the guest-request work; until then they say so instead of guessing. */
-static int method_not_yet(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED,
-                                 "%s is not implemented in this version of memcryptd.",
-                                 sd_bus_message_get_member(m));
 }
 
 static const sd_bus_vtable manager_methods[] = {
@@ -92,14 +77,14 @@ static const sd_bus_vtable manager_methods[] = {
         SD_BUS_METHOD_WITH_ARGS("ResolveRequest",
                                 SD_BUS_ARGS("a{ss}", flavor_extra_specs, "a{ss}", image_properties),
                                 SD_BUS_RESULT("s", model, "a{su}", resources, "as", traits),
-                                method_not_yet, SD_BUS_VTABLE_UNPRIVILEGED),
+                                method_resolve_request, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GenerateLaunchSecurity", SD_BUS_ARGS("s", model, "a{sv}", options),
-                                SD_BUS_RESULT("s", xml), method_not_yet, SD_BUS_VTABLE_UNPRIVILEGED),
+                                SD_BUS_RESULT("s", xml), method_generate_launch_security, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ConfigureDomain",
                                 SD_BUS_ARGS("s", domain_xml, "s", model, "a{sv}", options),
-                                SD_BUS_RESULT("s", xml), method_not_yet, SD_BUS_VTABLE_UNPRIVILEGED),
+                                SD_BUS_RESULT("s", xml), method_configure_domain, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ValidateDomain", SD_BUS_ARGS("s", domain_xml, "a{sv}", options),
-                                SD_BUS_RESULT("a(ssss)", findings), method_not_yet, SD_BUS_VTABLE_UNPRIVILEGED),
+                                SD_BUS_RESULT("a(ssss)", findings), method_validate_domain, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("CapabilitiesChanged", SD_BUS_ARGS("as", models), 0),
         SD_BUS_VTABLE_END
 };

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 
+#include <string.h>
+
 #include "bus-util.h"
+#include "memcrypt/memcrypt.h"
 
 static int append_basic(sd_bus_message *m, GVariant *v, char type) {
         union { int b; uint8_t y; int16_t n; uint16_t q; int32_t i; uint32_t u; int64_t x; uint64_t t; double d; } u;
@@ -72,4 +75,111 @@ int bus_append_gvariant(sd_bus_message *m, GVariant *v) {
         default:
                 return append_basic(m, v, type[0]);
         }
+}
+
+static GVariant *read_basic(sd_bus_message *m, char type, int *r) {
+        union { int b; uint8_t y; int16_t n; uint16_t q; int32_t i; uint32_t u; int64_t x; uint64_t t;
+                double d; const char *s; } u = {};
+
+        *r = sd_bus_message_read_basic(m, type, &u);
+        if (*r < 0)
+                return NULL;
+        switch (type) {
+        case 'b': return g_variant_new_boolean(u.b);
+        case 'y': return g_variant_new_byte(u.y);
+        case 'n': return g_variant_new_int16(u.n);
+        case 'q': return g_variant_new_uint16(u.q);
+        case 'i': return g_variant_new_int32(u.i);
+        case 'u': return g_variant_new_uint32(u.u);
+        case 'x': return g_variant_new_int64(u.x);
+        case 't': return g_variant_new_uint64(u.t);
+        case 'd': return g_variant_new_double(u.d);
+        case 's': return g_variant_new_string(u.s);
+        case 'o': return g_variant_new_object_path(u.s);
+        case 'g': return g_variant_new_signature(u.s);
+        }
+        *r = -EINVAL;   /* 'h' (a file descriptor) has no use as an option */
+        return NULL;
+}
+
+/* One {sv} entry, the dictionary entry already entered. */
+static int read_option(sd_bus_message *m, GVariantBuilder *b, sd_bus_error *error) {
+        const char *key, *contents;
+        GVariant *value;
+        char type;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &key);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_peek_type(m, &type, &contents);
+        if (r < 0)
+                return r;
+        if (strlen(contents) != 1 || !strchr("bynqiuxtdsog", contents[0]))
+                return sd_bus_error_setf(error, MEMCRYPT_ERROR_INVALID_ARGUMENT,
+                                         "Option '%.64s' has type '%.16s'; options take basic types (b, t, s, ...).",
+                                         key, contents);
+        r = sd_bus_message_enter_container(m, 'v', contents);
+        if (r < 0)
+                return r;
+        value = read_basic(m, contents[0], &r);
+        if (!value)
+                return r;
+        g_variant_builder_add(b, "{sv}", key, value);
+        return sd_bus_message_exit_container(m);
+}
+
+int bus_read_options(sd_bus_message *m, size_t max, GVariant **ret, sd_bus_error *error) {
+        g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                if (++n > max)
+                        return sd_bus_error_setf(error, MEMCRYPT_ERROR_INVALID_ARGUMENT,
+                                                 "More than %zu options given.", max);
+                r = read_option(m, &b, error);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        *ret = g_variant_ref_sink(g_variant_builder_end(&b));
+        return 0;
+}
+
+int bus_read_string_map(sd_bus_message *m, const char *what, size_t max, size_t max_len, GHashTable **ret,
+                        sd_bus_error *error) {
+        g_autoptr(GHashTable) map = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        const char *key, *value;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{ss}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(m, "{ss}", &key, &value)) > 0) {
+                if (g_hash_table_size(map) >= max)
+                        return sd_bus_error_setf(error, MEMCRYPT_ERROR_INVALID_ARGUMENT,
+                                                 "More than %zu %s entries given.", max, what);
+                if (strlen(key) > max_len || strlen(value) > max_len)
+                        return sd_bus_error_setf(error, MEMCRYPT_ERROR_INVALID_ARGUMENT,
+                                                 "%s entry '%.64s' is longer than %zu bytes.", what, key, max_len);
+                g_hash_table_insert(map, g_strdup(key), g_strdup(value));
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        *ret = g_steal_pointer(&map);
+        return 0;
 }

@@ -31,6 +31,14 @@ char *model_object_path(Model m);
 
 /* The two halves of bus_add_objects(). */
 int bus_add_manager(Context *c, sd_bus *bus);
+
+/* The guest-request methods of the Manager (bus-requests.c). */
+int method_resolve_request(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int method_generate_launch_security(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int method_validate_domain(sd_bus_message *m, void *userdata, sd_bus_error *error);
+/* org.memcrypt1.Error.UnknownModel quoting (a shortened) NAME. */
+int bus_error_unknown_model(sd_bus_error *error, const char *name);
 int bus_add_models(Context *c, sd_bus *bus);
 
 /* A vtable of read-only properties from INFO: the getter reads the GVariant*

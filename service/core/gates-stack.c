@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Userspace layer: QEMU firmware descriptors, libvirt, QEMU. */
 #include "eval.h"
+#include "firmware.h"
 #include "version.h"
 
-static const char *const fw_feature[_MODEL_MAX] = {
-        [MODEL_SEV] = "amd-sev", [MODEL_SEV_ES] = "amd-sev-es", [MODEL_SEV_SNP] = "amd-sev-snp",
-};
 static const char *const fw_hint[_MODEL_MAX] = {
         [MODEL_SEV] = "Install an OVMF build with SEV support and its descriptor (Debian: `apt install ovmf`)",
         [MODEL_SEV_ES] = "Install an OVMF build with SEV-ES support whose descriptor lists 'amd-sev-es' in "
@@ -17,16 +15,6 @@ static const char *const fw_hint[_MODEL_MAX] = {
 static const unsigned qemu_min[_MODEL_MAX][3] = {
         [MODEL_SEV] = { 2, 12, 0 }, [MODEL_SEV_ES] = { 6, 0, 0 }, [MODEL_SEV_SNP] = { 9, 1, 0 },
 };
-
-static bool descriptor_fits(const FirmwareDescriptor *d, Model m) {
-        if (!d->uefi || !d->x86_64_q35 || !d->executable || !d->features ||
-            !g_strv_contains((const char *const *) d->features, fw_feature[m]))
-                return false;
-        if (m == MODEL_SEV_SNP) /* SNP cannot encrypt a pflash with VARS: ROM or stateless only */
-                return d->device == FW_MAPPING_MEMORY ||
-                       (d->device == FW_MAPPING_FLASH && d->flash_mode == FW_FLASH_MODE_STATELESS);
-        return d->device == FW_MAPPING_FLASH || d->device == FW_MAPPING_MEMORY;
-}
 
 static void gate_firmware(Eval *e, Model m) {
         const FirmwareFacts *fw = &e->f->firmware;
@@ -42,19 +30,19 @@ static void gate_firmware(Eval *e, Model m) {
         }
         for (guint i = 0; i < fw->descriptors->len; i++) {
                 const FirmwareDescriptor *d = fw->descriptors->pdata[i];
-                if (descriptor_fits(d, m) &&
+                if (firmware_fits(d, m) &&
                     !g_ptr_array_find_with_equal_func(mv->firmware, d->executable, g_str_equal, NULL))
                         g_ptr_array_add(mv->firmware, g_strdup(d->executable));
         }
         if (mv->firmware->len > 0) {
                 eval_check(e, "firmware", m, CATEGORY_FIRMWARE, CHECK_PASS, NULL, 0, NULL,
-                           "%u firmware image(s) offer '%s' for x86_64 q35, first %s", mv->firmware->len, fw_feature[m],
+                           "%u firmware image(s) offer '%s' for x86_64 q35, first %s", mv->firmware->len, firmware_feature(m),
                            (const char *) mv->firmware->pdata[0]);
                 return;
         }
         eval_check(e, "firmware", m, CATEGORY_FIRMWARE, CHECK_FAIL, "firmware-missing", MODEL_BIT(m), fw_hint[m],
                    "none of the %u QEMU firmware descriptors offers '%s' for x86_64 q35 UEFI%s", fw->descriptors->len,
-                   fw_feature[m], m == MODEL_SEV_SNP ? " with a ROM ('memory') or stateless mapping" : "");
+                   firmware_feature(m), m == MODEL_SEV_SNP ? " with a ROM ('memory') or stateless mapping" : "");
 }
 
 static void gate_firmware_errors(Eval *e) {

@@ -33,7 +33,8 @@ typedef struct {
 static const OptionInfo options_table[] = {
         { "policy",                    KIND_UINT,   SCOPE_GENERATE,  MODELS_ALL, FIELD(policy), 0 },
         { "kernel_hashes",             KIND_BOOL,   SCOPE_GENERATE,  MODELS_ALL, FIELD(kernel_hashes), 0 },
-        { "allow_debug",               KIND_FLAG,   SCOPE_GENERATE,  MODELS_ALL, FIELD(allow_debug), 0 },
+        { "allow_debug",               KIND_FLAG,   SCOPE_GENERATE | SCOPE_VALIDATE, MODELS_ALL,
+          FIELD(allow_debug), 0 },
         { "keep_balloon",              KIND_FLAG,   SCOPE_CONFIGURE | SCOPE_VALIDATE, MODELS_ALL,
           FIELD(keep_balloon), 0 },
         { "model",                     KIND_MODEL,  SCOPE_VALIDATE,  MODELS_ALL, FIELD(model), 0 },

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * One pass of the domain rules over a parsed document. Each rule looks at
+ * one concern (machine type, firmware, devices, ...), records a Finding
+ * for what is wrong and, when the job applies changes (ConfigureDomain),
+ * fixes it. A finding that cannot be fixed is a refusal: the first one is
+ * what ConfigureDomain answers with.
+ */
+
+#include "domain.h"
+#include "xml-util.h"
+
+typedef struct {
+        xmlDoc *doc;
+        xmlNode *domain;
+        Model model;
+        const LaunchOptions *options;
+        const HostView *host;
+        bool apply;                     /* ConfigureDomain: change the document */
+        GPtrArray *findings;            /* Finding* */
+        ApiError refusal;               /* the first refusal, API_OK when none */
+        char *refusal_message;
+} DomainJob;
+
+/*
+ * Records something the rules would change (or, when validating, what is
+ * wrong) at element AT, or at its child CHILD (a name) when that is what is
+ * missing: where = "/domain/memoryBacking/locked".
+ */
+void job_finding(DomainJob *j, const xmlNode *at, const char *child, Severity severity, const char *code,
+                 const char *fmt, ...) G_GNUC_PRINTF(6, 7);
+
+/* Records something that cannot be fixed: an error finding and, the first time, the refusal. */
+void job_refuse(DomainJob *j, const xmlNode *at, ApiError error, const char *code, const char *fmt, ...)
+        G_GNUC_PRINTF(5, 6);
+
+/* Whether the domain boots <os><kernel> directly. */
+bool domain_boots_kernel(const xmlNode *domain);
+
+/* The rules, in the order they run (domain-rules.c, domain-firmware.c, domain-devices.c). */
+void rule_machine(DomainJob *j);
+void rule_firmware(DomainJob *j);          /* domain-firmware.c */
+void rule_locked_memory(DomainJob *j);
+void rule_vmcoreinfo(DomainJob *j);
+void rule_refused_devices(DomainJob *j);
+void rule_virtio_devices(DomainJob *j);
+void rule_memballoon(DomainJob *j);
+
+/* <launchSecurity> (domain-launch.c): the model an existing element asks for, MODEL_INVALID if foreign. */
+Model launch_security_model(const xmlNode *ls);
+/* Refuses a foreign <launchSecurity> type (s390-pv, tdx, ...). */
+void rule_launch_security_type(DomainJob *j);
+/* ValidateDomain: the existing element's policy, blobs and kernelHashes, or its absence. */
+void rule_launch_security_check(DomainJob *j);
+/* ConfigureDomain: LS replaces every <launchSecurity>, as the last child of <domain>. */
+void domain_replace_launch_security(DomainJob *j, xmlNode *ls);
+/* ValidateDomain: the host's view of the model as findings (health, usability, slots). */
+void rule_host(DomainJob *j);

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+#include <string.h>
+
+#include "domain-job.h"
+
+#define SEV_POLICY_ES 0x4u
+
+/* libvirt reads <policy> as hex, with or without "0x". */
+static bool parse_policy(const char *text, uint64_t *ret) {
+        g_autofree char *s = text ? g_strstrip(g_strdup(text)) : NULL;
+        const char *digits = s && g_str_has_prefix(s, "0x") ? s + 2 : s;
+        guint64 v;
+
+        if (!digits || !g_ascii_string_to_unsigned(digits, 16, 0, G_MAXUINT64, &v, NULL))
+                return false;
+        *ret = v;
+        return true;
+}
+
+Model launch_security_model(const xmlNode *ls) {
+        uint64_t policy = 0;
+
+        if (xml_attr_is(ls, "type", "sev-snp"))
+                return MODEL_SEV_SNP;
+        if (!xml_attr_is(ls, "type", "sev"))
+                return MODEL_INVALID;
+        parse_policy(xml_text(xml_child(ls, "policy") ?: ls), &policy);
+        return policy & SEV_POLICY_ES ? MODEL_SEV_ES : MODEL_SEV;
+}
+
+void rule_launch_security_type(DomainJob *j) {
+        XML_FOREACH_CHILD(ls, j->domain, "launchSecurity")
+                if (launch_security_model(ls) == MODEL_INVALID)
+                        job_refuse(j, ls, API_INVALID_DOMAIN_XML, "launch-security-type",
+                                   "<launchSecurity type='%.32s'> is another confidential-computing technology; "
+                                   "remove it to use %s", xml_attr(ls, "type") ?: "", model_title(j->model));
+}
+
+static void check_policy(DomainJob *j, const xmlNode *ls) {
+        const xmlNode *p = xml_child(ls, "policy");
+        g_autofree char *problem = NULL;
+        uint64_t policy;
+
+        if (!p || !parse_policy(xml_text(p), &policy)) {
+                job_finding(j, p ?: ls, p ? NULL : "policy", SEVERITY_ERROR, "policy",
+                            "no hexadecimal <policy>: libvirt refuses the domain; use <policy>0x%04" PRIx64 "</policy>",
+                            j->host->verdict->models[j->model].default_policy);
+                return;
+        }
+        if (launch_policy_check(j->model, policy, j->options->allow_debug, j->host->facts->smt_active, &problem) !=
+            API_OK)
+                job_finding(j, p, NULL, SEVERITY_ERROR, "policy", "%s", problem);
+}
+
+static void check_blobs(DomainJob *j, const xmlNode *ls) {
+        static const struct { const char *element; gsize size; } blobs[] = {
+                { "dhCert", 0 }, { "session", 0 },
+                { "hostData", SNP_HOST_DATA_SIZE }, { "idBlock", SNP_ID_BLOCK_SIZE },
+                { "idAuth", SNP_ID_AUTH_SIZE }, { "guestVisibleWorkarounds", SNP_GOSVW_SIZE },
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(blobs); i++) {
+                const xmlNode *b = xml_child(ls, blobs[i].element);
+                g_autofree char *problem = NULL;
+                g_autofree char *text = b && xml_text(b) ? g_strstrip(g_strdup(xml_text(b))) : NULL;
+
+                if (b && blob_check(blobs[i].element, text ?: "", blobs[i].size, &problem) != API_OK)
+                        job_finding(j, b, NULL, SEVERITY_ERROR, "attestation-blob", "%s", problem);
+        }
+}
+
+static void check_kernel_hashes(DomainJob *j, const xmlNode *ls) {
+        bool hashes = xml_attr_is(ls, "kernelHashes", "yes"), kernel = domain_boots_kernel(j->domain);
+
+        if (hashes && !kernel)
+                job_finding(j, ls, NULL, SEVERITY_WARNING, "kernel-hashes",
+                            "kernelHashes='yes' without direct kernel boot measures nothing; boot a kernel with "
+                            "<os><kernel>, or set kernelHashes='no'");
+        else if (!hashes && kernel && j->options->kernel_hashes != 0)
+                job_finding(j, ls, NULL, SEVERITY_WARNING, "kernel-hashes",
+                            "the guest boots <os><kernel> directly, but kernel, initrd and command line are not "
+                            "in the launch measurement; set kernelHashes='yes'");
+}
+
+void rule_launch_security_check(DomainJob *j) {
+        xmlNode *ls = xml_child(j->domain, "launchSecurity");
+        Model found = ls ? launch_security_model(ls) : MODEL_INVALID;
+
+        if (!ls) {
+                job_finding(j, j->domain, "launchSecurity", SEVERITY_ERROR, "launch-security-missing",
+                            "no <launchSecurity>: the guest would run unencrypted; add the element "
+                            "GenerateLaunchSecurity() returns for %s, or use ConfigureDomain()", model_title(j->model));
+                return;
+        }
+        if (found == MODEL_INVALID)
+                return;         /* refused by rule_launch_security_type() */
+        if (found != j->model) {
+                job_finding(j, ls, NULL, SEVERITY_ERROR, "launch-security-model",
+                            "<launchSecurity> asks for %s, not %s; replace it", model_title(found),
+                            model_title(j->model));
+                return;
+        }
+        if (xml_next(ls, "launchSecurity"))
+                job_finding(j, xml_next(ls, "launchSecurity"), NULL, SEVERITY_ERROR, "launch-security-type",
+                            "more than one <launchSecurity>; keep one");
+        check_policy(j, ls);
+        check_blobs(j, ls);
+        check_kernel_hashes(j, ls);
+}
+
+void domain_replace_launch_security(DomainJob *j, xmlNode *ls) {
+        xmlNode *old;
+
+        while ((old = xml_child(j->domain, "launchSecurity"))) {
+                xmlUnlinkNode(old);
+                xmlFreeNode(old);
+        }
+        xmlAddChild(j->domain, ls);     /* last, where libvirt and Nova write it */
+}
+
+void rule_host(DomainJob *j) {
+        const HostVerdict *v = j->host->verdict;
+        const ModelVerdict *mv = &v->models[j->model];
+
+        if (v->health == HEALTH_CONFLICT) {
+                job_finding(j, j->domain, "launchSecurity", SEVERITY_ERROR, "conflicting-guests",
+                            "this host is misconfigured: %s", v->health_message);
+                return;
+        }
+        for (guint i = 0; i < mv->reasons->len; i++) {
+                const Reason *r = g_ptr_array_index(mv->reasons, i);
+                if (r->severity == SEVERITY_ERROR)
+                        job_finding(j, j->domain, "launchSecurity", SEVERITY_ERROR, r->code,
+                                    "%s cannot run on this host: %s; fix: %s", model_title(j->model), r->message,
+                                    r->hint);
+        }
+        if (mv->usable && mv->slots_free == 0)
+                job_finding(j, j->domain, "launchSecurity", SEVERITY_ERROR, "no-slots",
+                            "no free %s slot on this host: %u of %u in use", model_title(j->model), mv->slots_used,
+                            mv->slots_total);
+}

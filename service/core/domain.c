@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
+#include "domain-job.h"
+
+void finding_free(Finding *f) {
+        if (!f)
+                return;
+        g_free(f->code);
+        g_free(f->where);
+        g_free(f->message);
+        g_free(f);
+}
+
+/* The rules ConfigureDomain applies and ValidateDomain reports, in order. */
+static void (*const domain_rules[])(DomainJob *j) = {
+        rule_launch_security_type,
+        rule_machine,
+        rule_refused_devices,
+        rule_firmware,
+        rule_locked_memory,
+        rule_vmcoreinfo,
+        rule_memballoon,
+        rule_virtio_devices,
+};
+
+static void run_rules(DomainJob *j) {
+        for (size_t i = 0; i < G_N_ELEMENTS(domain_rules); i++)
+                domain_rules[i](j);
+}
+
+static void job_clear(DomainJob *j) {
+        g_clear_pointer(&j->findings, g_ptr_array_unref);
+        g_clear_pointer(&j->refusal_message, g_free);
+        g_clear_pointer(&j->doc, xmlFreeDoc);
+}
+
+/* NOBLANKS drops the indentation so that formatting the result indents old and new elements alike. */
+static ApiError job_init(DomainJob *j, const char *xml, const LaunchOptions *o, const HostView *h, bool apply,
+                         char **message) {
+        g_autofree char *why = NULL;
+        size_t len = strlen(xml);
+
+        *j = (DomainJob) { .options = o, .host = h, .apply = apply, .model = MODEL_INVALID };
+        if (!g_utf8_validate(xml, (gssize) MIN(len, (size_t) DOMAIN_XML_MAX + 1), NULL))
+                return api_fail(message, API_INVALID_DOMAIN_XML, "the domain XML is not valid UTF-8");
+        j->doc = xml_parse_untrusted(xml, len, DOMAIN_XML_MAX, "domain", XML_PARSE_NOBLANKS, &why);
+        if (!j->doc)
+                return api_fail(message, API_INVALID_DOMAIN_XML, "the domain XML is refused: %s", why);
+        j->domain = xmlDocGetRootElement(j->doc);
+        j->findings = g_ptr_array_new_with_free_func((GDestroyNotify) finding_free);
+        return API_OK;
+}
+
+static ApiError configure(DomainJob *j, Model m, char **message) {
+        g_autoptr(xmlNode) ls = NULL;
+        ApiError e;
+
+        j->model = m;
+        e = launch_security_build(m, j->options, j->host, domain_boots_kernel(j->domain), &ls, message);
+        if (e != API_OK)
+                return e;
+        run_rules(j);
+        if (j->refusal != API_OK) {
+                *message = g_steal_pointer(&j->refusal_message);
+                return j->refusal;
+        }
+        e = host_check_model(j->host->verdict, m, message);
+        if (e != API_OK)
+                return e;
+        domain_replace_launch_security(j, g_steal_pointer(&ls));
+        return API_OK;
+}
+
+ApiError domain_configure(const char *xml, Model m, GVariant *options, const HostView *h, char **ret_xml,
+                          char **message) {
+        g_auto(LaunchOptions) o = {};
+        DomainJob j;
+        ApiError e;
+
+        e = launch_options_parse(options, OPTIONS_CONFIGURE, &o, message);
+        if (e != API_OK)
+                return e;
+        e = job_init(&j, xml, &o, h, true, message);
+        if (e == API_OK)
+                e = configure(&j, m, message);
+        if (e == API_OK)
+                *ret_xml = xml_format_node(j.doc, j.domain);
+        job_clear(&j);
+        return e;
+}
+
+/* The model to check for: the option, else what <launchSecurity> asks for, else Nova's default. */
+static Model validate_model(const DomainJob *j) {
+        const xmlNode *ls = xml_child(j->domain, "launchSecurity");
+        Model m = ls ? launch_security_model(ls) : MODEL_INVALID;
+
+        if (j->options->model != MODEL_INVALID)
+                return j->options->model;
+        return m != MODEL_INVALID ? m : MODEL_SEV;
+}
+
+ApiError domain_validate(const char *xml, GVariant *options, const HostView *h, GPtrArray **ret_findings,
+                         char **message) {
+        g_auto(LaunchOptions) o = {};
+        DomainJob j;
+        ApiError e;
+
+        e = launch_options_parse(options, OPTIONS_VALIDATE, &o, message);
+        if (e != API_OK)
+                return e;
+        e = job_init(&j, xml, &o, h, false, message);
+        if (e != API_OK)
+                return e;
+        j.model = validate_model(&j);
+        run_rules(&j);
+        rule_launch_security_check(&j);
+        rule_host(&j);
+        *ret_findings = g_steal_pointer(&j.findings);
+        job_clear(&j);
+        return API_OK;
+}
