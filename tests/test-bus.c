@@ -201,18 +201,49 @@ static void test_get_model(void **state) {
         sd_bus_error_free(&error);
 }
 
-static void test_later_methods_say_not_supported(void **state) {
+/* The bus side of the guest-request methods: argument reading, caps, reply shapes, error names. */
+static void test_request_methods(void **state) {
         Fixture *fx = *state;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *resolved = NULL, *generated = NULL, *findings = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *model, *resource, *trait, *xml;
+        uint32_t amount;
+
+        assert_true(sd_bus_call_method(fx->client, NULL, MANAGER_PATH, MANAGER_INTERFACE, "ResolveRequest", NULL,
+                                       &resolved, "a{ss}a{ss}", 1, "hw:mem_encryption", "yes", 1,
+                                       "hw_firmware_type", "uefi") >= 0);
+        assert_true(sd_bus_message_read(resolved, "s", &model) > 0);
+        assert_string_equal(model, "amd-sev");
+        assert_true(sd_bus_message_read(resolved, "a{su}", 1, &resource, &amount) > 0);
+        assert_string_equal(resource, "MEM_ENCRYPTION_CONTEXT");
+        assert_int_equal(amount, 1);
+        assert_true(sd_bus_message_read(resolved, "as", 1, &trait) > 0);
+        assert_string_equal(trait, "HW_CPU_X86_AMD_SEV");
 
         assert_true(sd_bus_call_method(fx->client, NULL, MANAGER_PATH, MANAGER_INTERFACE, "GenerateLaunchSecurity",
-                                       &error, NULL, "sa{sv}", "amd-sev", 0) < 0);
-        assert_string_equal(error.name, SD_BUS_ERROR_NOT_SUPPORTED);
+                                       NULL, &generated, "sa{sv}", "amd-sev", 1, "policy", "u", 0x3) >= 0);
+        assert_true(sd_bus_message_read(generated, "s", &xml) > 0);
+        assert_non_null(strstr(xml, "<policy>0x0003</policy>"));
+
+        assert_int_equal(sd_bus_call_method(fx->client, NULL, MANAGER_PATH, MANAGER_INTERFACE,
+                                            "GenerateLaunchSecurity", &error, NULL, "sa{sv}", "amd-sev", 1, "policy",
+                                            "as", 1, "0x33"), -EINVAL);
+        assert_string_equal(error.name, MEMCRYPT_ERROR_INVALID_ARGUMENT);
+        assert_non_null(strstr(error.message, "basic types"));
         sd_bus_error_free(&error);
-        assert_true(sd_bus_call_method(fx->client, NULL, MANAGER_PATH, MANAGER_INTERFACE, "ValidateDomain",
-                                       &error, NULL, "sa{sv}", "<domain/>", 0) < 0);
-        assert_string_equal(error.name, SD_BUS_ERROR_NOT_SUPPORTED);
+        assert_int_equal(sd_bus_call_method(fx->client, NULL, MANAGER_PATH, MANAGER_INTERFACE,
+                                            "GenerateLaunchSecurity", &error, NULL, "sa{sv}", "amd-tdx", 0), -ENOENT);
+        assert_string_equal(error.name, MEMCRYPT_ERROR_UNKNOWN_MODEL);
         sd_bus_error_free(&error);
+        assert_int_equal(sd_bus_call_method(fx->client, NULL, MANAGER_PATH, MANAGER_INTERFACE, "ConfigureDomain",
+                                            &error, NULL, "ssa{sv}", "<network/>", "amd-sev", 0), -EBADMSG);
+        assert_string_equal(error.name, MEMCRYPT_ERROR_INVALID_DOMAIN_XML);
+        sd_bus_error_free(&error);
+
+        assert_true(sd_bus_call_method(fx->client, NULL, MANAGER_PATH, MANAGER_INTERFACE, "ValidateDomain", NULL,
+                                       &findings, "sa{sv}", "<domain type='kvm'/>", 0) >= 0);
+        assert_true(sd_bus_message_enter_container(findings, 'a', "(ssss)") > 0);
+        assert_true(sd_bus_message_skip(findings, "(ssss)") > 0);       /* at least one finding */
 }
 
 static void test_describe_and_doctor(void **state) {
@@ -247,7 +278,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_refused_refresh_changes_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_deferred_authorization_completes_the_call, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_get_model, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_later_methods_say_not_supported, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_request_methods, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_describe_and_doctor, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

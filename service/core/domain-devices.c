@@ -149,6 +149,9 @@ void rule_memballoon(DomainJob *j) {
         if (!balloon)
                 balloon = xmlNewChild(devs, NULL, BAD_CAST "memballoon", NULL);
         xmlSetProp(balloon, BAD_CAST "model", BAD_CAST "none");
+        /* Only a virtio balloon has these; libvirt refuses them on model none. */
+        xmlUnsetProp(balloon, BAD_CAST "autodeflate");
+        xmlUnsetProp(balloon, BAD_CAST "freePageReporting");
         while (balloon->children) {
                 xmlNode *child = balloon->children;
                 xmlUnlinkNode(child);

@@ -4,8 +4,12 @@
  * of a socketpair is served by bus_add_objects() on a Context of the milan-snp
  * test host (tests/fixtures/hosts/README.md) in a thread, the other end is a
  * MemcryptClient. Every property, method and error the library reads is
- * checked against that host's known verdict.
+ * checked against that host's known verdict; the request and domain XML
+ * methods with tests/fixtures/domains. Made-up services check what the
+ * library does with a service that is not this one, and what it puts on the
+ * wire.
  */
+#include <inttypes.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <systemd/sd-bus.h>
@@ -24,8 +28,7 @@ typedef struct {
         Context *context;
         sd_bus *server;
         pthread_t thread;
-        MemcryptClient *client;         /* the real library... */
-        sd_bus *raw;                    /* ...or a bare sd-bus peer, for what it does not cover */
+        MemcryptClient *client;         /* the real library */
 
         /* The authorize hook: refuse with this error name when set. */
         const char *deny_name;
@@ -91,15 +94,112 @@ static const sd_bus_vtable retyped_manager[] = {
         SD_BUS_VTABLE_END
 };
 
+/* A service that answers the request methods with what it received, so the tests can see the
+ * library's wire format (the a{sv} types above all) whatever the daemon makes of it. */
+
+/* "key=value,key=value" of an a{ss} at the read position. */
+static int echo_pairs(sd_bus_message *m, GString *out) {
+        const char *k, *v;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{ss}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(m, "{ss}", &k, &v)) > 0)
+                g_string_append_printf(out, "%s%s=%s", out->len && out->str[out->len - 1] != ':' ? "," : "", k, v);
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+/* " key=t:51 key=b:1 key=s:text" of an a{sv} at the read position. */
+static int echo_options(sd_bus_message *m, GString *out) {
+        const char *key, *contents;
+        char type;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                union { uint64_t t; int b; const char *s; } v;
+
+                assert_true(sd_bus_message_read_basic(m, 's', &key) >= 0);
+                assert_true(sd_bus_message_peek_type(m, &type, &contents) >= 0);
+                assert_true(sd_bus_message_enter_container(m, 'v', contents) >= 0);
+                assert_true(sd_bus_message_read_basic(m, contents[0], &v) >= 0);
+                if (contents[0] == 't')
+                        g_string_append_printf(out, " %s=t:%" PRIu64, key, v.t);
+                else if (contents[0] == 'b')
+                        g_string_append_printf(out, " %s=b:%d", key, v.b);
+                else
+                        g_string_append_printf(out, " %s=%s:%s", key, contents, v.s);
+                assert_true(sd_bus_message_exit_container(m) >= 0);
+                assert_true(sd_bus_message_exit_container(m) >= 0);
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+static int echo_resolve(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        g_autoptr(GString) model = g_string_new("flavor:");
+
+        assert_true(echo_pairs(m, model) >= 0);
+        g_string_append(model, ";image:");
+        assert_true(echo_pairs(m, model) >= 0);
+        return sd_bus_reply_method_return(m, "sa{su}as", model->str, 2, "MEM_ENCRYPTION_CONTEXT", 1, "OTHER", 7,
+                                          2, "TRAIT_A", "TRAIT_B");
+}
+
+/* GenerateLaunchSecurity and ConfigureDomain: "ARG|ARG| options...". */
+static int echo_xml(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        g_autoptr(GString) out = g_string_new(NULL);
+        const char *arg;
+        char type;
+
+        while (sd_bus_message_peek_type(m, &type, NULL) > 0 && type == 's') {
+                assert_true(sd_bus_message_read_basic(m, 's', &arg) > 0);
+                g_string_append_printf(out, "%s|", arg);
+        }
+        assert_true(echo_options(m, out) >= 0);
+        return sd_bus_reply_method_return(m, "s", out->str);
+}
+
+static int echo_validate(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        g_autoptr(GString) options = g_string_new(NULL);
+        const char *xml;
+
+        assert_true(sd_bus_message_read_basic(m, 's', &xml) >= 0);
+        assert_true(echo_options(m, options) >= 0);
+        if (strcmp(xml, "<fine/>") == 0)
+                return sd_bus_reply_method_return(m, "a(ssss)", 0);
+        return sd_bus_reply_method_return(m, "a(ssss)", 2, "error", "xml", "/domain", xml,
+                                          "warning", "options", "/domain/devices", options->str);
+}
+
+static const sd_bus_vtable echo_manager[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD("ResolveRequest", "a{ss}a{ss}", "sa{su}as", echo_resolve, 0),
+        SD_BUS_METHOD("GenerateLaunchSecurity", "sa{sv}", "s", echo_xml, 0),
+        SD_BUS_METHOD("ConfigureDomain", "ssa{sv}", "s", echo_xml, 0),
+        SD_BUS_METHOD("ValidateDomain", "sa{sv}", "a(ssss)", echo_validate, 0),
+        SD_BUS_VTABLE_END
+};
+
 /* What serves the socketpair: the daemon's objects on milan-snp, or a made-up service. */
 typedef enum {
         SERVE_DAEMON,
         SERVE_GROWN,            /* a later service: more properties than the library knows */
         SERVE_RETYPED,          /* a service that changed a property's type */
+        SERVE_ECHO,             /* the request methods answer with what they received */
 } Serve;
 
 static void add_fake_objects(Fixture *f, Serve serve) {
-        if (serve == SERVE_GROWN) {
+        if (serve == SERVE_ECHO)
+                assert_int_equal(sd_bus_add_object_vtable(f->server, NULL, MEMCRYPT_MANAGER_PATH,
+                                                          MEMCRYPT_MANAGER_INTERFACE, echo_manager, NULL), 0);
+        else if (serve == SERVE_GROWN) {
                 assert_int_equal(sd_bus_add_object_vtable(f->server, NULL, MEMCRYPT_MANAGER_PATH,
                                                           MEMCRYPT_MANAGER_INTERFACE, grown_manager, NULL), 0);
                 assert_int_equal(sd_bus_add_object_vtable(f->server, NULL, MEMCRYPT_MODEL_PATH_PREFIX "amd_sev",
@@ -117,7 +217,7 @@ static void add_daemon_objects(Fixture *f) {
         assert_int_equal(bus_add_objects(f->context, f->server), 0);
 }
 
-static int setup_common(void **state, Serve serve, bool raw) {
+static int setup_common(void **state, Serve serve) {
         Fixture *f = g_new0(Fixture, 1);
         int fd;
 
@@ -131,31 +231,26 @@ static int setup_common(void **state, Serve serve, bool raw) {
                 add_fake_objects(f, serve);
         assert_int_equal(pthread_create(&f->thread, NULL, bus_peer_serve, f->server), 0);
 
-        if (raw) {
-                assert_int_equal(sd_bus_new(&f->raw), 0);
-                assert_int_equal(sd_bus_set_fd(f->raw, fd, fd), 0);
-                assert_int_equal(sd_bus_start(f->raw), 0);
-        } else
-                assert_int_equal(memcrypt_client_open_fd(fd, &f->client), 0);
+        assert_int_equal(memcrypt_client_open_fd(fd, &f->client), 0);
 
         *state = f;
         return 0;
 }
 
 static int setup(void **state) {
-        return setup_common(state, SERVE_DAEMON, false);
+        return setup_common(state, SERVE_DAEMON);
 }
 
-static int setup_raw(void **state) {
-        return setup_common(state, SERVE_DAEMON, true);
+static int setup_echo(void **state) {
+        return setup_common(state, SERVE_ECHO);
 }
 
 static int setup_grown(void **state) {
-        return setup_common(state, SERVE_GROWN, false);
+        return setup_common(state, SERVE_GROWN);
 }
 
 static int setup_retyped(void **state) {
-        return setup_common(state, SERVE_RETYPED, false);
+        return setup_common(state, SERVE_RETYPED);
 }
 
 static int teardown(void **state) {
@@ -163,7 +258,6 @@ static int teardown(void **state) {
 
         /* Hanging up ends the service thread. */
         f->client = memcrypt_client_free(f->client);
-        f->raw = sd_bus_flush_close_unref(f->raw);
         assert_int_equal(pthread_join(f->thread, NULL), 0);
         sd_bus_flush_close_unref(f->server);
         if (f->context)
@@ -490,37 +584,371 @@ static void test_refresh_signals(void **state) {
         g_ptr_array_unref(seen.lines);
 }
 
-/* Issue 4's methods: the library has no calls for them yet, so a bare sd-bus peer asks. */
-static void test_not_supported(void **state) {
+/* ---- issue 4: requests and domain XML ---- */
+
+static void assert_error(MemcryptClient *c, int r, int want_errno, const char *want_name, const char *needle) {
+        const char *message = memcrypt_client_error_message(c);
+
+        print_message("# %s: %s\n", memcrypt_client_error_name(c) ?: "(no error)", message ?: "");
+        assert_int_equal(r, want_errno);
+        assert_string_equal(memcrypt_client_error_name(c), want_name);
+        if (needle && !strstr(message, needle))
+                fail_msg("'%s' not in '%s'", needle, message);
+}
+
+static void assert_contains(const char *haystack, const char *needle) {
+        if (!strstr(haystack, needle))
+                fail_msg("'%s' not in '%s'", needle, haystack);
+}
+
+/* NAME='VALUE' or NAME="VALUE": the service's serialiser picks the quotes. */
+static void assert_attribute(const char *xml, const char *name, const char *value) {
+        g_autofree char *single = g_strdup_printf("%s='%s'", name, value);
+        g_autofree char *dbl = g_strdup_printf("%s=\"%s\"", name, value);
+
+        if (!strstr(xml, single) && !strstr(xml, dbl))
+                fail_msg("%s not in '%s'", single, xml);
+}
+
+/* ---- the request methods against the daemon ---- */
+
+static void assert_placement(const MemcryptPlacement *p, const char *model, const char *trait) {
+        assert_string_equal(p->model, model);
+        assert_int_equal(p->n_resources, 1);
+        assert_string_equal(p->resources[0].name, "MEM_ENCRYPTION_CONTEXT");
+        assert_int_equal(p->resources[0].amount, 1);
+        assert_strv(p->traits, trait);
+}
+
+static const char *const sev_flavor[] = { "hw:mem_encryption", "true", NULL };
+static const char *const uefi_image[] = { "hw_firmware_type", "uefi", NULL };
+
+static void test_resolve_request(void **state) {
+        static const char *const snp_flavor[] = {
+                "hw:mem_encryption", "true", "hw:mem_encryption_model", "amd-sev-snp", NULL };
+        static const char *const snp_image[] = {
+                "hw_firmware_type", "uefi", "hw_firmware_stateless", "true", "hw_machine_type", "q35", NULL };
         Fixture *f = *state;
-        static const char *const methods[] = {
-                "ResolveRequest", "GenerateLaunchSecurity", "ConfigureDomain", "ValidateDomain",
-        };
-        static const char *const signatures[] = { "a{ss}a{ss}", "sa{sv}", "ssa{sv}", "sa{sv}" };
+        MemcryptPlacement *p = NULL;
 
-        for (size_t i = 0; i < G_N_ELEMENTS(methods); i++) {
-                sd_bus_error error = SD_BUS_ERROR_NULL;
-                sd_bus_message *m = NULL, *reply = NULL;
-                int r;
+        assert_int_equal(memcrypt_resolve_request(f->client, sev_flavor, uefi_image, &p), 0);
+        assert_null(memcrypt_client_error_name(f->client));
+        assert_placement(p, "amd-sev", "HW_CPU_X86_AMD_SEV");
+        p = memcrypt_placement_free(p);
 
-                assert_int_equal(sd_bus_message_new_method_call(f->raw, &m, MEMCRYPT_BUS_NAME, MEMCRYPT_MANAGER_PATH,
-                                                                MEMCRYPT_MANAGER_INTERFACE, methods[i]), 0);
-                if (i == 0)
-                        r = sd_bus_message_append(m, signatures[i], 0, 0);
-                else if (i == 2)
-                        r = sd_bus_message_append(m, signatures[i], "<domain/>", "amd-sev", 0);
-                else
-                        r = sd_bus_message_append(m, signatures[i], i == 1 ? "amd-sev" : "<domain/>", 0);
-                assert_true(r >= 0);
+        assert_int_equal(memcrypt_resolve_request(f->client, snp_flavor, snp_image, &p), 0);
+        assert_placement(p, "amd-sev-snp", "HW_CPU_X86_AMD_SEV_SNP");
+        p = memcrypt_placement_free(p);
 
-                r = sd_bus_call(f->raw, m, 0, &error, &reply);
-                assert_int_equal(r, -EOPNOTSUPP);
-                assert_true(sd_bus_error_has_name(&error, SD_BUS_ERROR_NOT_SUPPORTED));
-                assert_non_null(strstr(error.message, methods[i]));
-                sd_bus_error_free(&error);
-                sd_bus_message_unref(m);
-                sd_bus_message_unref(reply);
+        /* SEV-ES is not usable on milan-snp, but a request does not depend on the host. */
+        assert_int_equal(memcrypt_resolve_request(f->client, sev_flavor, (const char *const[]) {
+                "hw_mem_encryption_model", "amd-sev-es", "hw_firmware_type", "uefi", NULL }, &p), 0);
+        assert_placement(p, "amd-sev-es", "HW_CPU_X86_AMD_SEV_ES");
+        p = memcrypt_placement_free(p);
+}
+
+static void test_resolve_request_without_encryption(void **state) {
+        Fixture *f = *state;
+        MemcryptPlacement *p = NULL;
+
+        /* No arrays at all, and encryption turned off: "" and nothing to request. */
+        assert_int_equal(memcrypt_resolve_request(f->client, NULL, NULL, &p), 0);
+        assert_string_equal(p->model, "");
+        assert_int_equal(p->n_resources, 0);
+        assert_non_null(p->traits);
+        assert_null(p->traits[0]);
+        p = memcrypt_placement_free(p);
+
+        assert_int_equal(memcrypt_resolve_request(f->client, (const char *const[]) { "hw:mem_encryption", "false",
+                                                  NULL }, uefi_image, &p), 0);
+        assert_string_equal(p->model, "");
+        assert_null(p->traits[0]);
+        memcrypt_placement_free(p);
+}
+
+static void test_resolve_request_errors(void **state) {
+        Fixture *f = *state;
+        MemcryptPlacement *p = NULL;
+
+        assert_unknown_model(f->client, memcrypt_resolve_request(f->client, (const char *const[]) {
+                "hw:mem_encryption", "true", "hw:mem_encryption_model", "amd-sev-bogus", NULL }, uefi_image, &p));
+        assert_null(p);
+        assert_error(f->client, memcrypt_resolve_request(f->client, sev_flavor, NULL, &p), -EINVAL,
+                     MEMCRYPT_ERROR_UEFI_REQUIRED, "hw_firmware_type");
+        assert_error(f->client, memcrypt_resolve_request(f->client, sev_flavor, (const char *const[]) {
+                "hw_firmware_type", "uefi", "hw_disk_bus", "ide", NULL }, &p), -ENOTSUP,
+                     MEMCRYPT_ERROR_INCOMPATIBLE_DEVICE, "hw_disk_bus");
+        assert_error(f->client, memcrypt_resolve_request(f->client, sev_flavor, (const char *const[]) {
+                "hw_firmware_type", "uefi", "hw_mem_encryption", "false", NULL }, &p), -EINVAL,
+                     MEMCRYPT_ERROR_CONFLICT, "hw_mem_encryption");
+        assert_null(p);
+}
+
+static void test_generate_launch_security(void **state) {
+        Fixture *f = *state;
+        char *xml = NULL;
+
+        assert_int_equal(memcrypt_generate_launch_security(f->client, "amd-sev", NULL, &xml), 0);
+        assert_contains(xml, "<launchSecurity");
+        assert_attribute(xml, "type", "sev");
+        assert_contains(xml, "<policy>0x0033</policy>");
+        free(xml);
+
+        assert_int_equal(memcrypt_generate_launch_security(f->client, "amd-sev-snp", NULL, &xml), 0);
+        assert_attribute(xml, "type", "sev-snp");
+        assert_attribute(xml, "authorKey", "no");
+        assert_attribute(xml, "vcek", "yes");
+        assert_contains(xml, "<policy>0x00030000</policy>");
+        free(xml);
+        xml = NULL;
+
+        assert_error(f->client, memcrypt_generate_launch_security(f->client, "amd-sev-es", NULL, &xml), -EOPNOTSUPP,
+                     MEMCRYPT_ERROR_MODEL_UNSUPPORTED, NULL);
+        assert_unknown_model(f->client, memcrypt_generate_launch_security(f->client, "amd-sev-bogus", NULL, &xml));
+        assert_null(xml);
+}
+
+static void test_launch_options(void **state) {
+        Fixture *f = *state;
+        MemcryptOptions *o = NULL;
+        char *xml = NULL;
+
+        assert_int_equal(memcrypt_options_new(&o), 0);
+        assert_int_equal(memcrypt_options_set_uint64(o, MEMCRYPT_OPTION_POLICY, 0x0003), 0);
+        assert_int_equal(memcrypt_generate_launch_security(f->client, "amd-sev", o, &xml), 0);
+        assert_contains(xml, "<policy>0x0003</policy>");
+        free(xml);
+        xml = NULL;
+
+        /* Setting a key again replaces it: the ES bit on SEV is refused, bit by bit. */
+        assert_int_equal(memcrypt_options_set_uint64(o, MEMCRYPT_OPTION_POLICY, 0x0037), 0);
+        assert_error(f->client, memcrypt_generate_launch_security(f->client, "amd-sev", o, &xml), -EINVAL,
+                     MEMCRYPT_ERROR_INVALID_ARGUMENT, "0x37");
+
+        /* The service judges keys and types, not the library. */
+        assert_int_equal(memcrypt_options_set_string(o, MEMCRYPT_OPTION_POLICY, "0x0033"), 0);
+        assert_error(f->client, memcrypt_generate_launch_security(f->client, "amd-sev", o, &xml), -EINVAL,
+                     MEMCRYPT_ERROR_INVALID_ARGUMENT, "policy");
+        o = memcrypt_options_free(o);
+        assert_int_equal(memcrypt_options_new(&o), 0);
+        assert_int_equal(memcrypt_options_set_bool(o, "frobnicate", true), 0);
+        assert_error(f->client, memcrypt_generate_launch_security(f->client, "amd-sev", o, &xml), -EINVAL,
+                     MEMCRYPT_ERROR_INVALID_ARGUMENT, "frobnicate");
+        o = memcrypt_options_free(o);
+
+        assert_int_equal(memcrypt_options_new(&o), 0);
+        assert_int_equal(memcrypt_options_set_bool(o, MEMCRYPT_OPTION_KERNEL_HASHES, true), 0);
+        assert_int_equal(memcrypt_generate_launch_security(f->client, "amd-sev-snp", o, &xml), 0);
+        assert_attribute(xml, "kernelHashes", "yes");
+        free(xml);
+        xml = NULL;
+        assert_int_equal(memcrypt_options_set_string(o, MEMCRYPT_OPTION_HOST_DATA, "not base64!"), 0);
+        assert_error(f->client, memcrypt_generate_launch_security(f->client, "amd-sev-snp", o, &xml), -EINVAL,
+                     MEMCRYPT_ERROR_INVALID_ARGUMENT, "host_data");
+        assert_null(xml);
+        memcrypt_options_free(o);
+}
+
+static char *domain_fixture(const char *name) {
+        g_autofree char *path = g_build_filename(test_env("MEMCRYPT_SOURCE_ROOT"), "tests", "fixtures", "domains",
+                                                 name, NULL);
+
+        return test_read(path);
+}
+
+static void assert_no_findings(MemcryptClient *c, const char *xml, const MemcryptOptions *o) {
+        MemcryptFinding *findings = NULL;
+        size_t n = 99;
+
+        assert_int_equal(memcrypt_validate_domain(c, xml, o, &findings, &n), 0);
+        for (size_t i = 0; i < n; i++)
+                print_message("# %s %s %s %s\n", findings[i].severity, findings[i].code, findings[i].where,
+                              findings[i].message);
+        assert_int_equal(n, 0);
+        memcrypt_findings_free(findings, n);
+}
+
+/* Nova's q35 guest configured for each usable model, then validated: nothing left to say. */
+static void test_configure_domain(void **state) {
+        Fixture *f = *state;
+        g_autofree char *nova = domain_fixture("nova-q35.xml");
+        static const char *const models[] = { "amd-sev", "amd-sev-snp" };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(models); i++) {
+                char *xml = NULL;
+
+                assert_int_equal(memcrypt_configure_domain(f->client, nova, models[i], NULL, &xml), 0);
+                assert_null(memcrypt_client_error_name(f->client));
+                assert_contains(xml, "<launchSecurity");
+                assert_contains(xml, i == 0 ? "<policy>0x0033</policy>" : "<policy>0x00030000</policy>");
+                assert_attribute(xml, "firmware", "efi");
+                assert_contains(xml, "nova:instance");  /* unrelated elements are kept */
+                assert_no_findings(f->client, xml, NULL);
+                free(xml);
         }
+}
+
+static void test_configure_domain_errors(void **state) {
+        Fixture *f = *state;
+        g_autofree char *i440fx = domain_fixture("i440fx.xml"), *hostdev = domain_fixture("hostdev.xml");
+        g_autofree char *nova = domain_fixture("nova-q35.xml");
+        char *xml = NULL;
+
+        assert_error(f->client, memcrypt_configure_domain(f->client, i440fx, "amd-sev", NULL, &xml), -EINVAL,
+                     MEMCRYPT_ERROR_MACHINE_TYPE_REQUIRED, NULL);
+        assert_error(f->client, memcrypt_configure_domain(f->client, hostdev, "amd-sev", NULL, &xml), -ENOTSUP,
+                     MEMCRYPT_ERROR_INCOMPATIBLE_DEVICE, NULL);
+        assert_error(f->client, memcrypt_configure_domain(f->client, "<domain", "amd-sev", NULL, &xml), -EBADMSG,
+                     MEMCRYPT_ERROR_INVALID_DOMAIN_XML, NULL);
+        assert_error(f->client, memcrypt_configure_domain(f->client, nova, "amd-sev-es", NULL, &xml), -EOPNOTSUPP,
+                     MEMCRYPT_ERROR_MODEL_UNSUPPORTED, NULL);
+        assert_unknown_model(f->client, memcrypt_configure_domain(f->client, nova, "amd-sev-bogus", NULL, &xml));
+        assert_null(xml);
+}
+
+static void test_validate_domain(void **state) {
+        Fixture *f = *state;
+        g_autofree char *nova = domain_fixture("nova-q35.xml");
+        MemcryptOptions *o = NULL;
+        MemcryptFinding *findings = NULL;
+        size_t n = 0, errors = 0;
+
+        /* Checked for SEV: BIOS boot, no locked memory, virtio without iommu, ... */
+        assert_int_equal(memcrypt_options_new(&o), 0);
+        assert_int_equal(memcrypt_options_set_string(o, MEMCRYPT_OPTION_MODEL, "amd-sev"), 0);
+        assert_int_equal(memcrypt_validate_domain(f->client, nova, o, &findings, &n), 0);
+        assert_null(memcrypt_client_error_name(f->client));
+        for (size_t i = 0; i < n; i++) {
+                const MemcryptFinding *k = &findings[i];
+
+                print_message("# %s %s %s %s\n", k->severity, k->code, k->where, k->message);
+                assert_true(strcmp(k->severity, "error") == 0 || strcmp(k->severity, "warning") == 0);
+                assert_true(*k->code && *k->message);
+                assert_true(g_str_has_prefix(k->where, "/domain"));
+                errors += strcmp(k->severity, "error") == 0;
+        }
+        assert_true(errors > 0);
+        memcrypt_findings_free(findings, n);
+
+        assert_error(f->client, memcrypt_validate_domain(f->client, "not xml", NULL, &findings, &n), -EBADMSG,
+                     MEMCRYPT_ERROR_INVALID_DOMAIN_XML, NULL);
+        assert_int_equal(memcrypt_options_set_uint64(o, "frobnicate", 1), 0);
+        assert_error(f->client, memcrypt_validate_domain(f->client, nova, o, &findings, &n), -EINVAL,
+                     MEMCRYPT_ERROR_INVALID_ARGUMENT, "frobnicate");
+        memcrypt_options_free(o);
+}
+
+/* ---- the request methods' wire format, against the echo service ---- */
+
+static void test_request_wire_format(void **state) {
+        Fixture *f = *state;
+        MemcryptPlacement *p = NULL;
+
+        assert_int_equal(memcrypt_resolve_request(f->client, (const char *const[]) { "a", "1", "b", "", NULL },
+                                                  (const char *const[]) { "c", "x=y", NULL }, &p), 0);
+        assert_string_equal(p->model, "flavor:a=1,b=;image:c=x=y");
+        assert_int_equal(p->n_resources, 2);
+        assert_string_equal(p->resources[1].name, "OTHER");
+        assert_int_equal(p->resources[1].amount, 7);
+        assert_strv(p->traits, "TRAIT_A TRAIT_B");
+        p = memcrypt_placement_free(p);
+
+        assert_int_equal(memcrypt_resolve_request(f->client, NULL, (const char *const[]) { NULL }, &p), 0);
+        assert_string_equal(p->model, "flavor:;image:");
+        memcrypt_placement_free(p);
+}
+
+static void test_options_wire_format(void **state) {
+        Fixture *f = *state;
+        MemcryptOptions *o = NULL;
+        char *xml = NULL;
+
+        assert_int_equal(memcrypt_generate_launch_security(f->client, "amd-sev", NULL, &xml), 0);
+        assert_string_equal(xml, "amd-sev|");
+        free(xml);
+
+        assert_int_equal(memcrypt_options_new(&o), 0);
+        assert_int_equal(memcrypt_options_set_uint64(o, MEMCRYPT_OPTION_POLICY, UINT64_MAX), 0);
+        assert_int_equal(memcrypt_options_set_bool(o, MEMCRYPT_OPTION_KERNEL_HASHES, true), 0);
+        assert_int_equal(memcrypt_options_set_string(o, MEMCRYPT_OPTION_DH_CERT, "AAAA"), 0);
+        assert_int_equal(memcrypt_options_set_bool(o, MEMCRYPT_OPTION_VCEK, false), 0);
+        assert_int_equal(memcrypt_generate_launch_security(f->client, "amd-sev", o, &xml), 0);
+        assert_string_equal(xml, "amd-sev| policy=t:18446744073709551615 kernel_hashes=b:1 dh_cert=s:AAAA vcek=b:0");
+        free(xml);
+
+        /* Again: the value and type change in place, the order stays. */
+        assert_int_equal(memcrypt_options_set_string(o, MEMCRYPT_OPTION_POLICY, "high"), 0);
+        assert_int_equal(memcrypt_options_set_uint64(o, MEMCRYPT_OPTION_DH_CERT, 5), 0);
+        assert_int_equal(memcrypt_configure_domain(f->client, "<domain/>", "amd-sev-snp", o, &xml), 0);
+        assert_string_equal(xml, "<domain/>|amd-sev-snp| policy=s:high kernel_hashes=b:1 dh_cert=t:5 vcek=b:0");
+        free(xml);
+        memcrypt_options_free(o);
+}
+
+static void test_findings(void **state) {
+        Fixture *f = *state;
+        MemcryptOptions *o = NULL;
+        MemcryptFinding *findings = NULL;
+        size_t n = 99;
+
+        assert_int_equal(memcrypt_validate_domain(f->client, "<fine/>", NULL, &findings, &n), 0);
+        assert_int_equal(n, 0);
+        memcrypt_findings_free(findings, n);
+
+        assert_int_equal(memcrypt_options_new(&o), 0);
+        assert_int_equal(memcrypt_options_set_string(o, MEMCRYPT_OPTION_MODEL, "amd-sev-snp"), 0);
+        assert_int_equal(memcrypt_validate_domain(f->client, "<domain/>", o, &findings, &n), 0);
+        assert_int_equal(n, 2);
+        assert_string_equal(findings[0].severity, "error");
+        assert_string_equal(findings[0].code, "xml");
+        assert_string_equal(findings[0].where, "/domain");
+        assert_string_equal(findings[0].message, "<domain/>");
+        assert_string_equal(findings[1].severity, "warning");
+        assert_string_equal(findings[1].message, " model=s:amd-sev-snp");
+        memcrypt_findings_free(findings, n);
+        memcrypt_options_free(o);
+}
+
+/* A key without a value, or twice in one array, never leaves the library. */
+static void test_request_refused_locally(void **state) {
+        Fixture *f = *state;
+        MemcryptPlacement *p = NULL;
+
+        assert_error(f->client, memcrypt_resolve_request(f->client, (const char *const[]) { "a", "1", "b", NULL },
+                                                         NULL, &p), -EINVAL, MEMCRYPT_ERROR_INVALID_ARGUMENT,
+                     "flavor_extra_specs: key 'b' has no value");
+        assert_error(f->client, memcrypt_resolve_request(f->client, NULL, (const char *const[]) {
+                "a", "1", "b", "2", "a", "3", NULL }, &p), -EINVAL, MEMCRYPT_ERROR_INVALID_ARGUMENT,
+                     "image_properties: key 'a' is given twice");
+        assert_null(p);
+}
+
+static void test_request_bad_arguments(void **state) {
+        Fixture *f = *state;
+        MemcryptOptions *o = NULL;
+        MemcryptFinding *findings = NULL;
+        char *xml = NULL;
+
+        assert_int_equal(memcrypt_resolve_request(f->client, NULL, NULL, NULL), -EINVAL);
+        assert_int_equal(memcrypt_resolve_request(NULL, NULL, NULL, (MemcryptPlacement **) &xml), -EINVAL);
+        assert_int_equal(memcrypt_generate_launch_security(f->client, NULL, NULL, &xml), -EINVAL);
+        assert_int_equal(memcrypt_configure_domain(f->client, NULL, "amd-sev", NULL, &xml), -EINVAL);
+        assert_int_equal(memcrypt_configure_domain(f->client, "<domain/>", NULL, NULL, &xml), -EINVAL);
+        assert_int_equal(memcrypt_validate_domain(f->client, "<domain/>", NULL, &findings, NULL), -EINVAL);
+        assert_int_equal(memcrypt_options_new(NULL), -EINVAL);
+        assert_int_equal(memcrypt_options_new(&o), 0);
+        assert_int_equal(memcrypt_options_set_uint64(NULL, "policy", 1), -EINVAL);
+        assert_int_equal(memcrypt_options_set_bool(o, NULL, true), -EINVAL);
+        assert_int_equal(memcrypt_options_set_string(o, "dh_cert", NULL), -EINVAL);
+        assert_null(memcrypt_options_free(o));
+        assert_null(memcrypt_options_free(NULL));
+        assert_null(memcrypt_placement_free(NULL));
+        memcrypt_findings_free(NULL, 0);
+        assert_null(xml);
+
+        /* Strings must be UTF-8 (D-Bus strings); sd-bus refuses to send one that is not. */
+        assert_int_equal(memcrypt_generate_launch_security(f->client, "amd-\xff", NULL, &xml), -EINVAL);
+        assert_non_null(memcrypt_client_error_name(f->client));
 }
 
 /* A call on a connection the service has left fails with a name a caller can print. */
@@ -608,7 +1036,19 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_error_map_round_trip, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_interactive_flag, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_refresh_signals, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_not_supported, setup_raw, teardown),
+                cmocka_unit_test_setup_teardown(test_resolve_request, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_resolve_request_without_encryption, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_resolve_request_errors, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_generate_launch_security, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_launch_options, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_configure_domain, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_configure_domain_errors, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_validate_domain, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_request_wire_format, setup_echo, teardown),
+                cmocka_unit_test_setup_teardown(test_options_wire_format, setup_echo, teardown),
+                cmocka_unit_test_setup_teardown(test_findings, setup_echo, teardown),
+                cmocka_unit_test_setup_teardown(test_request_refused_locally, setup_echo, teardown),
+                cmocka_unit_test_setup_teardown(test_request_bad_arguments, setup_echo, teardown),
                 cmocka_unit_test_setup_teardown(test_service_gone, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unknown_properties_are_skipped, setup_grown, teardown),

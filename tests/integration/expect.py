@@ -29,12 +29,12 @@ MANAGER_METHODS = {
 }
 MANAGER_SIGNALS = {'CapabilitiesChanged': 'as'}
 
-# Methods of the next issue (request rules, XML generation): NotSupported until then.
-LATER_METHODS = {
-    'ResolveRequest': ('@a{ss} {}', '@a{ss} {}'),
-    'GenerateLaunchSecurity': ("'amd-sev'", '@a{sv} {}'),
-    'ConfigureDomain': ("'<domain/>'", "'amd-sev'", '@a{sv} {}'),
-    'ValidateDomain': ("'<domain/>'", '@a{sv} {}'),
+# One call per guest-request method that must fail, and the error it must fail with.
+REQUEST_METHOD_ERRORS = {
+    'ResolveRequest': (("@a{ss} {'hw:mem_encryption': 'maybe'}", '@a{ss} {}'), 'InvalidArgument'),
+    'GenerateLaunchSecurity': (("'amd-bogus'", '@a{sv} {}'), 'UnknownModel'),
+    'ConfigureDomain': (("'<domain/>'", "'amd-sev'", '@a{sv} {}'), 'InvalidDomainXml'),
+    'ValidateDomain': (("'not xml'", '@a{sv} {}'), 'InvalidDomainXml'),
 }
 
 

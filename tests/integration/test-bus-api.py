@@ -6,7 +6,7 @@
 import json
 import time
 
-from expect import (LATER_METHODS, MANAGER_METHODS, MANAGER_PROPERTIES, MANAGER_SIGNALS, MODEL_PROPERTIES,
+from expect import (MANAGER_METHODS, MANAGER_PROPERTIES, MANAGER_SIGNALS, MODEL_PROPERTIES, REQUEST_METHOD_ERRORS,
                     checks_expected, manager_expected, model_expected)
 from harness import (BUS_NAME, MANAGER_IFACE, MANAGER_PATH, MODEL_IFACE, MODELS, World, check, eq, model_path,
                      tap_main)
@@ -109,10 +109,10 @@ def test_method_errors():
         # The same error through busctl: non-zero exit, message on stderr
         r = w.busctl('call', BUS_NAME, MANAGER_PATH, MANAGER_IFACE, 'GetModel', 's', 'amd-bogus')
         check(r.returncode != 0 and 'amd-bogus' in r.stderr, 'busctl GetModel amd-bogus: %r' % r)
-        # Methods of the next issue answer NotSupported for now
-        for method, args in LATER_METHODS.items():
+        # The guest-request methods answer with named errors
+        for method, (args, error) in REQUEST_METHOD_ERRORS.items():
             name, msg, r = w.call_error(MANAGER_PATH, MANAGER_IFACE + '.' + method, *args)
-            eq(name, 'org.freedesktop.DBus.Error.NotSupported', method + ' error')
+            eq(name, 'org.memcrypt1.Error.' + error, method + ' error')
         # Wrong signatures are refused by sd-bus, the daemon keeps running
         r = w.busctl('call', BUS_NAME, MANAGER_PATH, MANAGER_IFACE, 'GetModel', 'u', '7')
         check(r.returncode != 0 and 'nvalid arg' in r.stderr, 'GetModel(u 7) must fail with invalid arguments: %r' % r)
@@ -156,7 +156,7 @@ TESTS = [
     ('milan-es-conflict: every property equals --dump', lambda: compare_properties('milan-es-conflict')),
     ('milan-psp-uninit (degraded): every property equals --dump', lambda: compare_properties('milan-psp-uninit')),
     ('Describe, Doctor, GetModel, Refresh', test_methods),
-    ('error names: UnknownModel, NotSupported, InvalidArgs, UnknownMethod', test_method_errors),
+    ('error names: UnknownModel, InvalidArgument, InvalidDomainXml, InvalidArgs, UnknownMethod', test_method_errors),
     ('read-only members work for uid 65534', test_unprivileged_reads),
 ]
 
