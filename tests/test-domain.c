@@ -354,7 +354,10 @@ static void test_locked_memory(void **state) {
         static const char *const limits[] = {
                 "<memtune><hard_limit unit='KiB'>4456448</hard_limit></memtune>",   /* 4 GiB + 256 MiB: enough */
                 "<memtune><hard_limit unit='GiB'>5</hard_limit></memtune>",
+                "<memtune><hard_limit unit='mib'>4352</hard_limit></memtune>",      /* libvirt ignores case */
                 "<memtune><hard_limit unit='KiB'>4456447</hard_limit></memtune>",   /* one KiB short */
+                "<memtune><hard_limit unit='MB'>4563</hard_limit></memtune>",       /* powers of 1000: short */
+                "<memtune><hard_limit unit='furlong'>9</hard_limit></memtune>",    /* not a unit */
         };
 
         for (size_t i = 0; i < G_N_ELEMENTS(limits); i++) {
@@ -363,7 +366,7 @@ static void test_locked_memory(void **state) {
                                                        "<os><type machine='q35'>hvm</type></os></domain>", limits[i]);
                 g_autofree char *out = configure_text(h, xml, MODEL_SEV, NULL, API_OK, NULL);
                 Xml x = xml_open(out);
-                assert_count(&x, "/domain/memoryBacking/locked", i < 2 ? 0 : 1);
+                assert_count(&x, "/domain/memoryBacking/locked", i < 3 ? 0 : 1);
                 xml_close(&x);
         }
 }

@@ -78,25 +78,41 @@ void rule_machine(DomainJob *j) {
                            machine, model_title(j->model));
 }
 
-/* KiB in VALUE with libvirt's UNIT (default KiB); false when either is malformed. */
+/* Bytes per UNIT as libvirt reads it: case-insensitive "b"/"bytes", or k m g t p e with "", "iB"
+ * (powers of 1024) or "B" (powers of 1000); NULL is KiB. 0 when malformed. */
+static uint64_t unit_bytes(const char *unit) {
+        const char *powers = "kmgtpe", *p;
+        uint64_t base, bytes = 1;
+
+        if (!unit || !*unit)
+                return 1024;
+        if (!g_ascii_strcasecmp(unit, "b") || !g_ascii_strcasecmp(unit, "byte") || !g_ascii_strcasecmp(unit, "bytes"))
+                return 1;
+        p = strchr(powers, g_ascii_tolower(unit[0]));
+        if (!p)
+                return 0;
+        if (!unit[1] || !g_ascii_strcasecmp(unit + 1, "ib"))
+                base = 1024;
+        else if (!g_ascii_strcasecmp(unit + 1, "b"))
+                base = 1000;
+        else
+                return 0;
+        for (const char *q = powers; q <= p; q++)
+                bytes *= base;
+        return bytes;
+}
+
+/* KiB in VALUE with libvirt's UNIT; false when either is malformed or it overflows. */
 static bool memory_kib(const char *value, const char *unit, uint64_t *ret) {
-        static const struct { const char *name; uint64_t bytes; } units[] = {
-                { "b", 1 }, { "bytes", 1 }, { "KB", 1000 }, { "k", 1024 }, { "KiB", 1024 },
-                { "MB", 1000000 }, { "M", 1 << 20 }, { "MiB", 1 << 20 },
-                { "GB", 1000000000 }, { "G", 1 << 30 }, { "GiB", 1 << 30 },
-                { "TB", UINT64_C(1000000000000) }, { "T", UINT64_C(1) << 40 }, { "TiB", UINT64_C(1) << 40 },
-        };
         g_autofree char *digits = value ? g_strstrip(g_strdup(value)) : NULL;
+        uint64_t bytes = unit_bytes(unit);
         guint64 n;
 
-        if (!digits || !g_ascii_string_to_unsigned(digits, 10, 0, G_MAXUINT64 >> 20, &n, NULL))
+        if (!digits || !bytes || !g_ascii_string_to_unsigned(digits, 10, 0, G_MAXUINT64, &n, NULL) ||
+            (n && bytes > G_MAXUINT64 / n))
                 return false;
-        for (size_t i = 0; i < G_N_ELEMENTS(units); i++)
-                if (g_strcmp0(unit ?: "KiB", units[i].name) == 0) {
-                        *ret = n * units[i].bytes / 1024;
-                        return true;
-                }
-        return false;
+        *ret = n * bytes / 1024;
+        return true;
 }
 
 static bool element_kib(const xmlNode *n, uint64_t *ret) {
