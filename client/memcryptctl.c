@@ -428,7 +428,8 @@ static void findings_print(const MemcryptFinding *findings, size_t n, size_t err
 
                 table_add_row(t, cells, colors, NULL);
         }
-        footer = g_strdup_printf("%zu findings: %zu errors, %zu warnings.", n, errors, n - errors);
+        footer = g_strdup_printf("%zu finding%s: %zu error%s, %zu warning%s.", n, n == 1 ? "" : "s",
+                                 errors, errors == 1 ? "" : "s", n - errors, n - errors == 1 ? "" : "s");
         table_print(t, arg_legend, footer);
 }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """memcryptctl (libmemcrypt) against memcryptd on a private system bus: every verb, text and
---json, compared with `memcryptd --root=SAME --dump` of the same host; exit statuses and the
-service's error names."""
+--json, compared with `memcryptd --root=SAME --dump` of the same host or with busctl's call of the
+same method; exit statuses and the service's error names."""
 
 import json
+import os
 import pwd
 import re
 
@@ -12,12 +13,15 @@ import harness
 from harness import HarnessError, Skip, World, check, eq, is_root, tap_main
 
 HOSTS = ('milan-snp', 'rome-debian12', 'milan-es-conflict')
+DOMAINS = os.path.join(harness.SOURCE_ROOT, 'tests', 'fixtures', 'domains')
+ERR = 'org.memcrypt1.Error.'
 
 
-def ctl(w, *args, uid=None):
+def ctl(w, *args, uid=None, stdin=None):
     if not harness.MEMCRYPTCTL:
         raise HarnessError('memcryptctl was not built (no --memcryptctl PATH)')
-    return w.run([harness.MEMCRYPTCTL] + list(args), uid=uid)
+    return w.run([harness.MEMCRYPTCTL] + list(args), uid=uid,
+                 input=stdin.encode() if stdin is not None else None)
 
 
 def ok(r, what):
@@ -200,6 +204,197 @@ def test_errors():
         eq(r.returncode, 2, '--json=loud: exit status')
 
 
+# -- resolve, launch-security, configure, validate ------------------------------------------------
+
+def fails(r, error, what, *needles):
+    """R exited 1 with the service's ERROR name (and NEEDLES) on stderr, nothing on stdout."""
+    eq(r.returncode, 1, what + ': exit status')
+    check('(%s%s)' % (ERR, error) in r.stderr, '%s: stderr lacks %s: %r' % (what, error, r.stderr))
+    for n in needles:
+        check(n in r.stderr, '%s: stderr lacks %r: %r' % (what, n, r.stderr))
+    eq(r.stdout, '', what + ': stdout')
+
+
+def domain(name):
+    path = os.path.join(DOMAINS, name + '.xml')
+    with open(path, encoding='utf-8') as f:
+        return path, f.read()
+
+
+def busctl_options(options):
+    """{key: (type, value)} as busctl's a{sv} arguments."""
+    out = ['a{sv}', len(options)]
+    for k, (t, v) in options.items():
+        out += [k, t, ('true' if v else 'false') if t == 'b' else v]
+    return out
+
+
+def service_xml(w, method, *args, options=None):
+    sig = 's' * len(args) + 'a{sv}'
+    return w.call(harness.MANAGER_PATH, harness.MANAGER_IFACE, method, sig, *args,
+                  *busctl_options(options or {})[1:])[0]
+
+
+def service_findings(w, xml, options=None):
+    return w.call(harness.MANAGER_PATH, harness.MANAGER_IFACE, 'ValidateDomain', 'sa{sv}', xml,
+                  *busctl_options(options or {})[1:])[0]
+
+
+def test_resolve():
+    with World(polkit='none') as w:
+        sev = ['--flavor', 'hw:mem_encryption=true', '--image', 'hw_firmware_type=uefi']
+        s = kv(ok(ctl(w, 'resolve', *sev), 'resolve'))
+        eq(s, {'Model': 'amd-sev', 'Resources': 'MEM_ENCRYPTION_CONTEXT=1', 'Traits': 'HW_CPU_X86_AMD_SEV'}, 'resolve')
+        (model, resources, traits) = w.call(harness.MANAGER_PATH, harness.MANAGER_IFACE, 'ResolveRequest',
+                                            'a{ss}a{ss}', 1, 'hw:mem_encryption', 'true', 1, 'hw_firmware_type', 'uefi')
+        want = {'model': model, 'resources': resources, 'traits': traits}
+        eq(json.loads(ok(ctl(w, '--json', 'resolve', *sev), 'resolve --json')), want, 'resolve --json = the service')
+        out = ok(ctl(w, 'resolve', '--json=short', *sev), 'resolve --json=short')
+        eq((out.count('\n'), json.loads(out)), (1, want), 'resolve --json=short')
+
+        snp = ['--flavor', 'hw:mem_encryption=true', '--flavor', 'hw:mem_encryption_model=amd-sev-snp',
+               '--image', 'hw_firmware_type=uefi', '--image', 'hw_firmware_stateless=true']
+        eq(json.loads(ok(ctl(w, 'resolve', '--json', *snp), 'resolve SNP')),
+           {'model': 'amd-sev-snp', 'resources': {'MEM_ENCRYPTION_CONTEXT': 1}, 'traits': ['HW_CPU_X86_AMD_SEV_SNP']},
+           'resolve SNP --json')
+
+        for args in ([], ['--flavor', 'hw:mem_encryption=false', '--image', 'hw_firmware_type=uefi']):
+            out = ok(ctl(w, 'resolve', *args), 'resolve %s' % args)
+            check(out.startswith('No memory encryption requested'), 'resolve %s without encryption: %r' % (args, out))
+            eq(json.loads(ok(ctl(w, '--json', 'resolve', *args), 'resolve --json')),
+               {'model': '', 'resources': {}, 'traits': []}, 'resolve %s --json without encryption' % args)
+
+        fails(ctl(w, 'resolve', '--flavor', 'hw:mem_encryption=true'), 'UefiRequired', 'resolve without UEFI',
+              'hw_firmware_type')
+        fails(ctl(w, 'resolve', '--flavor', 'hw:mem_encryption=true', '--flavor', 'hw:mem_encryption_model=amd-tdx',
+                  '--image', 'hw_firmware_type=uefi'), 'UnknownModel', 'resolve amd-tdx', "'amd-tdx'")
+        fails(ctl(w, 'resolve', '--flavor', 'hw:mem_encryption=true', '--image', 'hw_mem_encryption=false',
+                  '--image', 'hw_firmware_type=uefi', '--json'), 'Conflict', 'resolve with a conflict')
+        if is_root():
+            eq(kv(ok(ctl(w, 'resolve', *sev, uid=65534), 'resolve as uid 65534')), s, 'resolve as uid 65534')
+
+
+def test_launch_security():
+    with World(host='milan-snp', polkit='none') as w:
+        for model, policy in (('amd-sev', '<policy>0x0033</policy>'), ('amd-sev-snp', '<policy>0x00030000</policy>')):
+            xml = service_xml(w, 'GenerateLaunchSecurity', model)
+            out = ok(ctl(w, 'launch-security', model), 'launch-security ' + model)
+            eq(out.rstrip('\n'), xml.rstrip('\n'), 'launch-security %s prints the service\'s XML' % model)
+            check(out.endswith('\n') and policy in out, 'launch-security %s: %r' % (model, out))
+            eq(json.loads(ok(ctl(w, '--json', 'launch-security', model), 'launch-security --json')), {'xml': xml},
+               'launch-security %s --json' % model)
+
+        for p in ('0x0003', '3', '0X3'):
+            out = ok(ctl(w, 'launch-security', 'amd-sev', '--policy', p), 'launch-security --policy ' + p)
+            check('<policy>0x0003</policy>' in out, 'launch-security --policy %s: %r' % (p, out))
+        out = ok(ctl(w, 'launch-security', 'amd-sev-snp', '--option', 'kernel_hashes=yes'), 'kernel_hashes=yes')
+        eq(out.rstrip('\n'), service_xml(w, 'GenerateLaunchSecurity', 'amd-sev-snp',
+                                         options={'kernel_hashes': ('b', True)}).rstrip('\n'),
+           'launch-security --option kernel_hashes=yes = the service with kernel_hashes b true')
+        check(re.search(r'kernelHashes=[\'"]yes', out), 'kernel_hashes=yes: %r' % out)
+
+        fails(ctl(w, 'launch-security', 'amd-sev', '--policy', '0x37'), 'InvalidArgument', 'the ES bit on SEV', '0x37')
+        fails(ctl(w, 'launch-security', 'amd-sev', '--option', 'frobnicate=1'), 'InvalidArgument',
+              'an unknown option reaches the service', "'frobnicate'")
+        fails(ctl(w, 'launch-security', 'amd-sev', '--option', 'dh_cert=not base64!'), 'InvalidArgument',
+              'dh_cert not base64', 'dh_cert')
+        fails(ctl(w, 'launch-security', 'amd-sev', '--option', 'host_data=AAAA'), 'InvalidArgument',
+              'an SNP option with SEV', 'host_data')
+        fails(ctl(w, 'launch-security', 'amd-sev-es'), 'ModelUnsupported', 'SEV-ES on milan-snp')
+        fails(ctl(w, 'launch-security', 'amd-bogus'), 'UnknownModel', 'amd-bogus', 'amd-bogus')
+    with World(host='milan-es-conflict', polkit='none') as w:
+        fails(ctl(w, 'launch-security', 'amd-sev-snp'), 'HostMisconfigured', 'launch-security while in conflict')
+
+
+def test_configure():
+    with World(host='milan-snp', polkit='none') as w:
+        path, nova = domain('nova-q35')
+        for model in ('amd-sev', 'amd-sev-snp'):
+            xml = service_xml(w, 'ConfigureDomain', nova, model)
+            out = ok(ctl(w, 'configure', model, path), 'configure %s FILE' % model)
+            eq(out.rstrip('\n'), xml.rstrip('\n'), 'configure %s prints the service\'s XML' % model)
+            eq(ok(ctl(w, 'configure', model, '-', stdin=nova), 'configure -'), out, 'configure %s - (stdin)' % model)
+            eq(json.loads(ok(ctl(w, 'configure', '--json', model, path), 'configure --json')), {'xml': xml},
+               'configure %s --json' % model)
+            # what configure wrote validates with no findings
+            r = ctl(w, 'validate', '-', stdin=out)
+            eq((r.returncode, r.stdout), (0, 'No findings: the domain can launch on this host as it is.\n'),
+               'validate - of configure %s\'s output' % model)
+            eq(ok(ctl(w, 'validate', '--no-legend', '-', stdin=out), 'validate --no-legend'), '',
+               'validate --no-legend without findings')
+            eq(json.loads(ok(ctl(w, 'validate', '--json', '-', stdin=out), 'validate --json')), [],
+               'validate --json without findings')
+
+        opts = ['--option', 'keep_balloon=true', '--policy', '0x0003']
+        eq(ok(ctl(w, 'configure', 'amd-sev', path, *opts), 'configure with options').rstrip('\n'),
+           service_xml(w, 'ConfigureDomain', nova, 'amd-sev',
+                       options={'keep_balloon': ('b', True), 'policy': ('t', 3)}).rstrip('\n'),
+           'configure --option keep_balloon=true --policy 0x0003 = the service with b true, t 3')
+
+        fails(ctl(w, 'configure', 'amd-sev', domain('i440fx')[0]), 'MachineTypeRequired', 'configure i440fx')
+        fails(ctl(w, 'configure', 'amd-sev', domain('hostdev')[0]), 'IncompatibleDevice', 'configure hostdev')
+        fails(ctl(w, 'configure', 'amd-sev', '-', stdin='<domain'), 'InvalidDomainXml', 'configure malformed')
+        r = ctl(w, 'configure', 'amd-sev', path, '--model', 'amd-sev')
+        eq(r.returncode, 2, 'configure --model: usage error')
+
+
+def findings_rows(out):
+    return [l for l in out.split('\n') if l.strip()]
+
+
+def footer(findings):
+    def count(n, word):
+        return '%d %s%s' % (n, word, '' if n == 1 else 's')
+    errors = sum(1 for f in findings if f[0] == 'error')
+    return '%s: %s, %s.' % (count(len(findings), 'finding'), count(errors, 'error'),
+                            count(len(findings) - errors, 'warning'))
+
+
+def test_validate():
+    with World(host='milan-snp', polkit='none') as w:
+        path, nova = domain('nova-q35')
+        findings = service_findings(w, nova, {'model': ('s', 'amd-sev')})
+        errors = sum(1 for f in findings if f[0] == 'error')
+        check(errors > 0, 'Nova\'s q35 guest has error findings for SEV: %r' % findings)
+
+        r = ctl(w, 'validate', path, '--model', 'amd-sev')
+        eq(r.returncode, 4, 'validate with error findings: exit status')
+        rows = findings_rows(r.stdout)
+        eq(rows[0].split(), ['SEVERITY', 'CODE', 'WHERE', 'MESSAGE'], 'validate header')
+        eq(rows[-1], footer(findings), 'validate footer')
+        for row, (severity, code, where, message) in zip(rows[1:-1], findings):
+            eq(row.split(None, 3), [severity, code, where, message], 'validate row')
+
+        r = ctl(w, 'validate', path, '--model', 'amd-sev', '--no-legend')
+        eq((r.returncode, len(findings_rows(r.stdout))), (4, len(findings)), 'validate --no-legend: exit, rows')
+        r = ctl(w, '--json', 'validate', '-', '--option', 'model=amd-sev', stdin=nova)
+        eq(r.returncode, 4, 'validate --json with error findings: exit status')
+        eq(json.loads(r.stdout), [dict(zip(('severity', 'code', 'where', 'message'), f)) for f in findings],
+           'validate --json = the service\'s findings')
+
+        # the domain's own <launchSecurity> says the model when --model does not
+        lpath, launchsec = domain('launchsec')
+        findings = service_findings(w, launchsec)
+        r = ctl(w, '--json', 'validate', lpath)
+        eq(json.loads(r.stdout), [dict(zip(('severity', 'code', 'where', 'message'), f)) for f in findings],
+           'validate launchsec.xml --json')
+        eq(r.returncode, 4 if any(f[0] == 'error' for f in findings) else 0, 'validate launchsec.xml exit status')
+
+        # warnings alone: exit 0, still a table
+        locked = launchsec.replace('<vcpu ', '<memoryBacking><locked/></memoryBacking>\n  <vcpu ', 1)
+        findings = service_findings(w, locked)
+        check(findings and all(f[0] == 'warning' for f in findings), 'launchsec.xml with locked memory: only '
+              'warnings: %r' % findings)
+        r = ctl(w, 'validate', '-', stdin=locked)
+        eq(r.returncode, 0, 'validate with warnings only: exit status')
+        eq(findings_rows(r.stdout)[-1], footer(findings), 'validate with warnings only: footer')
+
+        fails(ctl(w, 'validate', '-', stdin='not xml'), 'InvalidDomainXml', 'validate malformed')
+        fails(ctl(w, 'validate', path, '--option', 'policy=3'), 'InvalidArgument', 'validate takes no policy',
+              "'policy'")
+        fails(ctl(w, 'validate', path, '--model', 'amd-bogus'), 'UnknownModel', 'validate --model amd-bogus')
+
+
 TESTS = []
 for _h in HOSTS:
     TESTS += [
@@ -209,6 +404,10 @@ for _h in HOSTS:
         ('%s: memcryptctl doctor (text, --json, exit status)' % _h, lambda h=_h: test_doctor(h)),
     ]
 TESTS += [
+    ('memcryptctl resolve (text, --json, no encryption, refusals)', test_resolve),
+    ('memcryptctl launch-security (each model, --policy, --option, refusals)', test_launch_security),
+    ('memcryptctl configure (FILE, -, --json, options, refusals; its output validates)', test_configure),
+    ('memcryptctl validate (table, --no-legend, --json, exit 4, refusals)', test_validate),
     ('memcryptctl describe', test_describe),
     ('memcryptctl refresh: root, granted, denied, needs a password', test_refresh),
     ('memcryptctl without a service, usage errors', test_errors),
