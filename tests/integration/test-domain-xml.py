@@ -1057,7 +1057,12 @@ def test_bad_input():
         internal = ('<?xml version="1.0"?>\n<!DOCTYPE domain [<!ENTITY n "%s">]>\n' % marker +
                     fixture('virt-install-q35').replace('<name>debian12</name>',
                                                         '<name>debian12</name>\n  <description>&n;</description>'))
+        # the entity documents first: the daemon's peak RSS is read before and after them
         cases = [
+            ('billion laughs', billion_laughs()),
+            ('quadratic blowup', quadratic_blowup()),
+            ('external entity', xxe),
+            ('internal entity', internal),
             ('not XML', 'this is not XML'),
             ('empty', ''),
             ('truncated', fixture('nova-q35')[:2000]),
@@ -1065,10 +1070,6 @@ def test_bad_input():
             ('a <network>', "<network><name>default</name><forward mode='nat'/><bridge name='virbr0'/>"
                             "<ip address='192.168.122.1' netmask='255.255.255.0'/></network>"),
             ('a <domainsnapshot>', '<domainsnapshot><name>s</name>%s</domainsnapshot>' % fixture('kernel-boot')),
-            ('billion laughs', billion_laughs()),
-            ('quadratic blowup', quadratic_blowup()),
-            ('external entity', xxe),
-            ('internal entity', internal),
             ('1 MiB + 1 byte', sized(DOMAIN_XML_MAX + 1)),
             ('4 MiB', sized(4 * DOMAIN_XML_MAX)),
         ]
@@ -1085,8 +1086,11 @@ def test_bad_input():
                 if what.endswith('MiB') or what == '1 MiB + 1 byte':
                     check(r['us'] < 0.5e6, '%s: refused after %.0f ms, not before parsing' % (what, r['us'] / 1000))
             h.bus.ping()
-        hwm1 = vm_hwm(h.world.daemon.pid)
-        check(hwm1 - hwm0 < 64 * 1024, 'memcryptd peak RSS grew by %d KiB over the bad documents' % (hwm1 - hwm0))
+            if what == 'internal entity':
+                # an expanded billion laughs is 3 GB, the quadratic blowup 150 MB
+                hwm1 = vm_hwm(h.world.daemon.pid)
+                check(hwm1 - hwm0 < 64 * 1024, 'memcryptd peak RSS grew by %d KiB over the entity documents' % (
+                    hwm1 - hwm0))
         # parsable but not a domain definition: ConfigureDomain refuses it, ValidateDomain may report it
         no_os = "<domain type='kvm'><name>x</name><memory>1048576</memory></domain>"
         h.bus.fails('InvalidDomainXml', 'ConfigureDomain', 'ssa{sv}', no_os, 'amd-sev', {}, what='no <os>')
