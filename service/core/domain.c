@@ -35,13 +35,20 @@ static void job_clear(DomainJob *j) {
         g_clear_pointer(&j->doc, xmlFreeDoc);
 }
 
-/* NOBLANKS drops the indentation so that formatting the result indents old and new elements alike. */
-static ApiError job_init(DomainJob *j, const char *xml, const LaunchOptions *o, const HostView *h, bool apply,
-                         char **message) {
+/*
+ * Parses OPTIONS into O (which the job points to) and XML into the job's document. NOBLANKS drops
+ * the indentation so that formatting the result indents old and new elements alike.
+ */
+static ApiError job_init(DomainJob *j, const char *xml, GVariant *options, LaunchOptions *o, const HostView *h,
+                         bool apply, char **message) {
         g_autofree char *why = NULL;
         size_t len = strlen(xml);
+        ApiError e;
 
         *j = (DomainJob) { .options = o, .host = h, .apply = apply, .model = MODEL_INVALID };
+        e = launch_options_parse(options, apply ? OPTIONS_CONFIGURE : OPTIONS_VALIDATE, o, message);
+        if (e != API_OK)
+                return e;
         if (!g_utf8_validate(xml, (gssize) MIN(len, (size_t) DOMAIN_XML_MAX + 1), NULL))
                 return api_fail(message, API_INVALID_DOMAIN_XML, "the domain XML is not valid UTF-8");
         j->doc = xml_parse_untrusted(xml, len, DOMAIN_XML_MAX, "domain", XML_PARSE_NOBLANKS, &why);
@@ -78,10 +85,7 @@ ApiError domain_configure(const char *xml, Model m, GVariant *options, const Hos
         DomainJob j;
         ApiError e;
 
-        e = launch_options_parse(options, OPTIONS_CONFIGURE, &o, message);
-        if (e != API_OK)
-                return e;
-        e = job_init(&j, xml, &o, h, true, message);
+        e = job_init(&j, xml, options, &o, h, true, message);
         if (e == API_OK)
                 e = configure(&j, m, message);
         if (e == API_OK)
@@ -106,10 +110,7 @@ ApiError domain_validate(const char *xml, GVariant *options, const HostView *h, 
         DomainJob j;
         ApiError e;
 
-        e = launch_options_parse(options, OPTIONS_VALIDATE, &o, message);
-        if (e != API_OK)
-                return e;
-        e = job_init(&j, xml, &o, h, false, message);
+        e = job_init(&j, xml, options, &o, h, false, message);
         if (e != API_OK)
                 return e;
         j.model = validate_model(&j);
