@@ -459,7 +459,9 @@ static void test_bad_input(void **state) {
         expect_bad_domain(h, "this is not XML", "malformed XML");
         expect_bad_domain(h, "<domain><name>x</name>", "malformed XML");
         expect_bad_domain(h, "<network><name>default</name></network>", "root element is <network>");
-        expect_bad_domain(h, "<domain><name>\xff\xfe</name></domain>", "not valid UTF-8");
+        expect_bad_domain(h, "<domain><name>\xff\xfe</name></domain>", "not proper UTF-8");
+        expect_bad_domain(h, "<?xml version='1.0' encoding='ISO-8859-1'?><domain><name>\xff</name></domain>",
+                          "not proper UTF-8");
         expect_bad_domain(h, huge->str, "larger than 1048576 bytes");
         start = g_get_monotonic_time();
         expect_bad_domain(h, laughs->str, "DOCTYPE");

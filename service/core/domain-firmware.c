@@ -156,7 +156,7 @@ static void require_features(DomainJob *j, xmlNode *os, const FirmwareDescriptor
 
 void rule_firmware(DomainJob *j) {
         xmlNode *os = xml_child(j->domain, "os");
-        const FirmwareDescriptor *d = firmware_pick(&j->host->facts->firmware, j->model);
+        const FirmwareDescriptor *d;
 
         if (!os)
                 return;         /* refused by rule_machine() */
@@ -164,6 +164,7 @@ void rule_firmware(DomainJob *j) {
         require_autoselected_loader(j, os);
         require_stateless(j, os);
         require_no_nvram_template(j, os);
+        d = firmware_pick(&j->host->facts->firmware, j->model, xml_child(os, "nvram") != NULL);
         if (d)                  /* else the model is unusable here: firmware-missing, from the host check */
                 require_features(j, os, d);
 }

@@ -19,15 +19,15 @@ typedef struct {
         const LaunchOptions *options;
         const HostView *host;
         bool apply;                     /* ConfigureDomain: change the document */
-        GPtrArray *findings;            /* Finding* */
+        GPtrArray *findings;            /* Finding*: what is wrong (ValidateDomain) or refused */
         ApiError refusal;               /* the first refusal, API_OK when none */
         char *refusal_message;
 } DomainJob;
 
 /*
- * Records something the rules would change (or, when validating, what is
- * wrong) at element AT, or at its child CHILD (a name) when that is what is
- * missing: where = "/domain/memoryBacking/locked".
+ * ValidateDomain: records what is wrong (what ConfigureDomain would change)
+ * at element AT, or at its child CHILD (a name) when that is what is
+ * missing: where = "/domain/memoryBacking/locked". A no-op when applying.
  */
 void job_finding(DomainJob *j, const xmlNode *at, const char *child, Severity severity, const char *code,
                  const char *fmt, ...) G_GNUC_PRINTF(6, 7);

@@ -22,6 +22,8 @@ void job_finding(DomainJob *j, const xmlNode *at, const char *child, Severity se
                  const char *fmt, ...) {
         va_list ap;
 
+        if (j->apply)
+                return;         /* ConfigureDomain makes the change; only ValidateDomain reports it */
         va_start(ap, fmt);
         g_ptr_array_add(j->findings, finding_new(at, child, severity, code, g_strdup_vprintf(fmt, ap)));
         va_end(ap);

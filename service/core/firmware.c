@@ -21,19 +21,25 @@ bool firmware_fits(const FirmwareDescriptor *d, Model m) {
         return d->device == FW_MAPPING_FLASH || d->device == FW_MAPPING_MEMORY;
 }
 
-const FirmwareDescriptor *firmware_pick(const FirmwareFacts *fw, Model m) {
-        const FirmwareDescriptor *first = NULL;
+/* Higher is better: no SMM (the guest did not ask for it), then, for a domain that keeps an
+ * NVRAM store, a split flash image that can use it. */
+static int pick_score(const FirmwareDescriptor *d, bool has_nvram) {
+        bool split = d->device == FW_MAPPING_FLASH && d->flash_mode == FW_FLASH_MODE_SPLIT;
 
-        if (!fw->descriptors)
-                return NULL;
-        for (guint i = 0; i < fw->descriptors->len; i++) {
+        return (firmware_has_feature(d, "requires-smm") ? 0 : 2) + (has_nvram && split ? 1 : 0);
+}
+
+const FirmwareDescriptor *firmware_pick(const FirmwareFacts *fw, Model m, bool has_nvram) {
+        const FirmwareDescriptor *best = NULL;
+        int best_score = -1;
+
+        for (guint i = 0; fw->descriptors && i < fw->descriptors->len; i++) {
                 const FirmwareDescriptor *d = fw->descriptors->pdata[i];
-                if (!firmware_fits(d, m))
-                        continue;
-                /* SMM needs <features><smm state='on'/>, which the guest did not ask for. */
-                if (!firmware_has_feature(d, "requires-smm"))
-                        return d;
-                first = first ?: d;
+                int score = firmware_fits(d, m) ? pick_score(d, has_nvram) : -1;
+                if (score > best_score) {       /* strictly: the first of equals wins, as in QEMU */
+                        best = d;
+                        best_score = score;
+                }
         }
-        return first;
+        return best;
 }

@@ -19,6 +19,7 @@ bool firmware_fits(const FirmwareDescriptor *d, Model m);
 
 /*
  * The descriptor ConfigureDomain() pins for M: the first that fits in QEMU's
- * precedence order, preferring one that does not require SMM. NULL if none.
+ * precedence order, preferring one that does not require SMM and, when the
+ * domain keeps an NVRAM store (HAS_NVRAM), a split flash image. NULL if none.
  */
-const FirmwareDescriptor *firmware_pick(const FirmwareFacts *fw, Model m);
+const FirmwareDescriptor *firmware_pick(const FirmwareFacts *fw, Model m, bool has_nvram);

@@ -23,7 +23,8 @@ static xmlDoc *parse_guarded(const char *xml, size_t len, int extra_options, cha
         }
         ctxt->sax->internalSubset = refuse_doctype;
         ctxt->_private = &saw_doctype;
-        doc = xmlCtxtReadMemory(ctxt, xml, (int) len, NULL, NULL,
+        /* Our callers hold UTF-8 text (D-Bus strings, libvirt's output): a declared encoding is wrong. */
+        doc = xmlCtxtReadMemory(ctxt, xml, (int) len, NULL, "UTF-8",
                                 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | extra_options);
         if (saw_doctype) {
                 *error = g_strdup("XML with a DOCTYPE is not accepted (entity declarations are never processed)");
