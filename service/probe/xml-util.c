@@ -127,11 +127,12 @@ char *xml_path(const xmlNode *node) {
 }
 
 char *xml_format_node(xmlDoc *doc, xmlNode *node) {
-        xmlBuffer *buf = xmlBufferCreate();
+        xmlBuffer *buf = xmlBufferCreateSize(8192);
         char *s;
 
         xmlNodeDump(buf, doc, node, 0, 1);
-        s = g_strdup_printf("%s\n", (const char *) xmlBufferContent(buf));
+        xmlBufferCCat(buf, "\n");
+        s = g_strndup((const char *) xmlBufferContent(buf), (gsize) xmlBufferLength(buf));
         xmlBufferFree(buf);
         return s;
 }
