@@ -4,8 +4,6 @@
  * (request.c, launch-security.c, domain.c), reply. None needs authorization:
  * they answer questions and change nothing.
  */
-#include <string.h>
-
 #include "bus-util.h"
 #include "bus.h"
 #include "domain.h"
@@ -50,16 +48,6 @@ static int read_model(sd_bus_message *m, Model *ret, sd_bus_error *error) {
         if (*ret == MODEL_INVALID)
                 return bus_error_unknown_model(error, name);
         return 0;
-}
-
-static int read_domain_xml(sd_bus_message *m, const char **ret, sd_bus_error *error) {
-        int r = sd_bus_message_read(m, "s", ret);
-
-        if (r >= 0 && strlen(*ret) > DOMAIN_XML_MAX)
-                return sd_bus_error_setf(error, MEMCRYPT_ERROR_INVALID_DOMAIN_XML,
-                                         "The domain XML is %zu bytes; at most %u are accepted.", strlen(*ret),
-                                         DOMAIN_XML_MAX);
-        return r;
 }
 
 static int reply_resolution(sd_bus_message *m, Model model) {
@@ -130,7 +118,7 @@ int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_error *err
         ApiError e;
         int r;
 
-        r = read_domain_xml(m, &domain_xml, error);
+        r = sd_bus_message_read(m, "s", &domain_xml);
         if (r >= 0)
                 r = read_model(m, &model, error);
         if (r >= 0)
@@ -172,7 +160,7 @@ int method_validate_domain(sd_bus_message *m, void *userdata, sd_bus_error *erro
         ApiError e;
         int r;
 
-        r = read_domain_xml(m, &domain_xml, error);
+        r = sd_bus_message_read(m, "s", &domain_xml);
         if (r >= 0)
                 r = bus_read_options(m, OPTIONS_ENTRIES_MAX, &options, error);
         if (r < 0)

@@ -3,11 +3,6 @@
 
 #include "config.h"
 
-#define SEV_POLICY_ES          (UINT64_C(1) << 2)
-#define SEV_POLICY_RESERVED    UINT64_C(0xffc0)            /* bits 6-15 */
-#define SNP_POLICY_RESERVED_1  (UINT64_C(1) << 17)         /* must be one */
-#define SNP_POLICY_RESERVED_HI (~UINT64_C(0) << 25)        /* bits 25-63 must be zero */
-
 static const struct {
         const char *group, *key;
 } known_keys[] = {

@@ -2,9 +2,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "config.h"
 #include "domain-job.h"
-
-#define SEV_POLICY_ES 0x4u
 
 /* libvirt reads <policy> as hex, with or without "0x". */
 static bool parse_policy(const char *text, uint64_t *ret) {

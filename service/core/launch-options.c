@@ -180,7 +180,7 @@ static ApiError read_option(const char *key, GVariant *v, OptionsScope scope, La
         switch (info->kind) {
         case KIND_UINT:
                 o->has_policy = true;
-                return read_uint(v, key, &o->policy, message);
+                return read_uint(v, key, G_STRUCT_MEMBER_P(o, info->offset), message);
         case KIND_FLAG:
         case KIND_BOOL:
                 e = expect_type(v, key, G_VARIANT_TYPE_BOOLEAN, "a boolean", message);

@@ -5,11 +5,6 @@
 #include "launch-security.h"
 #include "xml-util.h"
 
-/* SEV policy bit 0 (NODBG): set = debugging disallowed. SNP bit 19: set = debugging allowed. */
-#define SEV_POLICY_NODBG 0x1u
-#define SNP_POLICY_SMT (UINT64_C(1) << 16)
-#define SNP_POLICY_DEBUG (UINT64_C(1) << 19)
-
 ApiError host_check_model(const HostVerdict *v, Model m, char **message) {
         const ModelVerdict *mv = &v->models[m];
         g_autoptr(GString) why = NULL;
