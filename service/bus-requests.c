@@ -4,6 +4,7 @@
  * (request.c, launch-security.c, domain.c), reply. None needs authorization:
  * they answer questions and change nothing.
  */
+
 #include "bus-util.h"
 #include "bus.h"
 #include "domain.h"
