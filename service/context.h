@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
+#include <libvirt/libvirt.h>
 
 #include "config.h"
 #include "facts.h"
@@ -59,6 +60,10 @@ Context *context_free(Context *c);
 /* Probe again; replaces facts, verdict and property values and reports in
  * CHANGES (may be NULL) which property values differ from before. */
 void context_refresh(Context *c, ChangeSet *changes);
+
+/* The daemon's libvirt connection, borrowed; NULL while there is none (not
+ * connected yet, lost, --no-libvirt, or a snapshot without --libvirt-uri). */
+virConnectPtr context_libvirt_connection(Context *c);
 
 /* The JSON report of the current state (Describe, --dump). Free with g_free(). */
 char *context_describe(const Context *c, bool pretty);
