@@ -72,3 +72,10 @@ void bus_refresh(Context *c) {
         context_refresh(c, &changes);
         emit_changes(c, &changes);
 }
+
+void bus_refresh_domains(Context *c) {
+        ChangeSet changes;
+
+        context_refresh_domains(c, &changes);
+        emit_changes(c, &changes);
+}

@@ -26,6 +26,9 @@ int bus_add_objects(Context *c, sd_bus *bus);
  * Refresh() and the refresh timer. */
 void bus_refresh(Context *c);
 
+/* The same after a libvirt domain event: only domains and the ASID counts are read again. */
+void bus_refresh_domains(Context *c);
+
 /* "/org/memcrypt1/model/amd_sev_es" for M. Free with g_free(). */
 char *model_object_path(Model m);
 

@@ -29,24 +29,125 @@ static bool load_config(Context *c, const ContextOptions *o, char **error) {
         return true;
 }
 
-/* Probe into fresh facts, then swap them in: readers never see a half-probed host. */
-static void probe_and_judge(Context *c, PropertyValues *values) {
-        HostFacts f;
-        HostVerdict *v;
+static char *format_realtime(uint64_t usec) {
+        g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc((gint64) (usec / 1000000));
 
-        host_facts_init(&f);
-        probe_host(&c->probe, &f);
-        v = host_verdict_new(&f, &c->config);
+        return t ? g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("(unknown time)");
+}
 
-        host_facts_clear(&c->facts);
-        c->facts = f;
+static void take_keeper_domains(LibvirtKeeper *k, LibvirtFacts *lv) {
+        g_autofree char *problem = NULL;
+
+        g_ptr_array_unref(lv->domains);
+        lv->domains = libvirt_keeper_domains(k, &problem);
+        if (problem)
+                source_set(&lv->domains_src, SOURCE_ERROR, "%s", problem);
+        else
+                source_clear(&lv->domains_src);
+}
+
+/* What the lost connection said last, moved from OLD (about to be freed) to F.
+ * On a snapshot only the domains came from the connection. */
+static void keep_last_libvirt(LibvirtFacts *f, LibvirtFacts *old, bool live) {
+        if (live) {
+                LibvirtFacts t = *f;
+                *f = *old;
+                *old = t;
+        } else {
+                GPtrArray *t = f->domains;
+                f->domains = old->domains;
+                old->domains = t;
+                source_clear(&f->domains_src);
+        }
+        f->stale = true;
+}
+
+/* libvirt's part of fresh facts F from the daemon's connection. While it is
+ * lost, keep what it said last and say since when and why. */
+static void fill_libvirt(Context *c, HostFacts *f) {
+        LibvirtKeeper *k = c->libvirt;
+        virConnectPtr conn = libvirt_keeper_connection(k);
+        const char *uri = libvirt_keeper_uri(k);
+        uint64_t since = 0;
+        const char *problem;
+
+        if (conn) {
+                if (f->live)
+                        probe_libvirt_connection(conn, uri, &f->libvirt);
+                source_clear(&f->libvirt.connection);
+                take_keeper_domains(k, &f->libvirt);
+                return;
+        }
+        problem = libvirt_keeper_problem(k, &since);
+        g_autofree char *when = format_realtime(since);
+        if (libvirt_keeper_ever_connected(k)) {
+                keep_last_libvirt(&f->libvirt, &c->facts.libvirt, f->live);
+                source_set(&f->libvirt.connection, SOURCE_ERROR, "disconnected since %s: %s; reconnecting, and "
+                           "answering from what libvirt said last", when, problem);
+                return;
+        }
+        source_set(&f->libvirt.connection, SOURCE_ERROR, "not connected since %s: %s; retrying", when, problem);
+        source_set(&f->libvirt.domains_src, SOURCE_MISSING, "no connection to %s", uri);
+        if (f->live) {
+                source_set(&f->libvirt.versions_src, SOURCE_MISSING, "no connection to %s", uri);
+                source_set(&f->libvirt.domcaps.src, SOURCE_MISSING, "no connection to %s", uri);
+        }
+}
+
+static void judge(Context *c, PropertyValues *values) {
+        HostVerdict *v = host_verdict_new(&c->facts, &c->config);
+
         g_clear_pointer(&c->verdict, host_verdict_free);
         c->verdict = v;
         c->last_refresh_usec = now_realtime_usec();
         property_values_build(values, &c->facts, c->verdict, c->last_refresh_usec);
+}
+
+/* Probe into fresh facts, then swap them in: readers never see a half-probed host. */
+static void probe_and_judge(Context *c, PropertyValues *values) {
+        HostFacts f;
+
+        host_facts_init(&f);
+        probe_host(&c->probe, &f);
+        if (c->libvirt)
+                fill_libvirt(c, &f);
+        host_facts_clear(&c->facts);
+        c->facts = f;
+        judge(c, values);
         /* A probe allocates and frees ~0.5 MiB (parsed XML and JSON); give it back to
          * the system instead of holding it for the whole life of an idle daemon. */
         malloc_trim(0);
+}
+
+static void on_libvirt_changed(LibvirtChange what, void *userdata) {
+        Context *c = userdata;
+
+        if (c->libvirt_changed) {
+                c->libvirt_changed(c, what);
+                return;
+        }
+        ChangeSet ignored;
+        if (what == LIBVIRT_CHANGED_DOMAINS)
+                context_refresh_domains(c, &ignored);
+        else
+                context_refresh(c, &ignored);
+}
+
+/* Follow libvirt live on the daemon's loop: on this host, or on a snapshot
+ * when a URI was given explicitly (its domains then come from that URI). */
+static void start_libvirt(Context *c, const ContextOptions *o) {
+        bool live = probe_root_is_live(c->root);
+        LibvirtKeeperOptions k = {
+                .uri = c->config.libvirt_uri,
+                .keepalive = o->libvirt_keepalive,
+                .changed = on_libvirt_changed,
+                .userdata = c,
+        };
+
+        if (!o->event || o->no_libvirt || (!live && !o->libvirt_uri))
+                return;
+        c->libvirt = libvirt_keeper_new(o->event, &k);
+        c->probe.libvirt_by_caller = live;
 }
 
 Context *context_new(const ContextOptions *o, char **error) {
@@ -62,6 +163,7 @@ Context *context_new(const ContextOptions *o, char **error) {
                 .skip_libvirt = o->no_libvirt,
         };
         c->authorize = polkit_authorize;
+        start_libvirt(c, o);
         probe_and_judge(c, &c->values);
         return c;
 }
@@ -70,6 +172,7 @@ Context *context_free(Context *c) {
         if (!c)
                 return NULL;
         polkit_registry_free(c->polkit);
+        libvirt_keeper_free(c->libvirt);
         property_values_clear(&c->values);
         g_clear_pointer(&c->verdict, host_verdict_free);
         host_facts_clear(&c->facts);
@@ -87,8 +190,29 @@ void context_refresh(Context *c, ChangeSet *changes) {
         property_values_clear(&fresh);
 }
 
+static void reprobe_misc(Context *c) {
+        MiscCgroupFacts *m = &c->facts.misc;
+
+        g_free(m->capacity_src.detail);
+        g_free(m->current_src.detail);
+        *m = (MiscCgroupFacts) { .capacity_sev = -1, .capacity_sev_es = -1, .current_sev = -1, .current_sev_es = -1 };
+        probe_misc_cgroup(c->root, m);
+}
+
+void context_refresh_domains(Context *c, ChangeSet *changes) {
+        PropertyValues fresh = {};
+
+        if (c->libvirt && libvirt_keeper_connection(c->libvirt))
+                take_keeper_domains(c->libvirt, &c->facts.libvirt);
+        /* The kernel counts a guest's ASID from launch to exit: its view moves with the domains. */
+        reprobe_misc(c);
+        judge(c, &fresh);
+        property_values_update(&c->values, &fresh, changes);
+        property_values_clear(&fresh);
+}
+
 virConnectPtr context_libvirt_connection(Context *c) {
-        return NULL; /* the connection keeper (issue 5) replaces this */
+        return c->libvirt ? libvirt_keeper_connection(c->libvirt) : NULL;
 }
 
 char *context_describe(const Context *c, bool pretty) {

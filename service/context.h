@@ -15,6 +15,7 @@
 #include <libvirt/libvirt.h>
 
 #include "config.h"
+#include "libvirt-keeper.h"
 #include "facts.h"
 #include "probe.h"
 #include "properties.h"
@@ -26,10 +27,16 @@ typedef struct {
         const char *libvirt_uri;    /* NULL: from the configuration */
         const char *node_name;      /* NULL: from the configuration, else the host name */
         bool no_libvirt;
+        /* The daemon's loop (libvirt_events_register() done): keep a libvirt
+         * connection and follow domain events on the live host, or on a snapshot
+         * given an explicit libvirt_uri. NULL: probe once (--dump, --snapshot). */
+        sd_event *event;
+        bool libvirt_keepalive;
 } ContextOptions;
 
 typedef struct Context Context;
 typedef struct PolkitRegistry PolkitRegistry;
+typedef struct Watchers Watchers;
 
 /* Decides a polkit-guarded call: > 0 allowed, 0 pending (the message is
  * dispatched again once the answer is in), < 0 refused with ERROR set.
@@ -44,11 +51,16 @@ struct Context {
         HostVerdict *verdict;
         PropertyValues values;
         uint64_t last_refresh_usec;     /* CLOCK_REALTIME */
+        LibvirtKeeper *libvirt;         /* NULL: libvirt is probed, not followed */
+        /* Called when the libvirt connection or its running domains changed; the
+         * bus side refreshes and signals. NULL: refresh without telling anyone. */
+        void (*libvirt_changed)(Context *c, LibvirtChange what);
 
         /* Bus side; NULL when the context is used without a bus. */
         sd_bus *bus;
         sd_event *event;
         sd_event_source *refresh_timer;
+        Watchers *watchers;
         PolkitRegistry *polkit;
         AuthorizeFunc authorize;
 };
@@ -60,6 +72,10 @@ Context *context_free(Context *c);
 /* Probe again; replaces facts, verdict and property values and reports in
  * CHANGES (may be NULL) which property values differ from before. */
 void context_refresh(Context *c, ChangeSet *changes);
+
+/* Only the running domains (and the kernel's ASID counts with them) changed:
+ * re-judge from the current facts without probing everything again. */
+void context_refresh_domains(Context *c, ChangeSet *changes);
 
 /* The daemon's libvirt connection, borrowed; NULL while there is none (not
  * connected yet, lost, --no-libvirt, or a snapshot without --libvirt-uri). */

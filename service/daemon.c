@@ -8,6 +8,7 @@
 #include "bus-util.h"
 #include "bus.h"
 #include "daemon.h"
+#include "watch.h"
 
 #define USEC_PER_SEC UINT64_C(1000000)
 
@@ -28,6 +29,8 @@ static int on_refresh_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Context *c = userdata;
 
         bus_refresh(c);
+        if (c->watchers)
+                watchers_sync(c->watchers);
         (void) sd_event_source_set_time_relative(s, c->config.refresh_interval_sec * USEC_PER_SEC);
         return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
@@ -88,6 +91,15 @@ static int setup_refresh_timer(Context *c) {
                                           on_refresh_timer, c);
 }
 
+/* A domain event re-judges from the facts at hand (the 50 ms goal); a new
+ * connection may be to a changed libvirt, so that is a full refresh. */
+static void on_libvirt_changed(Context *c, LibvirtChange what) {
+        if (what == LIBVIRT_CHANGED_DOMAINS)
+                bus_refresh_domains(c);
+        else
+                bus_refresh(c);
+}
+
 static int on_name_released(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         Context *c = userdata;
 
@@ -127,6 +139,10 @@ int daemon_run(Context *c, const DaemonOptions *o) {
         /* A short-lived activated daemon probes at start; periodic re-probing would keep it alive. */
         if (r >= 0 && o->exit_on_idle_usec == 0)
                 r = setup_refresh_timer(c);
+        if (r >= 0) {
+                c->libvirt_changed = on_libvirt_changed;
+                c->watchers = watchers_new(c);
+        }
         if (r >= 0)
                 r = o->exit_on_idle_usec > 0 ? run_with_idle_exit(c, o->exit_on_idle_usec) : sd_event_loop(c->event);
         if (r >= 0 && sd_event_get_exit_code(c->event, &code) < 0)
@@ -135,6 +151,8 @@ int daemon_run(Context *c, const DaemonOptions *o) {
                 g_warning("Event loop failed: %s", g_strerror(-r));
 
         (void) sd_notify(false, "STOPPING=1");
+        c->libvirt_changed = NULL;
+        c->watchers = watchers_free(c->watchers);
         c->refresh_timer = sd_event_source_unref(c->refresh_timer);
         c->bus = sd_bus_flush_close_unref(c->bus);
         c->event = sd_event_unref(c->event);

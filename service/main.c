@@ -7,6 +7,7 @@
 #include "build-config.h"
 #include "context.h"
 #include "daemon.h"
+#include "libvirt-events.h"
 #include "snapshot.h"
 
 #define EXIT_USAGE 2
@@ -22,6 +23,7 @@ typedef struct {
         unsigned exit_on_idle_sec;
         bool dump;
         bool no_libvirt;
+        bool strict;
 } Arguments;
 
 static void arguments_clear(Arguments *a) {
@@ -47,6 +49,7 @@ static void help(void) {
                "     --libvirt-uri=URI     libvirt connection URI (default %s)\n"
                "     --node-name=NAME      Node name for resource providers (default: the host name)\n"
                "     --no-libvirt          Do not connect to libvirt\n"
+               "     --strict              Refuse to start while SEV-SNP is enabled and SEV-ES guests run\n"
                "     --exit-on-idle[=SEC]  Exit after SEC seconds without bus traffic (default %u);\n"
                "                           for bus activation\n"
                "     --bus-introspect=DIR  Write the bus interfaces' introspection XML to DIR and exit\n",
@@ -78,7 +81,7 @@ static void set_string(char **p, const char *v) {
 
 static int parse_argv(int argc, char *argv[], Arguments *a) {
         enum { ARG_VERSION = 0x100, ARG_ROOT, ARG_DUMP, ARG_SNAPSHOT, ARG_CONFIG, ARG_LIBVIRT_URI,
-               ARG_NODE_NAME, ARG_NO_LIBVIRT, ARG_EXIT_ON_IDLE, ARG_BUS_INTROSPECT };
+               ARG_NODE_NAME, ARG_NO_LIBVIRT, ARG_STRICT, ARG_EXIT_ON_IDLE, ARG_BUS_INTROSPECT };
         static const struct option options[] = {
                 { "help",           no_argument,       NULL, 'h' },
                 { "version",        no_argument,       NULL, ARG_VERSION },
@@ -89,6 +92,7 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                 { "libvirt-uri",    required_argument, NULL, ARG_LIBVIRT_URI },
                 { "node-name",      required_argument, NULL, ARG_NODE_NAME },
                 { "no-libvirt",     no_argument,       NULL, ARG_NO_LIBVIRT },
+                { "strict",         no_argument,       NULL, ARG_STRICT },
                 { "exit-on-idle",   optional_argument, NULL, ARG_EXIT_ON_IDLE },
                 { "bus-introspect", required_argument, NULL, ARG_BUS_INTROSPECT },
                 {}
@@ -110,6 +114,7 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                 case ARG_LIBVIRT_URI:    set_string(&a->libvirt_uri, optarg); break;
                 case ARG_NODE_NAME:      set_string(&a->node_name, optarg); break;
                 case ARG_NO_LIBVIRT:     a->no_libvirt = true; break;
+                case ARG_STRICT:         a->strict = true; break;
                 case ARG_BUS_INTROSPECT: set_string(&a->introspect_dir, optarg); break;
                 case ARG_EXIT_ON_IDLE:
                         r = parse_idle(optarg, &a->exit_on_idle_sec);
@@ -162,6 +167,50 @@ static int write_snapshot(const Context *c, const char *dir) {
         return EXIT_SUCCESS;
 }
 
+static bool serves_bus(const Arguments *a) {
+        return !a->dump && !a->snapshot_dir;
+}
+
+/* The daemon's loop, with libvirt's event implementation on it: it must exist
+ * before the first libvirt connection, which context_new() opens. */
+static sd_event *daemon_event(void) {
+        sd_event *e = NULL;
+        int r;
+
+        r = sd_event_default(&e);
+        if (r >= 0)
+                r = libvirt_events_register(e);
+        if (r < 0) {
+                fprintf(stderr, "memcryptd: cannot set up the event loop: %s\n", g_strerror(-r));
+                return sd_event_unref(e);
+        }
+        return e;
+}
+
+/* DESIGN's SNP start-up rule, for agents that want a refusal instead of Health=conflict. */
+static int check_strict(const Context *c) {
+        if (c->verdict->health != HEALTH_CONFLICT)
+                return EXIT_SUCCESS;
+        fprintf(stderr, "memcryptd: refusing to start (--strict): %s\n", c->verdict->health_message);
+        return EXIT_FAILURE;
+}
+
+static int run_context(const Arguments *a, Context *c) {
+        int r = a->strict ? check_strict(c) : EXIT_SUCCESS;
+
+        if (r == EXIT_SUCCESS && a->snapshot_dir)
+                r = write_snapshot(c, a->snapshot_dir);
+        if (r == EXIT_SUCCESS && a->dump) {
+                g_autofree char *json = context_describe(c, true);
+                puts(json);
+        }
+        if (r == EXIT_SUCCESS && serves_bus(a)) {
+                DaemonOptions d = { .exit_on_idle_usec = (uint64_t) a->exit_on_idle_sec * 1000000 };
+                r = daemon_run(c, &d);
+        }
+        return r;
+}
+
 static int run(const Arguments *a) {
         ContextOptions o = {
                 .root = a->root,
@@ -169,27 +218,26 @@ static int run(const Arguments *a) {
                 .libvirt_uri = a->libvirt_uri,
                 .node_name = a->node_name,
                 .no_libvirt = a->no_libvirt,
+                .libvirt_keepalive = a->exit_on_idle_sec == 0,
         };
         g_autofree char *error = NULL;
         Context *c;
-        int r = EXIT_SUCCESS;
+        int r;
 
+        if (serves_bus(a)) {
+                o.event = daemon_event();
+                if (!o.event)
+                        return EXIT_FAILURE;
+        }
         c = context_new(&o, &error);
         if (!c) {
                 fprintf(stderr, "memcryptd: %s\n", error);
+                sd_event_unref(o.event);
                 return EXIT_USAGE;
         }
-        if (a->snapshot_dir)
-                r = write_snapshot(c, a->snapshot_dir);
-        if (r == EXIT_SUCCESS && a->dump) {
-                g_autofree char *json = context_describe(c, true);
-                puts(json);
-        }
-        if (!a->dump && !a->snapshot_dir) {
-                DaemonOptions d = { .exit_on_idle_usec = (uint64_t) a->exit_on_idle_sec * 1000000 };
-                r = daemon_run(c, &d);
-        }
+        r = run_context(a, c);
         context_free(c);
+        sd_event_unref(o.event);
         return r;
 }
 

@@ -47,8 +47,10 @@ typedef struct {
         int64_t guests;                   /* libvirt's running guests in the pool, -1 = unknown */
 } Pool;
 
+/* A lost connection keeps its last domain list: a libvirtd restart stops no guest. */
 static bool libvirt_domains_known(const HostFacts *f) {
-        return f->libvirt.connection.status == SOURCE_OK && f->libvirt.domains_src.status == SOURCE_OK;
+        return (f->libvirt.connection.status == SOURCE_OK || f->libvirt.stale) &&
+               f->libvirt.domains_src.status == SOURCE_OK;
 }
 
 static int64_t count_guests(const HostFacts *f, unsigned models) {

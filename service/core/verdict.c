@@ -111,16 +111,22 @@ static void finish_health(HostVerdict *v) {
                 return; /* gates_slots() wrote the message */
         }
         g_autoptr(GString) unknown = g_string_new(NULL);
+        const Check *libvirt_lost = NULL;
         for (guint i = 0; i < v->checks->len; i++) {
                 Check *c = v->checks->pdata[i];
                 if (c->status == CHECK_UNKNOWN)
                         g_string_append_printf(unknown, "%s%s", unknown->len ? ", " : "", c->id);
+                else if (c->status == CHECK_WARN && g_str_equal(c->id, "libvirt-connection"))
+                        libvirt_lost = c;
         }
-        v->health = unknown->len ? HEALTH_DEGRADED : HEALTH_OK;
+        v->health = unknown->len || libvirt_lost ? HEALTH_DEGRADED : HEALTH_OK;
         g_free(v->health_message);
-        v->health_message = unknown->len
-                ? g_strdup_printf("some facts could not be determined (%s); affected models are reported unusable", unknown->str)
-                : g_strdup("");
+        if (unknown->len)
+                v->health_message = g_strdup_printf("some facts could not be determined (%s); affected models are "
+                                                    "reported unusable%s%s", unknown->str,
+                                                    libvirt_lost ? "; " : "", libvirt_lost ? libvirt_lost->message : "");
+        else
+                v->health_message = g_strdup(libvirt_lost ? libvirt_lost->message : "");
 }
 
 HostVerdict *host_verdict_new(const HostFacts *f, const MemcryptConfig *cfg) {

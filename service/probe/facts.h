@@ -187,6 +187,7 @@ typedef struct {
         DomainCapsFacts domcaps;
         Source domains_src;
         GPtrArray *domains;         /* RunningDomain* */
+        bool stale;                 /* the connection was lost: the rest is what it said last */
 } LibvirtFacts;
 
 typedef struct {

@@ -528,14 +528,17 @@ static void probe_live(const char *uri, LibvirtFacts *lv) {
                 set_all_unavailable(lv, SOURCE_MISSING, not_probed);
                 return;
         }
+        probe_libvirt_connection(conn, uri, lv);
+        live_domains(conn, lv);
+        virConnectClose(conn);
+}
+
+void probe_libvirt_connection(virConnectPtr conn, const char *uri, LibvirtFacts *lv) {
         source_clear(&lv->connection);
         g_free(lv->uri);
         lv->uri = g_strdup(uri);
-
         live_versions(conn, lv);
         live_domcaps(conn, lv);
-        live_domains(conn, lv);
-        virConnectClose(conn);
 }
 
 void probe_libvirt(const ProbeOptions *opts, bool live, LibvirtFacts *lv) {
@@ -543,6 +546,8 @@ void probe_libvirt(const ProbeOptions *opts, bool live, LibvirtFacts *lv) {
                 probe_snapshot(opts->root, lv);
                 return;
         }
+        if (opts->libvirt_by_caller)
+                return;
         if (opts->skip_libvirt) {
                 source_set(&lv->connection, SOURCE_MISSING, "libvirt probing disabled");
                 set_all_unavailable(lv, SOURCE_MISSING, "libvirt probing disabled");

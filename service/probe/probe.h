@@ -9,12 +9,15 @@
  * a reason.
  */
 
+#include <libvirt/libvirt.h>
+
 #include "facts.h"
 
 typedef struct {
         const char *root;          /* "/" (live) or a snapshot directory */
         const char *libvirt_uri;   /* live only; NULL = "qemu:///system" */
         bool skip_libvirt;         /* live only: do not connect to libvirt */
+        bool libvirt_by_caller;    /* live only: leave libvirt's facts alone (the daemon's connection fills them) */
 } ProbeOptions;
 
 /* Fills F (initialised with host_facts_init()) from every source. */
@@ -32,6 +35,8 @@ void probe_misc_cgroup(const char *root, MiscCgroupFacts *m);
 void probe_sev_platform(const char *root, bool live, CpuGeneration gen, SevPlatformFacts *s);
 void probe_firmware(const char *root, FirmwareFacts *fw);
 void probe_libvirt(const ProbeOptions *opts, bool live, LibvirtFacts *lv);
+/* Versions and domain capabilities over an open connection (not the domains). */
+void probe_libvirt_connection(virConnectPtr conn, const char *uri, LibvirtFacts *lv);
 
 /* Parsers behind the probes, exposed for tests and fuzzing. */
 bool cpuid_parse_dump(const char *xml, size_t len, GArray *leaves, char **error);
