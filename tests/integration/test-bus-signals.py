@@ -193,11 +193,60 @@ def test_health_change():
     return 'caps: ' + ', '.join(caps)
 
 
+def edit_and_wait(w, cs, what, edit):
+    """Like refresh_after() without Refresh(): the daemon's inotify watch on the snapshot root
+    must notice the edit by itself."""
+    before = w.dump()
+    edit(w.root)
+    after = w.dump()
+    caps = expect_signals(cs, before, after, what + ' (no Refresh call)')
+    got = w.get_all(MANAGER_PATH, MANAGER_IFACE)
+    got.pop('LastRefresh')
+    eq(got, manager_expected(after), 'Manager after ' + what)
+    for m in MODELS:
+        eq(w.get_all(model_path(m), MODEL_IFACE), model_expected(after, m), '%s after %s' % (m, what))
+    return caps
+
+
+def wait_refreshed(w, since):
+    """Poll LastRefresh (not signalled) until a refresh newer than SINCE ran; TIMEOUT is a guard."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        now = w.get_property(MANAGER_PATH, MANAGER_IFACE, 'LastRefresh')[1]
+        if now > since:
+            return now
+    raise AssertionError('no refresh within %gs of an edit' % TIMEOUT)
+
+
+def test_watch_snapshot_edits():
+    """Editing the snapshot a daemon runs on is changing its host: every verdict-changing edit
+    signals without Refresh(); an edit that changes no verdict signals nothing."""
+    with World(host='milan-snp') as w:
+        cs = clients(w)
+        caps = edit_and_wait(w, cs, 'the SNP firmware descriptor removed', lambda r: os.unlink(
+            os.path.join(r, 'usr/share/qemu/firmware/30-edk2-ovmf-amdsev.json')))
+        check('amd-sev-snp' in caps, 'amd-sev-snp not in CapabilitiesChanged: %s' % caps)
+        eq(w.get_property(model_path('amd-sev-snp'), MODEL_IFACE, 'Usable')[1], False, 'SNP usable without firmware')
+        caps = edit_and_wait(w, cs, 'misc.capacity sev 222 -> 100',
+                             lambda r: write(r, 'sys/fs/cgroup/misc.capacity', 'sev 100\nsev_es 31\n'))
+        eq(caps, ['amd-sev'], 'models changed by the SEV pool size')
+        # Rewriting a file with its own content: a refresh runs, nothing is signalled.
+        since = w.get_property(MANAGER_PATH, MANAGER_IFACE, 'LastRefresh')[1]
+        write(w.root, 'sys/module/kvm_amd/parameters/sev', 'Y\n')
+        wait_refreshed(w, since)
+        # ... so the next change's signals are the first any client sees (expect_signals checks).
+        caps = edit_and_wait(w, cs, 'kvm_amd.sev_snp Y -> N',
+                             lambda r: write(r, 'sys/module/kvm_amd/parameters/sev_snp', 'N\n'))
+        eq(caps, ['amd-sev-snp'], 'models changed by disabling SEV-SNP')
+    return 'no Refresh() call'
+
+
 TESTS = [
     ('slot counts change: PropertiesChanged + CapabilitiesChanged seen by 3 clients', test_slots_change),
     ('usability changes: UsableModels, Usable, Reasons + CapabilitiesChanged', test_usability_change),
     ('no change, no signal; a Manager-only change has no CapabilitiesChanged', test_no_change_no_signal),
     ('health degrades: every object signals', test_health_change),
+    ('snapshot edits are noticed by inotify; an edit changing no verdict signals nothing', test_watch_snapshot_edits),
 ]
 
 if __name__ == '__main__':
