@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""memcryptd following a real libvirt: a private libvirtd + virtlogd (libvirtd.py) running QEMU
+TCG guests, and libvirt's test driver (test:///<node file>) for guests with <launchSecurity>,
+which TCG cannot run. The daemon replays a snapshot for everything but libvirt's domains
+(--root=COPY --libvirt-uri=URI). Clients are busctl and a python3-dbus listener as uid 65534."""
+
+import os
+import shutil
+import time
+
+from harness import (HOSTS_DIR, MANAGER_IFACE, MANAGER_PATH, MODEL_IFACE, TIMEOUT, World, check, eq, is_root,
+                     model_path, run, tap_main)
+from libvirtd import Libvirtd
+
+LISTENER_UID = 65534 if is_root() else None
+
+
+def start_memcryptd(w, host, *args):
+    w.root = os.path.join(w.tmp, 'root')
+    shutil.copytree(os.path.join(HOSTS_DIR, host), w.root, symlinks=True)
+    w.start_daemon(list(args))
+
+
+def manager(w, name):
+    return w.get_property(MANAGER_PATH, MANAGER_IFACE, name)[1]
+
+
+def model_prop(w, model, name):
+    return w.get_property(model_path(model), MODEL_IFACE, name)[1]
+
+
+def reason_codes(w, model):
+    return [r[0] for r in model_prop(w, model, 'Reasons')]
+
+
+def wait_change(rd, name, value=None):
+    """The listener's next PropertiesChanged of the Manager carrying NAME (= VALUE if given)."""
+    import json
+
+    def match(line):
+        o = json.loads(line)
+        return (o['signal'] == 'PropertiesChanged' and o['path'] == MANAGER_PATH and name in o['changed']
+                and (value is None or o['changed'][name] == value))
+    line = rd.wait_for(match)
+    check(line is not None, 'no PropertiesChanged with %s=%r within %gs; saw %r' % (name, value, TIMEOUT, rd.lines))
+    return json.loads(line)['changed']
+
+
+def test_domain_lifecycle():
+    with World(host='milan-snp-off', polkit='none', daemon=False) as w:
+        lv = Libvirtd(w).start()
+        # --strict starts normally on a host without a conflict.
+        start_memcryptd(w, 'milan-snp-off', '--libvirt-uri=' + lv.uri, '--strict')
+        eq(manager(w, 'LibvirtConnected'), True, 'LibvirtConnected')
+        eq(manager(w, 'RunningDomains'), 0, 'RunningDomains before')
+        rd = w.listen(uid=LISTENER_UID)
+        lv.create_tcg('tcg-a')
+        wait_change(rd, 'RunningDomains', 1)
+        eq(manager(w, 'RunningDomains'), 1, 'RunningDomains after start')
+        eq(manager(w, 'EncryptedDomains'), [], 'EncryptedDomains (a TCG guest has no launchSecurity)')
+        lv.destroy('tcg-a')
+        wait_change(rd, 'RunningDomains', 0)
+        eq(manager(w, 'RunningDomains'), 0, 'RunningDomains after destroy')
+    return 'a second client saw RunningDomains 0 -> 1 -> 0'
+
+
+def test_libvirtd_restart():
+    with World(host='milan-snp-off', polkit='none', daemon=False) as w:
+        lv = Libvirtd(w).start()
+        start_memcryptd(w, 'milan-snp-off', '--libvirt-uri=' + lv.uri)
+        usable = manager(w, 'UsableModels')
+        rd = w.listen(uid=LISTENER_UID)
+
+        lv.kill()
+        changed = wait_change(rd, 'LibvirtConnected', False)
+        eq(changed.get('Health'), 'degraded', 'Health with the PropertiesChanged of LibvirtConnected=false')
+        message = manager(w, 'HealthMessage')
+        for part in ('disconnected since ', lv.uri, 'libvirtd closed the connection', 'reconnecting'):
+            check(part in message, 'HealthMessage lacks %r: %r' % (part, message))
+        # The last facts still answer.
+        eq(manager(w, 'UsableModels'), usable, 'UsableModels while libvirt is away')
+        check(w.call(MANAGER_PATH, MANAGER_IFACE, 'Describe')[0].startswith('{'), 'Describe while disconnected')
+
+        lv.start()
+        changed = wait_change(rd, 'LibvirtConnected', True)
+        eq(changed.get('Health'), 'ok', 'Health after reconnecting')
+        # Events were registered again on the new connection.
+        lv.create_tcg('tcg-b')
+        wait_change(rd, 'RunningDomains', 1)
+        lv.destroy('tcg-b')
+        wait_change(rd, 'RunningDomains', 0)
+    return 'LibvirtConnected true -> false -> true, events after the reconnect'
+
+
+def domain_xml(name, uuid, policy=None):
+    sec = "<launchSecurity type='sev'><policy>%s</policy></launchSecurity>" % policy if policy else ''
+    return ("<domain type='test'><name>%s</name><uuid>%s</uuid><memory>65536</memory>"
+            "<os><type>hvm</type></os>%s</domain>" % (name, uuid, sec))
+
+
+UUID = '6a1f4b0e-8d0c-4c55-9b61-%012d'
+
+
+def node_file(w, domains):
+    path = os.path.join(w.tmp, 'node.xml')
+    with open(path, 'w') as f:
+        f.write('<node>\n%s\n</node>\n' % '\n'.join(domain_xml(*d) for d in domains))
+    return 'test://' + path
+
+
+def test_slot_accounting_per_model():
+    """Running guests of each libvirt-9.0-parsable type (sev, sev with the ES bit, none) counted per
+    model and cross-checked with misc.current (sev 1, sev_es 1 in the snapshot)."""
+    with World(host='milan-snp-off', polkit='none', daemon=False) as w:
+        uri = node_file(w, [('sev-1', UUID % 1, '0x0033'), ('es-1', UUID % 2, '0x0037'),
+                            ('es-2', UUID % 3, '0x0007'), ('plain-1', UUID % 4)])
+        start_memcryptd(w, 'milan-snp-off', '--libvirt-uri=' + uri)
+        eq(manager(w, 'RunningDomains'), 4, 'RunningDomains')
+        eq(manager(w, 'EncryptedDomains'), [['es-1', UUID % 2, 'amd-sev-es'], ['es-2', UUID % 3, 'amd-sev-es'],
+                                            ['sev-1', UUID % 1, 'amd-sev']], 'EncryptedDomains')
+        # SEV: the kernel and libvirt agree on one guest.
+        eq(model_prop(w, 'amd-sev', 'SlotsUsed'), 1, 'amd-sev SlotsUsed')
+        eq(model_prop(w, 'amd-sev', 'SlotsFree'), model_prop(w, 'amd-sev', 'SlotsTotal') - 1, 'amd-sev SlotsFree')
+        check('slots-disagree' not in reason_codes(w, 'amd-sev'), 'amd-sev: slots-disagree while counts agree')
+        # SEV-ES: libvirt runs two, the kernel counts one ASID: the kernel wins, with a warning.
+        eq(model_prop(w, 'amd-sev-es', 'SlotsUsed'), 1, 'amd-sev-es SlotsUsed (misc.current wins)')
+        check('slots-disagree' in reason_codes(w, 'amd-sev-es'), 'amd-sev-es: no slots-disagree warning',
+              model_prop(w, 'amd-sev-es', 'Reasons'))
+        eq(model_prop(w, 'amd-sev-es', 'Usable'), True, 'a warning keeps amd-sev-es usable')
+    return 'amd-sev 1 used; amd-sev-es 1 used + slots-disagree (libvirt 2)'
+
+
+def test_conflict_from_live_domains():
+    """SEV-SNP enabled (milan-snp) while libvirt runs SEV-ES guests: conflict, named guests,
+    HostMisconfigured; --strict refuses to start with the same message."""
+    with World(host='milan-snp', polkit='none', daemon=False) as w:
+        uri = node_file(w, [('es-a', UUID % 5, '0x0037'), ('es-b', UUID % 6, '0x0037'), ('sev-a', UUID % 7, '0x0033')])
+        root = os.path.join(w.tmp, 'strict-root')
+        shutil.copytree(os.path.join(HOSTS_DIR, 'milan-snp'), root, symlinks=True)
+        r = run([w.memcryptd, '--root=' + root, '--libvirt-uri=' + uri, '--strict'], env=w.env())
+        eq(r.returncode, 1, '--strict exit status (stderr %r)' % r.stderr)
+        for part in ('refusing to start (--strict)', 'es-a, es-b', 'kvm_amd.sev_snp=0', 'move them'):
+            check(part in r.stderr, '--strict message lacks %r: %r' % (part, r.stderr))
+        check('sev-a' not in r.stderr, 'an SEV guest named as conflicting: %r' % r.stderr)
+
+        start_memcryptd(w, 'milan-snp', '--libvirt-uri=' + uri)
+        eq(manager(w, 'Health'), 'conflict', 'Health')
+        message = manager(w, 'HealthMessage')
+        check(message in r.stderr, 'the bus message differs from --strict\'s: %r vs %r' % (message, r.stderr))
+        eq(manager(w, 'UsableModels'), [], 'UsableModels in conflict')
+        for model in ('amd-sev', 'amd-sev-snp'):
+            name, msg, _ = w.call_error(MANAGER_PATH, MANAGER_IFACE + '.GenerateLaunchSecurity', "'%s'" % model,
+                                        '@a{sv} {}')
+            eq(name, 'org.memcrypt1.Error.HostMisconfigured', 'GenerateLaunchSecurity %s in conflict' % model)
+    return 'conflict from test:/// guests; --strict exit 1'
+
+
+TESTS = [
+    ('a TCG guest started and destroyed on a private libvirtd: RunningDomains at a second client',
+     test_domain_lifecycle),
+    ('libvirtd killed and restarted: LibvirtConnected false then true, degraded meanwhile, events after',
+     test_libvirtd_restart),
+    ('test:/// guests with launchSecurity: slots per model, misc.current cross-check', test_slot_accounting_per_model),
+    ('SEV-ES guests while SNP is enabled: conflict, HostMisconfigured, --strict', test_conflict_from_live_domains),
+]
+
+if __name__ == '__main__':
+    tap_main(TESTS)
