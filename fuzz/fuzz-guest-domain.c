@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A running domain's XML (a file of libvirt/domains/, virDomainGetXMLDesc):
+ * domain_xml_guest_model(), then slot accounting and the health rule with
+ * that guest added to the running ones.
+ */
+#include "fuzz-host.h"
+#include "fuzz-util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        g_autofree char *xml = fuzz_file_text(data, size), *error = NULL;
+        RunningDomain *d;
+        GuestModel g;
+
+        if (!xml)
+                return 0;
+        fuzz_hosts_load();
+        d = g_new0(RunningDomain, 1);
+        g = domain_xml_guest_model(xml, size, &d->name, &d->uuid, &error);
+        if (error) {
+                /* snapshot_domains(): the running domains are malformed, naming the file. */
+                LibvirtFacts *lv = &fuzz_hosts[0]->facts.libvirt;
+                Source saved = lv->domains_src;
+                FUZZ_ASSERT(g == GUEST_MODEL_NONE && !d->name && !d->uuid);
+                lv->domains_src = (Source) {};
+                fuzz_source_invalid(&lv->domains_src, "libvirt/domains/g.xml", error);
+                fuzz_judge(&fuzz_hosts[0]->facts);
+                g_free(lv->domains_src.detail);
+                lv->domains_src = saved;
+                running_domain_free(d);
+                return 0;
+        }
+        FUZZ_ASSERT(g >= GUEST_MODEL_NONE && g <= GUEST_MODEL_OTHER);
+        d->model = g;
+        /* EncryptedDomains carries name and UUID on the bus. */
+        if (d->name)
+                fuzz_check_bus_text(d->name);
+        if (d->uuid)
+                fuzz_check_bus_text(d->uuid);
+
+        for (int i = 0; i < 2; i++) {
+                GPtrArray *domains = fuzz_hosts[i]->facts.libvirt.domains;
+                g_ptr_array_add(domains, d);
+                fuzz_judge(&fuzz_hosts[i]->facts);
+                g_ptr_array_steal_index(domains, domains->len - 1);
+        }
+        running_domain_free(d);
+        return 0;
+}
