@@ -2,15 +2,19 @@
 #include <stdarg.h>
 
 #include "facts.h"
+#include "text.h"
 
 void source_set(Source *s, SourceStatus status, const char *fmt, ...) {
+        g_autofree char *detail = NULL;
         va_list ap;
 
         g_free(s->detail);
         s->status = status;
         va_start(ap, fmt);
-        s->detail = g_strdup_vprintf(fmt, ap);
+        detail = g_strdup_vprintf(fmt, ap);
         va_end(ap);
+        /* Details quote files and parsers' errors, and end up in bus replies. */
+        s->detail = text_bus_safe(detail);
 }
 
 void source_clear(Source *s) {

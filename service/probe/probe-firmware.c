@@ -14,6 +14,7 @@
 
 #include "fileio.h"
 #include "probe.h"
+#include "text.h"
 
 /* Real descriptors are about 1 KiB; anything near this is not a descriptor. */
 #define FIRMWARE_DESCRIPTOR_MAX ((size_t) 64 * 1024)
@@ -348,7 +349,8 @@ static void load_descriptor(const char *root, const char *path, FirmwareFacts *f
 
         FirmwareDescriptor *d = firmware_descriptor_parse(json, len, path, &why);
         if (!d) {
-                g_ptr_array_add(fw->errors, g_strdup_printf("%s: %s", path, why));
+                g_autofree char *line = g_strdup_printf("%s: %s", path, why);
+                g_ptr_array_add(fw->errors, text_bus_safe(line));   /* a doctor check quotes it */
                 return;
         }
         g_ptr_array_add(fw->descriptors, d);

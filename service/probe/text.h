@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <string.h>
 
 /* S cut to at most MAX_CHARS characters, ending in ELLIPSIS when cut, so a
  * quoted value keeps a message to one readable line. S must be valid UTF-8;
@@ -11,4 +12,32 @@ static inline char *utf8_shorten(const char *s, glong max_chars, const char *ell
                 return g_strdup(s);
         g_autofree char *head = g_utf8_substring(s, 0, max_chars - g_utf8_strlen(ellipsis, -1));
         return g_strconcat(head, ellipsis, NULL);
+}
+
+/* What sd-bus accepts in a string (systemd's unichar_is_valid()): no surrogates, no noncharacters. */
+static inline gboolean bus_unichar_valid(gunichar c) {
+        return c < 0x110000 && (c & 0xFFFFF800) != 0xD800 && !(c >= 0xFDD0 && c <= 0xFDEF) && (c & 0xFFFE) != 0xFFFE;
+}
+
+/*
+ * S as text sd-bus will carry: invalid UTF-8 and characters sd-bus refuses
+ * (U+FFFF, U+FDD0, ...) become U+FFFD. For messages that quote a file or a
+ * library's error: one such byte would otherwise make every reply carrying
+ * the message fail (a property, Describe(), Doctor()). Free with g_free().
+ */
+static inline char *text_bus_safe(const char *s) {
+        g_autofree char *valid = g_utf8_make_valid(s, -1);
+        GString *out;
+
+        for (const char *p = valid; *p; p = g_utf8_next_char(p))
+                if (!bus_unichar_valid(g_utf8_get_char(p)))
+                        goto rewrite;
+        return g_steal_pointer(&valid);
+rewrite:
+        out = g_string_sized_new(strlen(valid));
+        for (const char *p = valid; *p; p = g_utf8_next_char(p)) {
+                gunichar c = g_utf8_get_char(p);
+                g_string_append_unichar(out, bus_unichar_valid(c) ? c : 0xFFFD);
+        }
+        return g_string_free(out, FALSE);
 }
