@@ -105,6 +105,7 @@ bool misc_parse(const char *text, int64_t *sev, int64_t *sev_es, char **error) {
                         continue; /* tdx and other resources */
                 if (g_strv_length(kv) != 2 || !g_ascii_string_to_signed(kv[1], 10, 0, G_MAXINT64, &n, NULL)) {
                         *error = g_strdup_printf("line '%.64s' is not '<resource> <count>'", *l);
+                        *sev = *sev_es = -1;    /* no partial result from a malformed file */
                         return false;
                 }
                 *(is_sev ? sev : sev_es) = n;
