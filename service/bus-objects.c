@@ -15,6 +15,9 @@ int bus_add_objects(Context *c, sd_bus *bus) {
         r = bus_add_models(c, bus);
         if (r < 0)
                 return r;
+        r = bus_add_attestation(c, bus);
+        if (r < 0)
+                return r;
         c->bus = bus;
         return 0;
 }

@@ -20,7 +20,7 @@
 /* At most this many characters of a caller's string are quoted back in an error message. */
 #define QUOTE_MAX 64
 
-static int reply_api_error(sd_bus_error *error, ApiError e, const char *message) {
+int bus_error_api(sd_bus_error *error, ApiError e, const char *message) {
         g_autofree char *name = g_strconcat("org.memcrypt1.Error.", api_error_name(e), NULL);
 
         return sd_bus_error_set(error, name, message);
@@ -85,7 +85,7 @@ int method_resolve_request(sd_bus_message *m, void *userdata, sd_bus_error *erro
                 return r;
         e = request_resolve(flavor, image, c->config.default_machine_type, &model, &message);
         if (e != API_OK)
-                return reply_api_error(error, e, message);
+                return bus_error_api(error, e, message);
         return reply_resolution(m, model);
 }
 
@@ -105,7 +105,7 @@ int method_generate_launch_security(sd_bus_message *m, void *userdata, sd_bus_er
                 return r;
         e = launch_security_generate(model, options, &h, &xml, &message);
         if (e != API_OK)
-                return reply_api_error(error, e, message);
+                return bus_error_api(error, e, message);
         return sd_bus_reply_method_return(m, "s", xml);
 }
 
@@ -128,7 +128,7 @@ int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_error *err
                 return r;
         e = domain_configure(domain_xml, model, options, &h, &xml, &message);
         if (e != API_OK)
-                return reply_api_error(error, e, message);
+                return bus_error_api(error, e, message);
         return sd_bus_reply_method_return(m, "s", xml);
 }
 
@@ -168,6 +168,6 @@ int method_validate_domain(sd_bus_message *m, void *userdata, sd_bus_error *erro
                 return r;
         e = domain_validate(domain_xml, options, &h, &findings, &message);
         if (e != API_OK)
-                return reply_api_error(error, e, message);
+                return bus_error_api(error, e, message);
         return reply_findings(m, findings);
 }

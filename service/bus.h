@@ -8,14 +8,17 @@
  * context, reply.
  */
 
+#include "api-error.h"
 #include "context.h"
 
 #define MANAGER_PATH       "/org/memcrypt1"
 #define MANAGER_INTERFACE  "org.memcrypt1.Manager"
 #define MODEL_INTERFACE    "org.memcrypt1.Model"
 #define MODEL_PATH_PREFIX  "/org/memcrypt1/model/"
+#define ATTESTATION_INTERFACE "org.memcrypt1.Attestation"
 
 #define ACTION_REFRESH     "org.memcrypt1.refresh"
+#define ACTION_INJECT_LAUNCH_SECRET "org.memcrypt1.inject-launch-secret"
 
 /* Register every object of C on BUS (no name request: the caller does that
  * after, so no call can reach a missing object). Sets c->bus. */
@@ -42,6 +45,10 @@ int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_error *err
 int method_validate_domain(sd_bus_message *m, void *userdata, sd_bus_error *error);
 /* org.memcrypt1.Error.UnknownModel quoting (a shortened) NAME. */
 int bus_error_unknown_model(sd_bus_error *error, const char *name);
+/* org.memcrypt1.Error.<E's name> with MESSAGE: how a core ApiError becomes a bus error. */
+int bus_error_api(sd_bus_error *error, ApiError e, const char *message);
+/* org.memcrypt1.Attestation on /org/memcrypt1 (bus-attestation.c). */
+int bus_add_attestation(Context *c, sd_bus *bus);
 int bus_add_models(Context *c, sd_bus *bus);
 
 /* A vtable of read-only properties from INFO: the getter reads the GVariant*

@@ -120,6 +120,8 @@ int bus_introspect_write(const char *dir) {
         if (r >= 0)
                 r = write_interface(manager, MANAGER_INTERFACE, dir);
         if (r >= 0)
+                r = write_interface(manager, ATTESTATION_INTERFACE, dir);
+        if (r >= 0)
                 r = write_interface(model, MODEL_INTERFACE, dir);
 
         client = sd_bus_flush_close_unref(g_steal_pointer(&client));

@@ -69,6 +69,11 @@ static const HostCase cases[] = {
                 NO("conflicting-guests"), NO("es-blocked-by-snp conflicting-guests"), NO("conflicting-guests") } },
         { "milan-snp-full", HEALTH_OK, "", {
                 { true, "", "", 222, 0, 222, 32, 253 }, NO("es-blocked-by-snp"), { true, "", "", 31, 31, 0, 1, 31 } } },
+        { "milan-attest", HEALTH_OK, "", {
+                { true, "", "", 222, 2, 220, 32, 253 }, { true, "", "", 31, 2, 29, 1, 31 },
+                NO("bios-memory-encryption-disabled") } },
+        { "milan-snp-attest", HEALTH_OK, "", {
+                { true, "", "", 222, 1, 221, 32, 253 }, NO("es-blocked-by-snp"), { true, "", "", 31, 2, 29, 1, 31 } } },
         { "this-machine-guest", HEALTH_OK, "", {
                 NO("running-in-guest"), NO("running-in-guest"), NO("running-in-guest") } },
 };

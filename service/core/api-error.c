@@ -16,6 +16,9 @@ const char *api_error_name(ApiError e) {
                 [API_MODEL_UNSUPPORTED]           = "ModelUnsupported",
                 [API_NO_SLOTS]                    = "NoSlots",
                 [API_HOST_MISCONFIGURED]          = "HostMisconfigured",
+                [API_LIBVIRT_UNAVAILABLE]         = "LibvirtUnavailable",
+                [API_NO_SUCH_DOMAIN]              = "NoSuchDomain",
+                [API_INVALID_DOMAIN_STATE]        = "InvalidDomainState",
         };
         g_return_val_if_fail(e >= 0 && e < _API_ERROR_MAX, "");
         return names[e];

@@ -24,6 +24,9 @@ typedef enum {
         API_MODEL_UNSUPPORTED,
         API_NO_SLOTS,
         API_HOST_MISCONFIGURED,
+        API_LIBVIRT_UNAVAILABLE,
+        API_NO_SUCH_DOMAIN,
+        API_INVALID_DOMAIN_STATE,
         _API_ERROR_MAX,
 } ApiError;
 

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Shared by the attestation modules; not part of their interface. */
+
+#include "attest.h"
+
+/* LV's domain NAME after checking the name; LibvirtUnavailable (NO_LIBVIRT) without LV. */
+ApiError attest_lookup(AttestLibvirt *lv, const char *no_libvirt, const char *name, AttestDomain *ret,
+                       char **message);
+
+/* API_OK for an SEV or SEV-ES guest; ModelUnsupported naming WHAT it lacks otherwise. */
+ApiError attest_check_sev_guest(const AttestDomain *d, const char *what, char **message);
+
+/* SHA-256 (lowercase hex) of the regular file PATH (absolute, no "..") under ROOT, at most
+ * ATTEST_HASH_FILE_MAX bytes. NULL with *WHY naming the file and the problem. */
+char *attest_sha256_file(const char *root, const char *path, char **why);

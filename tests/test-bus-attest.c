@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * org.memcrypt1.Attestation over a socketpair (the daemon's vtables, no bus
+ * daemon): the a{sv} replies, error names with their errnos, which backend a
+ * context gets (a snapshot's recorded libvirt; none on the live host without
+ * a connection), and InjectLaunchSecret's order: arguments, then
+ * authorization (refused, deferred, granted), then libvirt.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <errno.h>
+
+#include "bus-peer.h"
+#include "bus-util.h"
+#include "bus.h"
+#include "error-map.h"
+#include "memcrypt/memcrypt.h"
+#include "test-context.h"
+
+#define HEADER "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMw=="
+#define SECRET "c2VjcmV0IGJ5dGVzIHdyYXBwZWQgd2l0aCB0aGUgZ3Vlc3Qgb3duZXIgVEVLOiA2NCBieXRlcyBsb25nLi4uLg=="
+
+typedef struct {
+        char *root;
+        Context *context;
+        sd_bus *server, *client;
+        GThread *thread;
+} Fixture;
+
+static unsigned authorize_calls;
+static sd_bus_message *deferred;
+
+static int allow(Context *c, sd_bus_message *m, const char *action, sd_bus_error *error) {
+        authorize_calls++;
+        assert_string_equal(action, "org.memcrypt1.inject-launch-secret");
+        return 1;
+}
+
+static int deny(Context *c, sd_bus_message *m, const char *action, sd_bus_error *error) {
+        authorize_calls++;
+        return sd_bus_error_setf(error, MEMCRYPT_ERROR_NOT_AUTHORIZED, "denied %s by the test", action);
+}
+
+/* Polkit answering later: nothing may happen on the first dispatch. */
+static int defer_once(Context *c, sd_bus_message *m, const char *action, sd_bus_error *error) {
+        authorize_calls++;
+        if (deferred == m)
+                return 1;
+        deferred = sd_bus_message_ref(m);
+        assert_true(sd_bus_message_rewind(m, true) >= 0);
+        assert_true(sd_bus_enqueue_for_read(sd_bus_message_get_bus(m), m) >= 0);
+        return 0;
+}
+
+static void connect_pair(Fixture *fx) {
+        int fd;
+
+        assert_int_equal(bus_peer_server_new(&fx->server, &fd), 0);
+        assert_int_equal(bus_add_objects(fx->context, fx->server), 0);
+        assert_int_equal(sd_bus_new(&fx->client), 0);
+        assert_int_equal(sd_bus_set_fd(fx->client, fd, fd), 0);
+        assert_int_equal(sd_bus_start(fx->client), 0);
+        fx->thread = g_thread_new("server", bus_peer_serve, fx->server);
+}
+
+static Fixture *fixture_on(const char *host) {
+        Fixture *fx = g_new0(Fixture, 1);
+
+        memcrypt_error_map_register();
+        authorize_calls = 0;
+        fx->context = test_context_on_copy(host, &fx->root);
+        connect_pair(fx);
+        return fx;
+}
+
+static int setup(void **state) {
+        *state = fixture_on("milan-attest");
+        return 0;
+}
+
+static int setup_snp(void **state) {
+        *state = fixture_on("milan-snp-attest");
+        return 0;
+}
+
+static int teardown(void **state) {
+        Fixture *fx = *state;
+
+        fx->client = sd_bus_flush_close_unref(fx->client);
+        g_thread_join(fx->thread);
+        sd_bus_unref(fx->server);
+        deferred = sd_bus_message_unref(deferred);
+        context_free(fx->context);
+        if (fx->root) {
+                test_rmtree(fx->root);
+                g_free(fx->root);
+        }
+        g_free(fx);
+        return 0;
+}
+
+/* "key:signature ..." of an a{sv} reply, in order, and the string value of KEY (if asked). */
+static char *read_dict(sd_bus_message *reply, const char *key, char **ret_value) {
+        GString *keys = g_string_new(NULL);
+        const char *k, *contents, *s;
+
+        assert_true(sd_bus_message_enter_container(reply, 'a', "{sv}") > 0);
+        while (sd_bus_message_enter_container(reply, 'e', "sv") > 0) {
+                assert_true(sd_bus_message_read(reply, "s", &k) > 0);
+                assert_true(sd_bus_message_peek_type(reply, NULL, &contents) > 0);
+                g_string_append_printf(keys, "%s%s:%s", keys->len ? " " : "", k, contents);
+                if (key && g_str_equal(k, key) && g_str_equal(contents, "s")) {
+                        assert_true(sd_bus_message_read(reply, "v", "s", &s) > 0);
+                        *ret_value = g_strdup(s);
+                } else
+                        assert_true(sd_bus_message_skip(reply, "v") >= 0);
+                assert_true(sd_bus_message_exit_container(reply) > 0);
+        }
+        assert_true(sd_bus_message_exit_container(reply) > 0);
+        return g_string_free(keys, false);
+}
+
+static int call(Fixture *fx, const char *method, sd_bus_error *error, sd_bus_message **reply, const char *types,
+                ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        va_list ap;
+        int r;
+
+        assert_true(sd_bus_message_new_method_call(fx->client, &m, NULL, MANAGER_PATH, ATTESTATION_INTERFACE,
+                                                   method) >= 0);
+        va_start(ap, types);
+        r = sd_bus_message_appendv(m, types, ap);
+        va_end(ap);
+        assert_true(r >= 0);
+        return sd_bus_call(fx->client, m, 0, error, reply);
+}
+
+static void test_platform_info(void **state) {
+        Fixture *fx = *state;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        g_autofree char *keys = NULL, *url = NULL;
+
+        assert_true(call(fx, "GetPlatformInfo", NULL, &reply, "") >= 0);
+        assert_string_equal(sd_bus_message_get_signature(reply, true), "a{sv}");
+        keys = read_dict(reply, "vcek_url", &url);
+        /* Every group, with its D-Bus type; nothing listed as unavailable here but what is. */
+        assert_non_null(strstr(keys, "pdh:s cert_chain:s cpu0_id:s api_major:u"));
+        assert_non_null(strstr(keys, "current_tcb:a{sv} reported_tcb:a{sv} tcb_committed_mismatch:b vcek_url:s"));
+        assert_non_null(strstr(keys, "unavailable:a{ss}"));
+        assert_true(g_str_has_prefix(url, "https://kdsintf.amd.com/vcek/v1/Milan/06503099caf846ec"));
+        assert_true(g_str_has_suffix(url, "?blSPL=03&teeSPL=00&snpSPL=24&ucodeSPL=213"));
+}
+
+static void test_measurement_and_errors(void **state) {
+        Fixture *fx = *state;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autofree char *keys = NULL, *state_ = NULL;
+
+        assert_true(call(fx, "GetLaunchMeasurement", NULL, &reply, "s", "sev-paused") >= 0);
+        keys = read_dict(reply, "state", &state_);
+        assert_string_equal(state_, "paused");
+        assert_non_null(strstr(keys, "measurement:s api_major:u api_minor:u build_id:u policy:t firmware:s "
+                                     "firmware_sha256:s"));
+
+        /* Error names and the errnos the shared map gives them. */
+        assert_int_equal(call(fx, "GetLaunchMeasurement", &error, NULL, "s", "nobody"), -ENXIO);
+        assert_string_equal(error.name, MEMCRYPT_ERROR_NO_SUCH_DOMAIN);
+        sd_bus_error_free(&error);
+        assert_int_equal(call(fx, "GetLaunchMeasurement", &error, NULL, "s", "sev-shutoff"), -EBUSY);
+        assert_string_equal(error.name, MEMCRYPT_ERROR_INVALID_DOMAIN_STATE);
+        sd_bus_error_free(&error);
+        assert_int_equal(call(fx, "GetLaunchMeasurement", &error, NULL, "s", "plain-guest"), -EOPNOTSUPP);
+        assert_string_equal(error.name, MEMCRYPT_ERROR_MODEL_UNSUPPORTED);
+        sd_bus_error_free(&error);
+}
+
+static int inject(Fixture *fx, const char *domain, const char *header, bool resume, sd_bus_error *error) {
+        return call(fx, "InjectLaunchSecret", error, NULL, "sssa{sv}", domain, header, SECRET, 1, "resume", "b",
+                    resume);
+}
+
+static char *domain_state(Fixture *fx, const char *domain) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        g_autofree char *keys = NULL;
+        char *state = NULL;
+
+        assert_true(call(fx, "GetLaunchMeasurement", NULL, &reply, "s", domain) >= 0);
+        keys = read_dict(reply, "state", &state);
+        return state;
+}
+
+static void test_inject_checks_arguments_before_polkit(void **state) {
+        Fixture *fx = *state;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+
+        fx->context->authorize = deny;
+        assert_int_equal(inject(fx, "sev-paused", "bm90IDUyIGJ5dGVz", true, &error), -EINVAL);
+        assert_string_equal(error.name, MEMCRYPT_ERROR_INVALID_ARGUMENT);
+        sd_bus_error_free(&error);
+        assert_int_equal(call(fx, "InjectLaunchSecret", &error, NULL, "sssa{sv}", "sev-paused", HEADER, SECRET, 1,
+                              "resume", "s", "yes"), -EINVAL);
+        sd_bus_error_free(&error);
+        assert_int_equal(authorize_calls, 0);
+
+        /* A good call is refused by polkit, and nothing happened to the guest. */
+        assert_int_equal(inject(fx, "sev-paused", HEADER, true, &error), -EACCES);
+        assert_string_equal(error.name, MEMCRYPT_ERROR_NOT_AUTHORIZED);
+        assert_non_null(strstr(error.message, "org.memcrypt1.inject-launch-secret"));
+        sd_bus_error_free(&error);
+        assert_int_equal(authorize_calls, 1);
+        g_autofree char *still = domain_state(fx, "sev-paused");
+        assert_string_equal(still, "paused");
+}
+
+static void test_inject_granted(void **state) {
+        Fixture *fx = *state;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autofree char *after = NULL;
+
+        fx->context->authorize = allow;
+        assert_true(inject(fx, "es-paused", HEADER, true, NULL) >= 0);
+        after = domain_state(fx, "es-paused");
+        assert_string_equal(after, "running");
+        /* Authorized, but the domain is running now. */
+        assert_int_equal(inject(fx, "es-paused", HEADER, true, &error), -EBUSY);
+        assert_string_equal(error.name, MEMCRYPT_ERROR_INVALID_DOMAIN_STATE);
+        sd_bus_error_free(&error);
+        assert_int_equal(inject(fx, "nobody", HEADER, false, &error), -ENXIO);
+        sd_bus_error_free(&error);
+        assert_int_equal(authorize_calls, 3);
+}
+
+static void test_inject_deferred(void **state) {
+        Fixture *fx = *state;
+        g_autofree char *after = NULL;
+
+        fx->context->authorize = defer_once;
+        assert_true(inject(fx, "sev-paused", HEADER, true, NULL) >= 0);
+        assert_non_null(deferred);
+        assert_int_equal(authorize_calls, 2);
+        after = domain_state(fx, "sev-paused");
+        assert_string_equal(after, "running");
+}
+
+static void test_inject_snp_guest(void **state) {
+        Fixture *fx = *state;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+
+        fx->context->authorize = allow;
+        assert_int_equal(inject(fx, "snp-guest-1", HEADER, true, &error), -EOPNOTSUPP);
+        assert_string_equal(error.name, MEMCRYPT_ERROR_MODEL_UNSUPPORTED);
+        sd_bus_error_free(&error);
+        /* SEV still works next to SNP. */
+        assert_true(inject(fx, "sev-guest-1", HEADER, false, NULL) >= 0);
+}
+
+/* The live host without a libvirt connection: nothing to ask, every libvirt answer is LibvirtUnavailable. */
+static int setup_live(void **state) {
+        Fixture *fx = g_new0(Fixture, 1);
+        ContextOptions o = { .config_path = "/dev/null", .root = "/", .no_libvirt = true };
+        g_autofree char *error = NULL;
+
+        memcrypt_error_map_register();
+        authorize_calls = 0;
+        fx->context = context_new(&o, &error);
+        assert_non_null(fx->context);
+        connect_pair(fx);
+        *state = fx;
+        return 0;
+}
+
+static void test_live_without_libvirt(void **state) {
+        Fixture *fx = *state;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autofree char *keys = NULL, *unused = NULL;
+
+        assert_null(context_libvirt_connection(fx->context));
+        assert_int_equal(call(fx, "GetLaunchMeasurement", &error, NULL, "s", "any"), -ENOTCONN);
+        assert_string_equal(error.name, MEMCRYPT_ERROR_LIBVIRT_UNAVAILABLE);
+        assert_non_null(strstr(error.message, "no libvirt connection"));
+        sd_bus_error_free(&error);
+
+        fx->context->authorize = allow;
+        assert_int_equal(inject(fx, "any", HEADER, false, &error), -ENOTCONN);
+        sd_bus_error_free(&error);
+        assert_int_equal(authorize_calls, 1);
+
+        /* Platform information never fails: what libvirt would give is listed as unavailable. */
+        assert_true(call(fx, "GetPlatformInfo", NULL, &reply, "") >= 0);
+        keys = read_dict(reply, NULL, &unused);
+        assert_null(strstr(keys, "pdh:"));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_platform_info, setup_snp, teardown),
+                cmocka_unit_test_setup_teardown(test_measurement_and_errors, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_inject_checks_arguments_before_polkit, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_inject_granted, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_inject_deferred, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_inject_snp_guest, setup_snp, teardown),
+                cmocka_unit_test_setup_teardown(test_live_without_libvirt, setup_live, teardown),
+        };
+        return cmocka_run_group_tests_name("bus-attest", tests, NULL, NULL);
+}
