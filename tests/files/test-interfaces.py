@@ -23,7 +23,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 
 DOC_NS = "http://www.freedesktop.org/dbus/1.0/doc.dtd"
-INTERFACES = ["org.memcrypt1.Manager", "org.memcrypt1.Model"]
+INTERFACES = ["org.memcrypt1.Manager", "org.memcrypt1.Model", "org.memcrypt1.Attestation"]
 MEMBER_TAGS = ("method", "property", "signal")
 
 
