@@ -141,6 +141,9 @@ void client_reset_error(MemcryptClient *c) {
 }
 
 static int client_store_error(MemcryptClient *c, const char *name, const char *message) {
+        /* Readers of nested dictionaries run without a client: the outer call reports. */
+        if (!c)
+                return 0;
         client_reset_error(c);
         c->error_name = strdup(name);
         c->error_message = strdup(message ?: "");

@@ -16,17 +16,7 @@
 
 #include "memcrypt-internal.h"
 
-typedef int (*PropSetter)(sd_bus_message *m, void *field, size_t *count);
-
-typedef struct {
-        const char *member;
-        const char *signature;
-        PropSetter set;
-        size_t offset;
-        size_t count_offset;    /* for arrays of structs: where their number goes */
-} PropMap;
-
-static int set_string(sd_bus_message *m, void *field, size_t *count) {
+int client_set_string(sd_bus_message *m, void *field, size_t *count) {
         char **p = field, *copy;
         const char *s;
         int r;
@@ -59,7 +49,7 @@ int client_read_strv(sd_bus_message *m, char ***ret) {
         return 0;
 }
 
-static int set_strv(sd_bus_message *m, void *field, size_t *count) {
+int client_set_strv(sd_bus_message *m, void *field, size_t *count) {
         char ***p = field, **l;
         int r;
 
@@ -71,7 +61,7 @@ static int set_strv(sd_bus_message *m, void *field, size_t *count) {
         return 0;
 }
 
-static int set_bool(sd_bus_message *m, void *field, size_t *count) {
+int client_set_bool(sd_bus_message *m, void *field, size_t *count) {
         int b, r;
 
         r = sd_bus_message_read_basic(m, 'b', &b);
@@ -81,11 +71,11 @@ static int set_bool(sd_bus_message *m, void *field, size_t *count) {
         return 0;
 }
 
-static int set_u32(sd_bus_message *m, void *field, size_t *count) {
+int client_set_u32(sd_bus_message *m, void *field, size_t *count) {
         return sd_bus_message_read_basic(m, 'u', field);
 }
 
-static int set_u64(sd_bus_message *m, void *field, size_t *count) {
+int client_set_u64(sd_bus_message *m, void *field, size_t *count) {
         return sd_bus_message_read_basic(m, 't', field);
 }
 
@@ -208,44 +198,44 @@ static int set_reasons(sd_bus_message *m, void *field, size_t *count) {
 
 #define HOST(member, sig, set, field) { member, sig, set, offsetof(MemcryptHost, field), 0 }
 static const PropMap host_map[] = {
-        HOST("Version",            "s",      set_string, version),
-        HOST("NodeName",           "s",      set_string, node_name),
-        HOST("Health",             "s",      set_string, health),
-        HOST("HealthMessage",      "s",      set_string, health_message),
-        HOST("UsableModels",       "as",     set_strv,   usable_models),
-        HOST("CpuVendor",          "s",      set_string, cpu_vendor),
-        HOST("CpuGeneration",      "s",      set_string, cpu_generation),
-        HOST("CBitPosition",       "u",      set_u32,    cbit_position),
-        HOST("ReducedPhysBits",    "u",      set_u32,    reduced_phys_bits),
-        HOST("AsidCount",          "u",      set_u32,    asid_count),
-        HOST("MinSevAsid",         "u",      set_u32,    min_sev_asid),
-        HOST("KernelVersion",      "s",      set_string, kernel_version),
-        HOST("LibvirtVersion",     "s",      set_string, libvirt_version),
-        HOST("QemuVersion",        "s",      set_string, qemu_version),
-        HOST("SevFirmwareVersion", "s",      set_string, sev_firmware_version),
-        HOST("LibvirtConnected",   "b",      set_bool,   libvirt_connected),
-        HOST("RunningDomains",     "u",      set_u32,    running_domains),
+        HOST("Version",            "s",      client_set_string, version),
+        HOST("NodeName",           "s",      client_set_string, node_name),
+        HOST("Health",             "s",      client_set_string, health),
+        HOST("HealthMessage",      "s",      client_set_string, health_message),
+        HOST("UsableModels",       "as",     client_set_strv,   usable_models),
+        HOST("CpuVendor",          "s",      client_set_string, cpu_vendor),
+        HOST("CpuGeneration",      "s",      client_set_string, cpu_generation),
+        HOST("CBitPosition",       "u",      client_set_u32,    cbit_position),
+        HOST("ReducedPhysBits",    "u",      client_set_u32,    reduced_phys_bits),
+        HOST("AsidCount",          "u",      client_set_u32,    asid_count),
+        HOST("MinSevAsid",         "u",      client_set_u32,    min_sev_asid),
+        HOST("KernelVersion",      "s",      client_set_string, kernel_version),
+        HOST("LibvirtVersion",     "s",      client_set_string, libvirt_version),
+        HOST("QemuVersion",        "s",      client_set_string, qemu_version),
+        HOST("SevFirmwareVersion", "s",      client_set_string, sev_firmware_version),
+        HOST("LibvirtConnected",   "b",      client_set_bool,   libvirt_connected),
+        HOST("RunningDomains",     "u",      client_set_u32,    running_domains),
         { "EncryptedDomains", "a(sss)", set_domains, offsetof(MemcryptHost, encrypted_domains),
           offsetof(MemcryptHost, n_encrypted_domains) },
-        HOST("LastRefresh",        "t",      set_u64,    last_refresh),
+        HOST("LastRefresh",        "t",      client_set_u64,    last_refresh),
         {}
 };
 
 #define MODEL(member, sig, set, field) { member, sig, set, offsetof(MemcryptModel, field), 0 }
 static const PropMap model_map[] = {
-        MODEL("Name",             "s",  set_string, name),
-        MODEL("Usable",           "b",  set_bool,   usable),
+        MODEL("Name",             "s",  client_set_string, name),
+        MODEL("Usable",           "b",  client_set_bool,   usable),
         { "Reasons", "a(ssss)", set_reasons, offsetof(MemcryptModel, reasons),
           offsetof(MemcryptModel, n_reasons) },
-        MODEL("Trait",            "s",  set_string, trait),
-        MODEL("ResourceProvider", "s",  set_string, resource_provider),
-        MODEL("AsidFirst",        "u",  set_u32,    asid_first),
-        MODEL("AsidLast",         "u",  set_u32,    asid_last),
-        MODEL("SlotsTotal",       "u",  set_u32,    slots_total),
-        MODEL("SlotsUsed",        "u",  set_u32,    slots_used),
-        MODEL("SlotsFree",        "u",  set_u32,    slots_free),
-        MODEL("DefaultPolicy",    "t",  set_u64,    default_policy),
-        MODEL("Firmware",         "as", set_strv,   firmware),
+        MODEL("Trait",            "s",  client_set_string, trait),
+        MODEL("ResourceProvider", "s",  client_set_string, resource_provider),
+        MODEL("AsidFirst",        "u",  client_set_u32,    asid_first),
+        MODEL("AsidLast",         "u",  client_set_u32,    asid_last),
+        MODEL("SlotsTotal",       "u",  client_set_u32,    slots_total),
+        MODEL("SlotsUsed",        "u",  client_set_u32,    slots_used),
+        MODEL("SlotsFree",        "u",  client_set_u32,    slots_free),
+        MODEL("DefaultPolicy",    "t",  client_set_u64,    default_policy),
+        MODEL("Firmware",         "as", client_set_strv,   firmware),
         {}
 };
 
@@ -256,9 +246,9 @@ static const PropMap *prop_map_find(const PropMap *map, const char *member) {
         return NULL;
 }
 
-/* One {sv} entry of the GetAll reply, already entered. */
-static int read_property(MemcryptClient *c, sd_bus_message *m, const PropMap *map, void *base,
-                         const char *interface) {
+/* One {sv} entry, already entered. */
+static int read_entry(MemcryptClient *c, sd_bus_message *m, const PropMap *map, void *base, const char *kind,
+                      const char *owner, uint64_t *seen) {
         const PropMap *p;
         const char *member, *contents;
         int r;
@@ -278,8 +268,8 @@ static int read_property(MemcryptClient *c, sd_bus_message *m, const PropMap *ma
                 return client_set_error(c, NULL, r);
         if (strcmp(contents, p->signature) != 0)
                 return client_set_errorf(c, -EBADMSG, SD_BUS_ERROR_INVALID_SIGNATURE,
-                                         "Property %s.%s has signature '%s', expected '%s'",
-                                         interface, member, contents, p->signature);
+                                         "%s %s.%s has signature '%s', expected '%s'",
+                                         kind, owner, member, contents, p->signature);
 
         r = sd_bus_message_enter_container(m, 'v', contents);
         if (r >= 0)
@@ -287,6 +277,8 @@ static int read_property(MemcryptClient *c, sd_bus_message *m, const PropMap *ma
                            p->count_offset ? (size_t *) ((char *) base + p->count_offset) : NULL);
         if (r >= 0)
                 r = sd_bus_message_exit_container(m);
+        if (r >= 0 && p - map < 64)
+                *seen |= UINT64_C(1) << (p - map);
         return r < 0 ? client_set_error(c, NULL, r) : 0;
 }
 
@@ -296,11 +288,11 @@ static int fill_defaults(const PropMap *map, void *base) {
         for (const PropMap *p = map; p->member; p++) {
                 void **field = (void **) ((char *) base + p->offset);
 
-                if (p->set != set_string && p->set != set_strv)
+                if (p->set != client_set_string && p->set != client_set_strv)
                         continue;
                 if (*field)
                         continue;
-                if (p->set == set_string)
+                if (p->set == client_set_string)
                         *field = strdup("");
                 else
                         *field = calloc(1, sizeof(char *));
@@ -310,14 +302,10 @@ static int fill_defaults(const PropMap *map, void *base) {
         return 0;
 }
 
-static int get_all(MemcryptClient *c, const char *path, const char *interface,
-                   const PropMap *map, void *base) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+int client_read_dict(MemcryptClient *c, sd_bus_message *reply, const PropMap *map, void *base, const char *kind,
+                     const char *owner, uint64_t *ret_seen) {
+        uint64_t seen = 0;
         int r;
-
-        r = client_call(c, path, "org.freedesktop.DBus.Properties", "GetAll", &reply, "s", interface);
-        if (r < 0)
-                return r;
 
         r = sd_bus_message_enter_container(reply, 'a', "{sv}");
         if (r < 0)
@@ -330,7 +318,7 @@ static int get_all(MemcryptClient *c, const char *path, const char *interface,
                 if (r == 0)
                         break;
 
-                r = read_property(c, reply, map, base, interface);
+                r = read_entry(c, reply, map, base, kind, owner, &seen);
                 if (r < 0)
                         return r;
 
@@ -342,7 +330,20 @@ static int get_all(MemcryptClient *c, const char *path, const char *interface,
         r = sd_bus_message_exit_container(reply);
         if (r >= 0)
                 r = fill_defaults(map, base);
+        if (r >= 0 && ret_seen)
+                *ret_seen = seen;
         return r < 0 ? client_set_error(c, NULL, r) : 0;
+}
+
+static int get_all(MemcryptClient *c, const char *path, const char *interface,
+                   const PropMap *map, void *base) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = client_call(c, path, "org.freedesktop.DBus.Properties", "GetAll", &reply, "s", interface);
+        if (r < 0)
+                return r;
+        return client_read_dict(c, reply, map, base, "Property", interface, NULL);
 }
 
 int memcrypt_get_host(MemcryptClient *c, MemcryptHost **ret) {

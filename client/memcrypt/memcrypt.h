@@ -246,6 +246,84 @@ int memcrypt_validate_domain(MemcryptClient *c, const char *domain_xml, const Me
                              MemcryptFinding **ret_findings, size_t *ret_n);
 void memcrypt_findings_free(MemcryptFinding *findings, size_t n);
 
+/* ---- Launch attestation (LIBMEMCRYPT_0.3) ---- */
+
+#define MEMCRYPT_ATTESTATION_INTERFACE "org.memcrypt1.Attestation"
+
+/* A TCB_VERSION, decoded for the host's CPU generation. */
+typedef struct {
+        uint32_t boot_loader;
+        uint32_t tee;
+        uint32_t snp;
+        uint32_t microcode;
+        uint32_t fmc;                  /* Turin and later only: see has_fmc */
+        bool has_fmc;
+        uint64_t raw;
+} MemcryptTcb;
+
+/* GetPlatformInfo(). Strings are "" when unknown; the has_ flags say which status the PSP gave. */
+typedef struct {
+        char *cpu_generation;          /* "milan", "genoa", "turin", ... */
+        char *pdh;                     /* base64 platform Diffie-Hellman key (virNodeGetSEVInfo) */
+        char *cert_chain;              /* base64 PEK, OCA and CEK certificates */
+        char *cpu0_id;                 /* base64 chip id of socket 0 */
+        bool has_sev_status;           /* SEV_PLATFORM_STATUS: */
+        uint32_t api_major, api_minor, build;
+        uint32_t state;                /* 0 uninitialised, 1 initialised, 2 working */
+        bool owner, es_initialized;
+        uint32_t guest_count;
+        bool has_snp_status;           /* SNP_PLATFORM_STATUS (SNP initialised): */
+        uint32_t snp_api_major, snp_api_minor, snp_build_id, snp_state, snp_guest_count;
+        bool rmp_initialized, alias_check_complete, vlek_enabled;
+        MemcryptTcb current_tcb, reported_tcb;
+        bool tcb_committed_mismatch;   /* current != reported: a firmware update is not committed */
+        char *vcek_url;                /* AMD KDS URL of this chip's VCEK for the reported TCB */
+        char **unavailable;            /* why groups are missing: "libvirt", why, "snp", why, ..., NULL */
+} MemcryptPlatformInfo;
+
+/* GetPlatformInfo(): needs no privileges and never fails with a service error. Free with
+ * memcrypt_platform_info_free(). */
+int memcrypt_get_platform_info(MemcryptClient *c, MemcryptPlatformInfo **ret);
+MemcryptPlatformInfo *memcrypt_platform_info_free(MemcryptPlatformInfo *p);
+
+/* GetLaunchMeasurement() of an SEV or SEV-ES guest. Strings are "" when unknown or absent
+ * (kernel and the rest without direct kernel boot). */
+typedef struct {
+        char *domain, *uuid;
+        char *state;                   /* "paused", "running", ... */
+        char *model;                   /* "amd-sev" | "amd-sev-es" */
+        char *measurement;             /* base64 HMAC + nonce from LAUNCH_MEASURE */
+        uint32_t api_major, api_minor, build_id;
+        uint64_t policy;
+        char *firmware, *firmware_sha256;
+        bool kernel_hashes;
+        char *kernel, *kernel_sha256;
+        char *initrd, *initrd_sha256;
+        char *cmdline, *cmdline_sha256;        /* the SHA-256 covers the terminating NUL */
+        uint32_t vcpus;
+        char *cpu_mode, *cpu_name;
+        bool has_cpu_signature;
+        uint32_t cpu_family, cpu_model, cpu_stepping;
+        uint32_t cpu_signature;        /* CPUID 1 EAX */
+        char **unavailable;            /* why inputs are missing: key, why, ..., NULL */
+} MemcryptLaunchMeasurement;
+
+/* GetLaunchMeasurement(): -ENXIO NoSuchDomain, -EBUSY InvalidDomainState (not running or
+ * paused), -EOPNOTSUPP ModelUnsupported (not SEV/SEV-ES), -ENOTCONN LibvirtUnavailable,
+ * -EINVAL InvalidArgument. Free with memcrypt_launch_measurement_free(). */
+int memcrypt_get_launch_measurement(MemcryptClient *c, const char *domain, MemcryptLaunchMeasurement **ret);
+MemcryptLaunchMeasurement *memcrypt_launch_measurement_free(MemcryptLaunchMeasurement *m);
+
+#define MEMCRYPT_OPTION_ADDRESS                   "address"                   /* uint64; inject */
+#define MEMCRYPT_OPTION_RESUME                    "resume"                    /* bool; inject */
+
+/* InjectLaunchSecret(): HEADER and SECRET are base64 (the 52-byte packet header, the
+ * encrypted secret); OPTIONS may set MEMCRYPT_OPTION_ADDRESS and MEMCRYPT_OPTION_RESUME.
+ * Polkit action org.memcrypt1.inject-launch-secret: -EACCES NotAuthorized; and the errors
+ * of memcrypt_get_launch_measurement() (-EBUSY when the domain is not paused). */
+int memcrypt_inject_launch_secret(MemcryptClient *c, const char *domain, const char *header, const char *secret,
+                                  const MemcryptOptions *options);
+
 /* A signal of the service, as memcryptctl monitor shows it. */
 typedef struct {
         const char *path;              /* object path */

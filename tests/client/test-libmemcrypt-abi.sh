@@ -28,6 +28,8 @@ check "each symbol carries the version node of the map that lists it" \
         same "$tmp/map-versioned" "$tmp/exported-versioned"
 check "LIBMEMCRYPT_0.2 (requests, domain XML) inherits LIBMEMCRYPT_0.1" \
         bash -c "grep -qx '} LIBMEMCRYPT_0.1;' '$map' && objdump -p '$lib' | grep -A1 'LIBMEMCRYPT_0.2\$' | grep -q 'LIBMEMCRYPT_0.1'"
+check "LIBMEMCRYPT_0.3 (attestation) inherits LIBMEMCRYPT_0.2" \
+        bash -c "grep -qx '} LIBMEMCRYPT_0.2;' '$map' && objdump -p '$lib' | grep -A1 'LIBMEMCRYPT_0.3\$' | grep -q 'LIBMEMCRYPT_0.2'"
 check "the library's minor version follows the newest node" \
         bash -c "[ \"\$(readlink '$(dirname "$lib")/libmemcrypt.so.0')\" = libmemcrypt.so.0.$(grep -oE '^LIBMEMCRYPT_0\.[0-9]+' "$map" | tail -1 | cut -d. -f2).0 ]"
 check "soname is libmemcrypt.so.0" bash -c "objdump -p '$lib' | grep -q 'SONAME *libmemcrypt.so.0$'"
@@ -66,6 +68,10 @@ int main(void) {
         if (memcrypt_placement_free(NULL) || MEMCRYPT_DOMAIN_XML_MAX != 1048576u)
                 return 5;
         memcrypt_findings_free(NULL, 0);
+        /* LIBMEMCRYPT_0.3: attestation results free NULL; the inject options are plain keys. */
+        if (memcrypt_platform_info_free(NULL) || memcrypt_launch_measurement_free(NULL) ||
+            strcmp(MEMCRYPT_OPTION_ADDRESS, "address") != 0 || strcmp(MEMCRYPT_OPTION_RESUME, "resume") != 0)
+                return 6;
         puts("ok");
         return 0;
 }

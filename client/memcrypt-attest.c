@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libmemcrypt: org.memcrypt1.Attestation, GetPlatformInfo(),
+ * GetLaunchMeasurement() and InjectLaunchSecret(). The a{sv} answers are read
+ * through the same key tables as the properties: keys the library does not
+ * know are skipped, a known key of another type is -EBADMSG.
+ */
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memcrypt-internal.h"
+
+#define TCB(member, field) { member, "u", client_set_u32, offsetof(MemcryptTcb, field), 0 }
+static const PropMap tcb_map[] = {
+        TCB("boot_loader", boot_loader),
+        TCB("tee",         tee),
+        TCB("snp",         snp),
+        TCB("microcode",   microcode),
+        TCB("fmc",         fmc),
+        { "raw", "t", client_set_u64, offsetof(MemcryptTcb, raw), 0 },
+        {}
+};
+#define TCB_FMC_BIT (UINT64_C(1) << 4)
+
+static int set_tcb(sd_bus_message *m, void *field, size_t *count) {
+        MemcryptTcb *t = field;
+        uint64_t seen = 0;
+        int r;
+
+        r = client_read_dict(NULL, m, tcb_map, t, "Key", "tcb", &seen);
+        if (r < 0)
+                return r;
+        t->has_fmc = seen & TCB_FMC_BIT;
+        return 0;
+}
+
+/* An a{ss} as a NULL-terminated key, value, key, value, ... vector. */
+static int set_pairs(sd_bus_message *m, void *field, size_t *count) {
+        char ***p = field, **l = NULL;
+        const char *k, *v;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{ss}");
+        while (r >= 0 && (r = sd_bus_message_read(m, "{ss}", &k, &v)) > 0) {
+                char **grown = realloc(l, (n + 3) * sizeof(char *));
+
+                if (!grown) {
+                        r = -ENOMEM;
+                        break;
+                }
+                l = grown;
+                l[n] = strdup(k);
+                l[n + 1] = strdup(v);
+                l[n + 2] = NULL;
+                n += 2;
+                if (!l[n - 2] || !l[n - 1])
+                        r = -ENOMEM;
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r < 0) {
+                strv_free(l);
+                return r;
+        }
+        strv_free(*p);
+        *p = l ?: calloc(1, sizeof(char *));
+        return *p ? 0 : -ENOMEM;
+}
+
+/* The vector read as empty when the service sent none. */
+static int pairs_default(char ***p) {
+        if (!*p)
+                *p = calloc(1, sizeof(char *));
+        return *p ? 0 : -ENOMEM;
+}
+
+static bool seen_key(const PropMap *map, uint64_t seen, const char *key) {
+        for (const PropMap *p = map; p->member; p++)
+                if (strcmp(p->member, key) == 0)
+                        return seen & (UINT64_C(1) << (p - map));
+        return false;
+}
+
+#define PI(member, sig, set, field) { member, sig, set, offsetof(MemcryptPlatformInfo, field), 0 }
+static const PropMap platform_map[] = {
+        PI("cpu_generation",         "s",      client_set_string, cpu_generation),
+        PI("pdh",                    "s",      client_set_string, pdh),
+        PI("cert_chain",             "s",      client_set_string, cert_chain),
+        PI("cpu0_id",                "s",      client_set_string, cpu0_id),
+        PI("api_major",              "u",      client_set_u32,    api_major),
+        PI("api_minor",              "u",      client_set_u32,    api_minor),
+        PI("build",                  "u",      client_set_u32,    build),
+        PI("state",                  "u",      client_set_u32,    state),
+        PI("owner",                  "b",      client_set_bool,   owner),
+        PI("es_initialized",         "b",      client_set_bool,   es_initialized),
+        PI("guest_count",            "u",      client_set_u32,    guest_count),
+        PI("snp_api_major",          "u",      client_set_u32,    snp_api_major),
+        PI("snp_api_minor",          "u",      client_set_u32,    snp_api_minor),
+        PI("snp_build_id",           "u",      client_set_u32,    snp_build_id),
+        PI("snp_state",              "u",      client_set_u32,    snp_state),
+        PI("snp_guest_count",        "u",      client_set_u32,    snp_guest_count),
+        PI("rmp_initialized",        "b",      client_set_bool,   rmp_initialized),
+        PI("alias_check_complete",   "b",      client_set_bool,   alias_check_complete),
+        PI("vlek_enabled",           "b",      client_set_bool,   vlek_enabled),
+        PI("current_tcb",            "a{sv}",  set_tcb,           current_tcb),
+        PI("reported_tcb",           "a{sv}",  set_tcb,           reported_tcb),
+        PI("tcb_committed_mismatch", "b",      client_set_bool,   tcb_committed_mismatch),
+        PI("vcek_url",               "s",      client_set_string, vcek_url),
+        PI("unavailable",            "a{ss}",  set_pairs,         unavailable),
+        {}
+};
+
+int memcrypt_get_platform_info(MemcryptClient *c, MemcryptPlatformInfo **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        MemcryptPlatformInfo *p;
+        uint64_t seen = 0;
+        int r;
+
+        if (!c || !ret)
+                return -EINVAL;
+        client_reset_error(c);
+
+        r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_ATTESTATION_INTERFACE, "GetPlatformInfo", &reply, NULL);
+        if (r < 0)
+                return r;
+
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return client_set_error(c, NULL, -ENOMEM);
+        r = client_read_dict(c, reply, platform_map, p, "Key", "GetPlatformInfo()", &seen);
+        if (r >= 0 && pairs_default(&p->unavailable) < 0)
+                r = client_set_error(c, NULL, -ENOMEM);
+        if (r < 0) {
+                memcrypt_platform_info_free(p);
+                return r;
+        }
+        p->has_sev_status = seen_key(platform_map, seen, "api_major");
+        p->has_snp_status = seen_key(platform_map, seen, "snp_state");
+        *ret = p;
+        return 0;
+}
+
+MemcryptPlatformInfo *memcrypt_platform_info_free(MemcryptPlatformInfo *p) {
+        if (!p)
+                return NULL;
+
+        free(p->cpu_generation);
+        free(p->pdh);
+        free(p->cert_chain);
+        free(p->cpu0_id);
+        free(p->vcek_url);
+        strv_free(p->unavailable);
+        free(p);
+        return NULL;
+}
+
+#define LM(member, sig, set, field) { member, sig, set, offsetof(MemcryptLaunchMeasurement, field), 0 }
+static const PropMap measurement_map[] = {
+        LM("domain",          "s", client_set_string, domain),
+        LM("uuid",            "s", client_set_string, uuid),
+        LM("state",           "s", client_set_string, state),
+        LM("model",           "s", client_set_string, model),
+        LM("measurement",     "s", client_set_string, measurement),
+        LM("api_major",       "u", client_set_u32,    api_major),
+        LM("api_minor",       "u", client_set_u32,    api_minor),
+        LM("build_id",        "u", client_set_u32,    build_id),
+        LM("policy",          "t", client_set_u64,    policy),
+        LM("firmware",        "s", client_set_string, firmware),
+        LM("firmware_sha256", "s", client_set_string, firmware_sha256),
+        LM("kernel_hashes",   "b", client_set_bool,   kernel_hashes),
+        LM("kernel",          "s", client_set_string, kernel),
+        LM("kernel_sha256",   "s", client_set_string, kernel_sha256),
+        LM("initrd",          "s", client_set_string, initrd),
+        LM("initrd_sha256",   "s", client_set_string, initrd_sha256),
+        LM("cmdline",         "s", client_set_string, cmdline),
+        LM("cmdline_sha256",  "s", client_set_string, cmdline_sha256),
+        LM("vcpus",           "u", client_set_u32,    vcpus),
+        LM("cpu_mode",        "s", client_set_string, cpu_mode),
+        LM("cpu_name",        "s", client_set_string, cpu_name),
+        LM("cpu_family",      "u", client_set_u32,    cpu_family),
+        LM("cpu_model",       "u", client_set_u32,    cpu_model),
+        LM("cpu_stepping",    "u", client_set_u32,    cpu_stepping),
+        LM("cpu_signature",   "u", client_set_u32,    cpu_signature),
+        { "unavailable", "a{ss}", set_pairs, offsetof(MemcryptLaunchMeasurement, unavailable), 0 },
+        {}
+};
+
+int memcrypt_get_launch_measurement(MemcryptClient *c, const char *domain, MemcryptLaunchMeasurement **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        MemcryptLaunchMeasurement *m;
+        uint64_t seen = 0;
+        int r;
+
+        if (!c || !domain || !ret)
+                return -EINVAL;
+        client_reset_error(c);
+
+        r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_ATTESTATION_INTERFACE, "GetLaunchMeasurement", &reply,
+                        "s", domain);
+        if (r < 0)
+                return r;
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return client_set_error(c, NULL, -ENOMEM);
+        r = client_read_dict(c, reply, measurement_map, m, "Key", "GetLaunchMeasurement()", &seen);
+        if (r >= 0 && pairs_default(&m->unavailable) < 0)
+                r = client_set_error(c, NULL, -ENOMEM);
+        if (r < 0) {
+                memcrypt_launch_measurement_free(m);
+                return r;
+        }
+        m->has_cpu_signature = seen_key(measurement_map, seen, "cpu_signature");
+        *ret = m;
+        return 0;
+}
+
+MemcryptLaunchMeasurement *memcrypt_launch_measurement_free(MemcryptLaunchMeasurement *m) {
+        if (!m)
+                return NULL;
+
+        /* Every field of measurement_map that is a string sits in one of these. */
+        for (const PropMap *p = measurement_map; p->member; p++)
+                if (p->set == client_set_string)
+                        free(*(char **) ((char *) m + p->offset));
+        strv_free(m->unavailable);
+        free(m);
+        return NULL;
+}
+
+int memcrypt_inject_launch_secret(MemcryptClient *c, const char *domain, const char *header, const char *secret,
+                                  const MemcryptOptions *options) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        if (!c || !domain || !header || !secret)
+                return -EINVAL;
+        client_reset_error(c);
+
+        r = sd_bus_message_new_method_call(c->bus, &m, MEMCRYPT_BUS_NAME, MEMCRYPT_MANAGER_PATH,
+                                           MEMCRYPT_ATTESTATION_INTERFACE, "InjectLaunchSecret");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "sss", domain, header, secret);
+        if (r >= 0)
+                r = client_append_options(m, options);
+        if (r < 0)
+                return client_set_error(c, NULL, r);
+
+        return client_send(c, m, NULL);
+}
