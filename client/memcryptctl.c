@@ -15,6 +15,7 @@
 
 #include "build-config.h"
 #include "ctl-args.h"
+#include "ctl-attest.h"
 #include "ctl-output.h"
 
 enum {
@@ -33,8 +34,13 @@ typedef enum {
         VERB_OPT_POLICY = 1u << 2,
         VERB_OPT_OPTION = 1u << 3,
         VERB_OPT_MODEL  = 1u << 4,
+        VERB_OPT_HEADER = 1u << 5,
+        VERB_OPT_SECRET = 1u << 6,
+        VERB_OPT_RESUME = 1u << 7,
+        VERB_OPT_ADDRESS = 1u << 8,
 } VerbOption;
-static const char *const verb_option_names[] = { "--flavor", "--image", "--policy", "--option", "--model" };
+static const char *const verb_option_names[] = { "--flavor", "--image", "--policy", "--option", "--model",
+                                                 "--header", "--secret", "--resume", "--address" };
 
 static JsonMode arg_json = JSON_OFF;
 static bool arg_legend = true;
@@ -45,6 +51,11 @@ static GPtrArray *arg_image;
 static MemcryptOptions *arg_options;    /* --policy, --option, --model */
 static GPtrArray *arg_option_keys;      /* the keys in arg_options, to refuse one given twice */
 static char *arg_domain_xml;            /* the FILE of configure and validate, read before connecting */
+static char *arg_header_file, *arg_secret_file;        /* attest inject */
+static char *arg_header, *arg_secret;  /* their base64, read before connecting */
+static bool arg_resume;
+static bool arg_has_address;
+static uint64_t arg_address;
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MemcryptClient, memcrypt_client_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MemcryptHost, memcrypt_host_free)
@@ -456,6 +467,34 @@ static int verb_validate(MemcryptClient *c, int argc, char **argv) {
         return errors > 0 ? EXIT_DOMAIN_INVALID : EXIT_OK;
 }
 
+/* ---- attest ---- */
+
+static int verb_attest_platform(MemcryptClient *c, int argc, char **argv) {
+        int r = attest_print_platform(c, arg_json);
+
+        return r < 0 ? service_error(c, r) : EXIT_OK;
+}
+
+static int verb_attest_measurement(MemcryptClient *c, int argc, char **argv) {
+        int r = attest_print_measurement(c, argv[2], arg_json);
+
+        return r < 0 ? service_error(c, r) : EXIT_OK;
+}
+
+static int verb_attest_inject(MemcryptClient *c, int argc, char **argv) {
+        MemcryptOptions *o = NULL;
+        int r;
+
+        g_assert(memcrypt_options_new(&o) >= 0);
+        if (arg_has_address)
+                g_assert(memcrypt_options_set_uint64(o, MEMCRYPT_OPTION_ADDRESS, arg_address) >= 0);
+        if (arg_resume)
+                g_assert(memcrypt_options_set_bool(o, MEMCRYPT_OPTION_RESUME, true) >= 0);
+        r = attest_inject(c, argv[2], arg_header, arg_secret, o, arg_resume, arg_json);
+        memcrypt_options_free(o);
+        return r < 0 ? service_error(c, r) : EXIT_OK;
+}
+
 /* ---- command line ---- */
 
 typedef struct {
@@ -465,6 +504,7 @@ typedef struct {
         int file_arg;                   /* argv[file_arg] is a domain XML FILE or "-"; 0: none */
         unsigned options;               /* the VerbOptions it takes */
         int (*run)(MemcryptClient *c, int argc, char **argv);
+        const char *sub;                /* "attest platform": the second word; ARGS count after it */
 } Verb;
 
 static const Verb verbs[] = {
@@ -479,6 +519,10 @@ static const Verb verbs[] = {
         { "launch-security", "MODEL",        1, 0, VERB_OPT_POLICY | VERB_OPT_OPTION, verb_launch_security },
         { "configure",       "MODEL FILE|-", 2, 2, VERB_OPT_POLICY | VERB_OPT_OPTION, verb_configure },
         { "validate",        "FILE|-",       1, 1, VERB_OPT_MODEL | VERB_OPT_OPTION, verb_validate },
+        { "attest",          "platform",     0, 0, 0, verb_attest_platform, "platform" },
+        { "attest",          "measurement DOMAIN", 1, 0, 0, verb_attest_measurement, "measurement" },
+        { "attest",          "inject DOMAIN --header FILE --secret FILE", 1, 0,
+          VERB_OPT_HEADER | VERB_OPT_SECRET | VERB_OPT_RESUME | VERB_OPT_ADDRESS, verb_attest_inject, "inject" },
 };
 
 static void help(void) {
@@ -503,6 +547,14 @@ static void help(void) {
                "                         launch as MODEL on this host\n"
                "  validate FILE|-        List what keeps domain XML FILE (- for stdin) from\n"
                "                         launching here; exit 4 if a finding is an error\n"
+               "  attest platform        Show the platform's certificates, firmware status,\n"
+               "                         SNP TCBs and VCEK URL (for the guest owner)\n"
+               "  attest measurement DOMAIN\n"
+               "                         Show the launch measurement of an SEV/SEV-ES guest\n"
+               "                         and the inputs to check it with\n"
+               "  attest inject DOMAIN --header FILE --secret FILE [--resume] [--address N]\n"
+               "                         Inject the owner's launch secret (base64 files)\n"
+               "                         into a paused SEV/SEV-ES guest\n"
                "\n"
                "Options:\n"
                "  -h --help              Show this help\n"
@@ -521,9 +573,14 @@ static void help(void) {
                "                         author_key, vcek take true/false/yes/no/1/0; policy a\n"
                "                         number; the rest (dh_cert, session, host_data, id_block,\n"
                "                         id_auth, guest_visible_workarounds: base64) strings\n"
+               "     --header FILE       attest inject: the secret's packet header, base64\n"
+               "     --secret FILE       attest inject: the encrypted secret, base64\n"
+               "     --resume            attest inject: resume the guest afterwards\n"
+               "     --address ADDRESS   attest inject: the guest physical address (decimal\n"
+               "                         or 0x hex) of the secret area\n"
                "\n"
                "Exit status: 0 success, 1 the service answered an error or cannot be reached\n"
-               "(or FILE cannot be read), 2 usage error, 3 doctor found a failing check,\n"
+               "(or a FILE cannot be read), 2 usage error, 3 doctor found a failing check,\n"
                "4 validate found an error.\n");
 }
 
@@ -601,12 +658,23 @@ static int add_option_pair(const char *arg) {
         return add_option("--option", key, value);
 }
 
+static int set_file_option(const char *option, char **field, const char *arg) {
+        if (*field)
+                return usage_error("%s is given twice", option);
+        *field = g_strdup(arg);
+        return 0;
+}
+
 static void free_args(void) {
         g_clear_pointer(&arg_flavor, g_ptr_array_unref);
         g_clear_pointer(&arg_image, g_ptr_array_unref);
         arg_options = memcrypt_options_free(arg_options);
         g_clear_pointer(&arg_option_keys, g_ptr_array_unref);
         g_clear_pointer(&arg_domain_xml, g_free);
+        g_clear_pointer(&arg_header_file, g_free);
+        g_clear_pointer(&arg_secret_file, g_free);
+        g_clear_pointer(&arg_header, g_free);
+        g_clear_pointer(&arg_secret, g_free);
 }
 
 /* 1: go on with the verb; 0: done (help, version); -EXIT_USAGE: bad command line. */
@@ -621,6 +689,10 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_POLICY,
                 ARG_OPTION,
                 ARG_MODEL,
+                ARG_HEADER,
+                ARG_SECRET,
+                ARG_RESUME,
+                ARG_ADDRESS,
         };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h'                 },
@@ -633,6 +705,10 @@ static int parse_argv(int argc, char *argv[]) {
                 { "policy",          required_argument, NULL, ARG_POLICY          },
                 { "option",          required_argument, NULL, ARG_OPTION          },
                 { "model",           required_argument, NULL, ARG_MODEL           },
+                { "header",          required_argument, NULL, ARG_HEADER          },
+                { "secret",          required_argument, NULL, ARG_SECRET          },
+                { "resume",          no_argument,       NULL, ARG_RESUME          },
+                { "address",         required_argument, NULL, ARG_ADDRESS         },
                 {}
         };
         int c, r = 0;
@@ -686,6 +762,27 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_verb_options |= VERB_OPT_MODEL;
                         r = add_option("--model", MEMCRYPT_OPTION_MODEL, optarg);
                         break;
+                case ARG_HEADER:
+                        arg_verb_options |= VERB_OPT_HEADER;
+                        r = set_file_option("--header", &arg_header_file, optarg);
+                        break;
+                case ARG_SECRET:
+                        arg_verb_options |= VERB_OPT_SECRET;
+                        r = set_file_option("--secret", &arg_secret_file, optarg);
+                        break;
+                case ARG_RESUME:
+                        arg_verb_options |= VERB_OPT_RESUME;
+                        arg_resume = true;
+                        break;
+                case ARG_ADDRESS:
+                        arg_verb_options |= VERB_OPT_ADDRESS;
+                        if (arg_has_address)
+                                return usage_error("--address is given twice");
+                        if (!parse_uint64(optarg, &arg_address))
+                                return usage_error("--address %s: not an address (a decimal or 0x hex number)",
+                                                   optarg);
+                        arg_has_address = true;
+                        break;
                 case ':':
                         return usage_error("option '%s' needs a value", argv[optind - 1]);
                 case '?':
@@ -702,18 +799,31 @@ static int parse_argv(int argc, char *argv[]) {
 
 /* The verb's argument count and options. */
 static int check_verb(const Verb *verb, int argc) {
+        g_autofree char *name = verb->sub ? g_strdup_printf("%s %s", verb->name, verb->sub) : g_strdup(verb->name);
         unsigned extra = arg_verb_options & ~verb->options;
-        int n = MAX(argc, 1) - 1;
+        int n = MAX(argc, 1) - 1 - (verb->sub ? 1 : 0);
 
         if (n < verb->args)
-                return usage_error("'%s' needs %s: %s %s", verb->name,
-                                   verb->args - n > 1 ? "arguments" : "an argument", verb->name, verb->synopsis);
+                return usage_error("'%s' needs %s: %s %s", name, verb->args - n > 1 ? "arguments" : "an argument",
+                                   verb->name, verb->synopsis);
         if (n > verb->args)
-                return usage_error("too many arguments for '%s'", verb->name);
+                return usage_error("too many arguments for '%s'", name);
         for (size_t i = 0; i < G_N_ELEMENTS(verb_option_names); i++)
                 if (extra & (1u << i))
-                        return usage_error("%s does not apply to '%s'", verb_option_names[i], verb->name);
+                        return usage_error("%s does not apply to '%s'", verb_option_names[i], name);
+        if ((verb->options & VERB_OPT_HEADER) && (!arg_header_file || !arg_secret_file))
+                return usage_error("'%s' needs --header FILE and --secret FILE", name);
         return 0;
+}
+
+/* The commands of a two-word verb ("attest"), for a usage error naming them. */
+static char *sub_commands(const char *name) {
+        g_autoptr(GString) s = g_string_new(NULL);
+
+        for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++)
+                if (verbs[i].sub && strcmp(verbs[i].name, name) == 0)
+                        g_string_append_printf(s, "%s%s", s->len ? ", " : "", verbs[i].sub);
+        return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
 static int find_verb(int argc, char **argv, const Verb **ret) {
@@ -723,12 +833,19 @@ static int find_verb(int argc, char **argv, const Verb **ret) {
         for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++) {
                 if (strcmp(verbs[i].name, name) != 0)
                         continue;
+                if (verbs[i].sub && (argc < 2 || strcmp(verbs[i].sub, argv[1]) != 0))
+                        continue;
                 r = check_verb(&verbs[i], argc);
                 if (r < 0)
                         return r;
                 *ret = &verbs[i];
                 return 0;
         }
+        g_autofree char *subs = sub_commands(name);
+        if (*subs && argc < 2)
+                return usage_error("'%s' needs a command: %s", name, subs);
+        if (*subs)
+                return usage_error("unknown command '%s %s' (%s takes %s)", name, argv[1], name, subs);
         return usage_error("unknown command '%s'", name);
 }
 
@@ -736,6 +853,16 @@ static int find_verb(int argc, char **argv, const Verb **ret) {
 static int read_verb_file(const Verb *verb, char **argv) {
         g_autoptr(GError) error = NULL;
 
+        if (verb->options & VERB_OPT_HEADER) {
+                arg_header = attest_read_blob_file("header", arg_header_file, &error);
+                if (arg_header)
+                        arg_secret = attest_read_blob_file("secret", arg_secret_file, &error);
+                if (!arg_secret) {
+                        fprintf(stderr, "memcryptctl: %s\n", error->message);
+                        return -EXIT_INPUT;
+                }
+                return 0;
+        }
         if (verb->file_arg == 0)
                 return 0;
 

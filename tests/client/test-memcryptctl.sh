@@ -100,4 +100,43 @@ check "not UTF-8" nobus 1 "is not UTF-8 text" validate "$tmp/latin1.xml"
 check "- reads standard input" bash -c "DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/x '$ctl' validate - \
         <'$tmp/domain.xml' 2>&1 | grep -qF 'cannot connect'"
 
+# ---- attest: usage errors and the --header/--secret files, before connecting ----
+printf 'AAEC\nAwQF\n' >"$tmp/hdr.b64"
+cp "$tmp/hdr.b64" "$tmp/sec.b64"
+printf 'AAEC\0' >"$tmp/nul.b64"
+head -c $((256 * 1024 + 1)) /dev/zero | tr '\0' 'A' >"$tmp/big.b64"
+check "--help lists the attest commands" expect_exit 0 "attest measurement DOMAIN" --help
+check "attest needs a command" expect_exit 2 "'attest' needs a command: platform, measurement, inject" attest
+check "attest knows its commands" expect_exit 2 "unknown command 'attest frob' (attest takes platform" attest frob
+check "attest platform takes no argument" expect_exit 2 "too many arguments for 'attest platform'" \
+        attest platform extra
+check "attest measurement needs a domain" expect_exit 2 \
+        "'attest measurement' needs an argument: attest measurement DOMAIN" attest measurement
+check "attest inject needs a domain" expect_exit 2 "'attest inject' needs an argument" \
+        attest inject --header "$tmp/hdr.b64" --secret "$tmp/sec.b64"
+check "attest inject needs both files" expect_exit 2 "'attest inject' needs --header FILE and --secret FILE" \
+        attest inject guest --header "$tmp/hdr.b64"
+check "--header is inject's" expect_exit 2 "--header does not apply to 'attest platform'" \
+        attest platform --header "$tmp/hdr.b64"
+check "--resume is inject's" expect_exit 2 "--resume does not apply to 'attest measurement'" \
+        attest measurement guest --resume
+check "--address is a number" expect_exit 2 "--address 4k: not an address" \
+        attest inject guest --header "$tmp/hdr.b64" --secret "$tmp/sec.b64" --address 4k
+check "--secret given twice" expect_exit 2 "--secret is given twice" \
+        attest inject guest --header "$tmp/hdr.b64" --secret "$tmp/sec.b64" --secret "$tmp/sec.b64"
+check "a missing header file" nobus 1 "cannot open the header file '/nonexistent/h': No such file or directory" \
+        attest inject guest --header /nonexistent/h --secret "$tmp/sec.b64"
+check "a secret that is not text" nobus 1 "the secret file '$tmp/nul.b64' is not base64 text" \
+        attest inject guest --header "$tmp/hdr.b64" --secret "$tmp/nul.b64"
+check "a secret file over 256 KiB" nobus 1 "larger than 256 KiB" \
+        attest inject guest --header "$tmp/hdr.b64" --secret "$tmp/big.b64"
+check "a directory as the header" nobus 1 "cannot read the header file '$tmp': Is a directory" \
+        attest inject guest --header "$tmp" --secret "$tmp/sec.b64"
+check "line-broken base64 files and every option reach the bus" nobus 1 "cannot connect" \
+        attest inject guest --header "$tmp/hdr.b64" --secret "$tmp/sec.b64" --resume --address 0x800000 --json
+for verb in "attest platform" "attest measurement guest"; do
+        # shellcheck disable=SC2086
+        check "$verb without a bus exits 1" nobus 1 "memcryptctl:" $verb --json
+done
+
 tap_done
