@@ -38,6 +38,14 @@ static bool node_is_string(JsonNode *node) {
         return node && JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING;
 }
 
+/* json-glib decodes a lone "\uD800" into bytes that are not UTF-8; paths and features reach the bus. */
+static bool string_is_text(const char *name, const char *value, char **error) {
+        if (text_bus_valid(value))
+                return true;
+        *error = g_strdup_printf("'%s' is not valid text (a lone surrogate or a noncharacter)", name);
+        return false;
+}
+
 /* A missing member is fine (*out stays NULL); one of the wrong type is not. */
 static bool member_string(JsonObject *obj, const char *name, const char **out, char **error) {
         JsonNode *node = json_object_get_member(obj, name);
@@ -49,6 +57,8 @@ static bool member_string(JsonObject *obj, const char *name, const char **out, c
                 *error = g_strdup_printf("'%s' is not a string", name);
                 return false;
         }
+        if (!string_is_text(name, json_node_get_string(node), error))
+                return false;
         *out = json_node_get_string(node);
         return true;
 }

@@ -18,6 +18,7 @@
 
 #include "fileio.h"
 #include "probe.h"
+#include "text.h"
 #include "xml-util.h"
 
 /* {"libvirt":"10.5.0","qemu":"9.1.0"} is 35 bytes. The cap also bounds json-glib's recursion. */
@@ -250,6 +251,11 @@ static bool version_member(JsonObject *obj, const char *key, char **out, char **
                 return true;
         if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING) {
                 *error = g_strdup_printf("'%s' is not a string", key);
+                return false;
+        }
+        /* json-glib decodes a lone "\uD800" into bytes that are not UTF-8; the versions are bus properties. */
+        if (!text_bus_valid(json_node_get_string(node))) {
+                *error = g_strdup_printf("'%s' is not valid text", key);
                 return false;
         }
         *out = g_strdup(json_node_get_string(node));

@@ -19,6 +19,16 @@ static inline gboolean bus_unichar_valid(gunichar c) {
         return c < 0x110000 && (c & 0xFFFFF800) != 0xD800 && !(c >= 0xFDD0 && c <= 0xFDEF) && (c & 0xFFFE) != 0xFFFE;
 }
 
+/* Whether S is valid UTF-8 that sd-bus carries as it is. */
+static inline gboolean text_bus_valid(const char *s) {
+        if (!g_utf8_validate(s, -1, NULL))
+                return FALSE;
+        for (const char *p = s; *p; p = g_utf8_next_char(p))
+                if (!bus_unichar_valid(g_utf8_get_char(p)))
+                        return FALSE;
+        return TRUE;
+}
+
 /*
  * S as text sd-bus will carry: invalid UTF-8 and characters sd-bus refuses
  * (U+FFFF, U+FDD0, ...) become U+FFFD. For messages that quote a file or a
@@ -29,11 +39,8 @@ static inline char *text_bus_safe(const char *s) {
         g_autofree char *valid = g_utf8_make_valid(s, -1);
         GString *out;
 
-        for (const char *p = valid; *p; p = g_utf8_next_char(p))
-                if (!bus_unichar_valid(g_utf8_get_char(p)))
-                        goto rewrite;
-        return g_steal_pointer(&valid);
-rewrite:
+        if (text_bus_valid(valid))
+                return g_steal_pointer(&valid);
         out = g_string_sized_new(strlen(valid));
         for (const char *p = valid; *p; p = g_utf8_next_char(p)) {
                 gunichar c = g_utf8_get_char(p);
