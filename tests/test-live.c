@@ -228,6 +228,13 @@ static Context *live_context(const char *host, const char *uri, char **root) {
         return c;
 }
 
+/* Run the loop until the context has N running domains (the guard aside). */
+static void run_until_domains(Context *c, guint n) {
+        for (int i = 0; i < GUARD_ITERATIONS && c->facts.libvirt.domains->len != n; i++)
+                assert_true(sd_event_run(loop, GUARD_USEC) >= 0);
+        assert_int_equal(c->facts.libvirt.domains->len, n);
+}
+
 static void test_context_counts_live_domains(void **state) {
         g_autofree char *root = NULL;
         virConnectPtr other = virConnectOpen("test:///default");
@@ -247,9 +254,7 @@ static void test_context_counts_live_domains(void **state) {
         /* A guest stops but the kernel still counts its ASID: they disagree. */
         ChangeSet changes = {};
         destroy_domain(other, "sev-a");
-        for (int i = 0; i < GUARD_ITERATIONS && c->facts.libvirt.domains->len != 2; i++)
-                assert_true(sd_event_run(loop, GUARD_USEC) >= 0);
-        assert_int_equal(c->facts.libvirt.domains->len, 2);
+        run_until_domains(c, 2);
         assert_true(model_verdict_has_reason(&c->verdict->models[MODEL_SEV], "slots-disagree"));
 
         /* The kernel catches up (misc.current is read again with the domains). */
@@ -261,6 +266,33 @@ static void test_context_counts_live_domains(void **state) {
         assert_false(changes.models[MODEL_SEV_ES] & (UINT64_C(1) << MODEL_PROP_SLOTS_USED));
 
         destroy_domain(other, "es-a");
+        virConnectClose(other);
+        context_free(c);
+        run_pending();
+        test_rmtree(root);
+}
+
+/* SEV-SNP is enabled on milan-snp: an SEV-ES guest starting is a conflict, its stop ends it. */
+static void test_context_conflict_follows_domains(void **state) {
+        g_autofree char *root = NULL;
+        virConnectPtr other = virConnectOpen("test:///default");
+        Context *c = live_context("milan-snp", "test:///default", &root);
+
+        assert_int_equal(c->verdict->health, HEALTH_OK);
+        assert_true(c->verdict->models[MODEL_SEV_SNP].usable);
+
+        start_domain(other, "es-late", "0x0037");
+        run_until_domains(c, 2);
+        assert_int_equal(c->verdict->health, HEALTH_CONFLICT);
+        assert_non_null(strstr(c->verdict->health_message, "(es-late)"));
+        for (Model m = 0; m < _MODEL_MAX; m++)
+                assert_false(c->verdict->models[m].usable);
+
+        destroy_domain(other, "es-late");
+        run_until_domains(c, 1);
+        assert_int_equal(c->verdict->health, HEALTH_OK);
+        assert_true(c->verdict->models[MODEL_SEV_SNP].usable);
+
         virConnectClose(other);
         context_free(c);
         run_pending();
@@ -324,6 +356,7 @@ int main(int argc, char *argv[]) {
                 cmocka_unit_test(test_keeper_follows_domains),
                 cmocka_unit_test(test_keeper_unreachable_retries),
                 cmocka_unit_test(test_context_counts_live_domains),
+                cmocka_unit_test(test_context_conflict_follows_domains),
                 cmocka_unit_test(test_context_never_connected_is_degraded),
                 cmocka_unit_test(test_refresh_memory_flat),
         };
