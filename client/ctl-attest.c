@@ -41,7 +41,7 @@ static GByteArray *read_capped(int fd, size_t max, int *ret_errno) {
         }
 }
 
-char *attest_read_blob_file(const char *what, const char *path, GError **error) {
+char *attest_read_blob_file(const char *what, const char *path, bool raw, GError **error) {
         bool is_stdin = strcmp(path, "-") == 0;
         g_autoptr(GByteArray) data = NULL;
         GString *text;
@@ -62,6 +62,8 @@ char *attest_read_blob_file(const char *what, const char *path, GError **error) 
                             what, path, err == EFBIG ? "larger than 256 KiB" : g_strerror(err));
                 return NULL;
         }
+        if (raw)
+                return g_base64_encode(data->data, data->len);
 
         text = g_string_sized_new(data->len);
         for (guint i = 0; i < data->len; i++) {
@@ -72,7 +74,7 @@ char *attest_read_blob_file(const char *what, const char *path, GError **error) 
                 if (ch < 0x21 || ch > 0x7e) {
                         g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                                     "the %s file '%s' is not base64 text (byte 0x%02x at offset %u); "
-                                    "encode it with base64(1) first", what, path, ch, i);
+                                    "give --raw for a file of raw bytes", what, path, ch, i);
                         g_string_free(text, TRUE);
                         return NULL;
                 }

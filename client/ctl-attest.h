@@ -12,11 +12,12 @@
 
 /*
  * The base64 text of PATH (a file, or "-" for standard input) with every ASCII white space
- * removed, so the output of base64(1) with its line breaks can be given as it is. NULL and
- * *ERROR (naming WHAT and PATH) for an unreadable file, one over ATTEST_BLOB_FILE_MAX bytes,
- * or one with anything but printable ASCII.
+ * removed, so the output of base64(1) with its line breaks can be given as it is; with RAW, the
+ * file's bytes (as sevctl secret build writes them) encoded. NULL and *ERROR (naming WHAT and
+ * PATH) for an unreadable file, one over ATTEST_BLOB_FILE_MAX bytes, or, without RAW, one with
+ * anything but printable ASCII.
  */
-char *attest_read_blob_file(const char *what, const char *path, GError **error);
+char *attest_read_blob_file(const char *what, const char *path, bool raw, GError **error);
 
 /* Each returns 0, or the library's negative errno with the service's error on C. */
 int attest_print_platform(MemcryptClient *c, JsonMode json);

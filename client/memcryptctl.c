@@ -38,9 +38,10 @@ typedef enum {
         VERB_OPT_SECRET = 1u << 6,
         VERB_OPT_RESUME = 1u << 7,
         VERB_OPT_ADDRESS = 1u << 8,
+        VERB_OPT_RAW    = 1u << 9,
 } VerbOption;
 static const char *const verb_option_names[] = { "--flavor", "--image", "--policy", "--option", "--model",
-                                                 "--header", "--secret", "--resume", "--address" };
+                                                 "--header", "--secret", "--resume", "--address", "--raw" };
 
 static JsonMode arg_json = JSON_OFF;
 static bool arg_legend = true;
@@ -53,7 +54,7 @@ static GPtrArray *arg_option_keys;      /* the keys in arg_options, to refuse on
 static char *arg_domain_xml;            /* the FILE of configure and validate, read before connecting */
 static char *arg_header_file, *arg_secret_file;        /* attest inject */
 static char *arg_header, *arg_secret;  /* their base64, read before connecting */
-static bool arg_resume;
+static bool arg_resume, arg_raw;
 static bool arg_has_address;
 static uint64_t arg_address;
 
@@ -522,7 +523,8 @@ static const Verb verbs[] = {
         { "attest",          "platform",     0, 0, 0, verb_attest_platform, "platform" },
         { "attest",          "measurement DOMAIN", 1, 0, 0, verb_attest_measurement, "measurement" },
         { "attest",          "inject DOMAIN --header FILE --secret FILE", 1, 0,
-          VERB_OPT_HEADER | VERB_OPT_SECRET | VERB_OPT_RESUME | VERB_OPT_ADDRESS, verb_attest_inject, "inject" },
+          VERB_OPT_HEADER | VERB_OPT_SECRET | VERB_OPT_RESUME | VERB_OPT_ADDRESS | VERB_OPT_RAW, verb_attest_inject,
+          "inject" },
 };
 
 static void help(void) {
@@ -552,7 +554,7 @@ static void help(void) {
                "  attest measurement DOMAIN\n"
                "                         Show the launch measurement of an SEV/SEV-ES guest\n"
                "                         and the inputs to check it with\n"
-               "  attest inject DOMAIN --header FILE --secret FILE [--resume] [--address N]\n"
+               "  attest inject DOMAIN --header FILE --secret FILE [--raw] [--resume] [--address N]\n"
                "                         Inject the owner's launch secret (base64 files)\n"
                "                         into a paused SEV/SEV-ES guest\n"
                "\n"
@@ -575,6 +577,8 @@ static void help(void) {
                "                         id_auth, guest_visible_workarounds: base64) strings\n"
                "     --header FILE       attest inject: the secret's packet header, base64\n"
                "     --secret FILE       attest inject: the encrypted secret, base64\n"
+               "     --raw               attest inject: the files hold raw bytes (as sevctl\n"
+               "                         secret build writes them), not base64\n"
                "     --resume            attest inject: resume the guest afterwards\n"
                "     --address ADDRESS   attest inject: the guest physical address (decimal\n"
                "                         or 0x hex) of the secret area\n"
@@ -693,6 +697,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_SECRET,
                 ARG_RESUME,
                 ARG_ADDRESS,
+                ARG_RAW,
         };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h'                 },
@@ -709,6 +714,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "secret",          required_argument, NULL, ARG_SECRET          },
                 { "resume",          no_argument,       NULL, ARG_RESUME          },
                 { "address",         required_argument, NULL, ARG_ADDRESS         },
+                { "raw",             no_argument,       NULL, ARG_RAW             },
                 {}
         };
         int c, r = 0;
@@ -773,6 +779,10 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_RESUME:
                         arg_verb_options |= VERB_OPT_RESUME;
                         arg_resume = true;
+                        break;
+                case ARG_RAW:
+                        arg_verb_options |= VERB_OPT_RAW;
+                        arg_raw = true;
                         break;
                 case ARG_ADDRESS:
                         arg_verb_options |= VERB_OPT_ADDRESS;
@@ -854,9 +864,9 @@ static int read_verb_file(const Verb *verb, char **argv) {
         g_autoptr(GError) error = NULL;
 
         if (verb->options & VERB_OPT_HEADER) {
-                arg_header = attest_read_blob_file("header", arg_header_file, &error);
+                arg_header = attest_read_blob_file("header", arg_header_file, arg_raw, &error);
                 if (arg_header)
-                        arg_secret = attest_read_blob_file("secret", arg_secret_file, &error);
+                        arg_secret = attest_read_blob_file("secret", arg_secret_file, arg_raw, &error);
                 if (!arg_secret) {
                         fprintf(stderr, "memcryptctl: %s\n", error->message);
                         return -EXIT_INPUT;

@@ -132,6 +132,9 @@ check "a secret file over 256 KiB" nobus 1 "larger than 256 KiB" \
         attest inject guest --header "$tmp/hdr.b64" --secret "$tmp/big.b64"
 check "a directory as the header" nobus 1 "cannot read the header file '$tmp': Is a directory" \
         attest inject guest --header "$tmp" --secret "$tmp/sec.b64"
+check "--raw takes any bytes" nobus 1 "cannot connect" \
+        attest inject guest --header "$tmp/nul.b64" --secret "$tmp/nul.b64" --raw
+check "--raw is inject's" expect_exit 2 "--raw does not apply to 'attest platform'" attest platform --raw
 check "line-broken base64 files and every option reach the bus" nobus 1 "cannot connect" \
         attest inject guest --header "$tmp/hdr.b64" --secret "$tmp/sec.b64" --resume --address 0x800000 --json
 for verb in "attest platform" "attest measurement guest"; do

@@ -293,9 +293,15 @@ def test_inject_granted():
         check(r.returncode == 0 and 'injected into es-paused' in r.stdout, 'memcryptctl attest inject', r)
         check(injected(w)[-1].endswith('no address'), 'no address given', injected(w))
         eq(state(w, 'es-paused'), 'paused', 'not resumed without --resume')
-        r = ctl(w, '--json=short', 'attest', 'inject', 'es-paused', '--header', hdr, '--secret', sec, '--resume',
-                uid=GRANTED_UID)
+        # --raw: the files as sevctl secret build writes them, raw bytes.
+        for path, data in ((hdr, HEADER), (sec, SECRET)):
+            with open(path, 'wb') as f:
+                f.write(base64.b64decode(data))
+        r = ctl(w, '--json=short', 'attest', 'inject', 'es-paused', '--header', hdr, '--secret', sec, '--raw',
+                '--resume', uid=GRANTED_UID)
         eq(json.loads(r.stdout or 'null'), {'domain': 'es-paused', 'injected': True, 'resumed': True}, '--json')
+        eq(injected(w)[-1], 'recorded libvirt: launch secret for domain es-paused: header 52 bytes, secret %d bytes, '
+                            'no address' % len(base64.b64decode(SECRET)), '--raw files reached libvirt whole')
         eq(state(w, 'es-paused'), 'running', 'resumed with --resume')
 
 
