@@ -24,6 +24,10 @@ Per test case, World starts (python3 stdlib only, no sleeps as synchronisation):
 
 close() kills everything it started (SIGTERM, then SIGKILL after a guard timeout), waits for each
 process and removes the temporary directory; it runs on exceptions, SIGTERM and SIGINT too.
+
+MEMCRYPT_VALGRIND=1 runs every memcryptd a World starts under valgrind memcheck (--leak-check=full,
+errors and definite leaks count); close() stops it with SIGTERM (it must exit cleanly for the leak
+check) and the `with World()` block fails when valgrind reported an error or a definite leak.
 """
 
 import atexit
@@ -72,6 +76,11 @@ def _arg(name):
 MEMCRYPTCTL = _arg('memcryptctl') or os.environ.get('MEMCRYPTCTL')
 
 TIMEOUT = float(os.environ.get('MEMCRYPT_TEST_TIMEOUT', '20'))   # a guard, never a synchronisation
+
+VALGRIND = os.environ.get('MEMCRYPT_VALGRIND') == '1' or _arg('valgrind') == '1'   # meson passes --valgrind=1
+VALGRIND_EXIT = 99      # memcryptd never exits with this itself
+VALGRIND_ARGS = ['valgrind', '--error-exitcode=%d' % VALGRIND_EXIT, '--leak-check=full',
+                 '--show-leak-kinds=definite', '--errors-for-leak-kinds=definite', '--num-callers=30']
 
 
 def model_path(model):
@@ -219,6 +228,7 @@ class World:
         self.daemon = None
         self.notify = None
         self.logs = {}
+        self.valgrind_logs = []     # one per memcryptd started under valgrind
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -231,7 +241,9 @@ class World:
         return self
 
     def __exit__(self, *exc):
-        self.close()
+        problems = self.close()
+        if problems and exc[0] is None:
+            raise AssertionError('valgrind found problems in memcryptd:\n' + '\n'.join(problems))
         return False
 
     def start(self):
@@ -254,9 +266,19 @@ class World:
             self.start_daemon()
 
     def close(self):
+        """Stops everything; returns valgrind's reports of errors or definite leaks (MEMCRYPT_VALGRIND=1)."""
+        if self.daemon and self.valgrind_logs and self.daemon.poll() is None:
+            # The leak check runs at exit: a clean SIGTERM exit, with time for valgrind to finish.
+            self.daemon.terminate()
+            try:
+                self.daemon.wait(timeout=TIMEOUT * 3)
+            except subprocess.TimeoutExpired:
+                pass
         for name, p in reversed(self.procs):
             stop_process(p)
         self.procs = []
+        problems = [p for p in (valgrind_problems(log) for log in self.valgrind_logs) if p]
+        self.valgrind_logs = []
         if self.notify:
             self.notify.close()
             self.notify = None
@@ -265,6 +287,9 @@ class World:
             self.tmp = None
         if self in _worlds:
             _worlds.remove(self)
+        for p in problems:
+            sys.stderr.write(p + '\n')
+        return problems
 
     def spawn(self, name, argv, log=True, stdout=None, stderr=None, env=None, **kw):
         """Start a process that close() will stop. Output goes to TMP/NAME.log unless given."""
@@ -452,6 +477,10 @@ class World:
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.notify.bind(sock_path)
         args = [self.memcryptd, '--root=' + self.root] + self.daemon_args + list(extra_args)
+        if VALGRIND:
+            vlog = os.path.join(self.tmp, 'valgrind-%d.log' % len(self.valgrind_logs))
+            self.valgrind_logs.append(vlog)
+            args = VALGRIND_ARGS + ['--log-file=' + vlog] + args
         self.daemon = self.spawn('memcryptd', args, env=self.env(NOTIFY_SOCKET=sock_path))
         self.wait_ready(self.daemon)
         self.wait_name(BUS_NAME, self.daemon)
@@ -564,6 +593,22 @@ class World:
         if r.returncode != 0:
             raise AssertionError('introspect %s failed: %r' % (path, r))
         return ET.fromstring(r.stdout)
+
+
+def valgrind_problems(log):
+    """The report in valgrind's LOG when it found errors or definite leaks, else None. A log
+    without an ERROR SUMMARY (the process was killed) counts as a problem too."""
+    try:
+        with open(log, errors='replace') as f:
+            text = f.read()
+    except OSError:
+        return None         # valgrind never started (the test failed earlier)
+    m = re.search(r'ERROR SUMMARY: (\d+) errors', text)
+    lost = re.search(r'definitely lost: ([\d,]+) bytes', text)
+    if m and m.group(1) == '0' and (not lost or lost.group(1) == '0'):
+        return None
+    why = 'no ERROR SUMMARY: memcryptd did not exit cleanly' if not m else '%s errors' % m.group(1)
+    return '--- %s (%s) ---\n%s' % (os.path.basename(log), why, text[-20000:])
 
 
 def _user_exists(name):
