@@ -75,8 +75,7 @@ bool option_is_boolean(const char *key) {
         return false;
 }
 
-/* Up to MAX + 1 bytes of FD, so a caller can tell "exactly MAX" from "more". */
-static GByteArray *read_at_most(int fd, size_t max, int *ret_errno) {
+GByteArray *read_at_most(int fd, size_t max, int *ret_errno) {
         g_autoptr(GByteArray) data = g_byte_array_new();
         guint8 buffer[65536];
 

@@ -19,6 +19,9 @@ bool parse_uint64(const char *s, uint64_t *ret);
 /* Whether the service takes option KEY as a boolean (kernel_hashes, allow_debug, ...). */
 bool option_is_boolean(const char *key);
 
+/* Up to MAX + 1 bytes of FD, so a caller can tell "exactly MAX" from "more"; NULL with *RET_ERRNO. */
+GByteArray *read_at_most(int fd, size_t max, int *ret_errno);
+
 /* PATH's contents, or standard input's for "-": UTF-8 text without NUL bytes of at most MAX
  * bytes, checked before anything is sent. NULL and ERROR (a sentence naming PATH) otherwise. */
 char *read_text_file(const char *path, size_t max, GError **error);

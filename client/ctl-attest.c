@@ -11,35 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl-args.h"
 #include "ctl-attest.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MemcryptPlatformInfo, memcrypt_platform_info_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MemcryptLaunchMeasurement, memcrypt_launch_measurement_free)
 
 /* ---- --header, --secret ---- */
-
-static GByteArray *read_capped(int fd, size_t max, int *ret_errno) {
-        g_autoptr(GByteArray) data = g_byte_array_new();
-        guint8 buf[16384];
-
-        for (;;) {
-                ssize_t n = read(fd, buf, sizeof(buf));
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        *ret_errno = errno;
-                        return NULL;
-                }
-                if (n == 0)
-                        return g_steal_pointer(&data);
-                g_byte_array_append(data, buf, (guint) n);
-                if (data->len > max) {
-                        *ret_errno = EFBIG;
-                        return NULL;
-                }
-        }
-}
 
 char *attest_read_blob_file(const char *what, const char *path, bool raw, GError **error) {
         bool is_stdin = strcmp(path, "-") == 0;
@@ -54,12 +32,17 @@ char *attest_read_blob_file(const char *what, const char *path, bool raw, GError
                             what, path, g_strerror(err));
                 return NULL;
         }
-        data = read_capped(fd, ATTEST_BLOB_FILE_MAX, &err);
+        data = read_at_most(fd, ATTEST_BLOB_FILE_MAX, &err);
         if (!is_stdin)
                 close(fd);
+        if (data && data->len > ATTEST_BLOB_FILE_MAX) {
+                g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "the %s file '%s' is larger than 256 KiB",
+                            what, path);
+                return NULL;
+        }
         if (!data) {
                 g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "cannot read the %s file '%s': %s",
-                            what, path, err == EFBIG ? "larger than 256 KiB" : g_strerror(err));
+                            what, path, g_strerror(err));
                 return NULL;
         }
         if (raw)
@@ -85,16 +68,6 @@ char *attest_read_blob_file(const char *what, const char *path, bool raw, GError
 
 /* ---- JSON ---- */
 
-static void add_string(JsonBuilder *b, const char *key, const char *value) {
-        json_builder_set_member_name(b, key);
-        json_builder_add_string_value(b, value ?: "");
-}
-
-static void add_int(JsonBuilder *b, const char *key, int64_t value) {
-        json_builder_set_member_name(b, key);
-        json_builder_add_int_value(b, value);
-}
-
 static void add_bool(JsonBuilder *b, const char *key, bool value) {
         json_builder_set_member_name(b, key);
         json_builder_add_boolean_value(b, value);
@@ -103,14 +76,14 @@ static void add_bool(JsonBuilder *b, const char *key, bool value) {
 /* Only what the service sent: "" strings are absent keys. */
 static void add_known(JsonBuilder *b, const char *key, const char *value) {
         if (value && *value)
-                add_string(b, key, value);
+                json_add_string(b, key, value);
 }
 
 static void add_pairs(JsonBuilder *b, const char *key, char **pairs) {
         json_builder_set_member_name(b, key);
         json_builder_begin_object(b);
         for (size_t i = 0; pairs && pairs[i]; i += 2)
-                add_string(b, pairs[i], pairs[i + 1]);
+                json_add_string(b, pairs[i], pairs[i + 1]);
         json_builder_end_object(b);
 }
 
@@ -118,14 +91,14 @@ static void add_tcb(JsonBuilder *b, const char *key, const MemcryptTcb *t) {
         json_builder_set_member_name(b, key);
         json_builder_begin_object(b);
         if (t->has_fmc)
-                add_int(b, "fmc", t->fmc);
-        add_int(b, "boot_loader", t->boot_loader);
-        add_int(b, "tee", t->tee);
-        add_int(b, "snp", t->snp);
-        add_int(b, "microcode", t->microcode);
+                json_add_int(b, "fmc", t->fmc);
+        json_add_int(b, "boot_loader", t->boot_loader);
+        json_add_int(b, "tee", t->tee);
+        json_add_int(b, "snp", t->snp);
+        json_add_int(b, "microcode", t->microcode);
         /* A u64 above 2^63 does not survive JSON's integers; the report writes TCBs as hex too. */
         g_autofree char *raw = g_strdup_printf("0x%016" G_GINT64_MODIFIER "x", t->raw);
-        add_string(b, "raw", raw);
+        json_add_string(b, "raw", raw);
         json_builder_end_object(b);
 }
 
@@ -133,25 +106,25 @@ static JsonNode *json_from_platform(const MemcryptPlatformInfo *p) {
         g_autoptr(JsonBuilder) b = json_builder_new();
 
         json_builder_begin_object(b);
-        add_string(b, "cpu_generation", p->cpu_generation);
+        json_add_string(b, "cpu_generation", p->cpu_generation);
         add_known(b, "pdh", p->pdh);
         add_known(b, "cert_chain", p->cert_chain);
         add_known(b, "cpu0_id", p->cpu0_id);
         if (p->has_sev_status) {
-                add_int(b, "api_major", p->api_major);
-                add_int(b, "api_minor", p->api_minor);
-                add_int(b, "build", p->build);
-                add_int(b, "state", p->state);
+                json_add_int(b, "api_major", p->api_major);
+                json_add_int(b, "api_minor", p->api_minor);
+                json_add_int(b, "build", p->build);
+                json_add_int(b, "state", p->state);
                 add_bool(b, "owner", p->owner);
                 add_bool(b, "es_initialized", p->es_initialized);
-                add_int(b, "guest_count", p->guest_count);
+                json_add_int(b, "guest_count", p->guest_count);
         }
         if (p->has_snp_status) {
-                add_int(b, "snp_api_major", p->snp_api_major);
-                add_int(b, "snp_api_minor", p->snp_api_minor);
-                add_int(b, "snp_build_id", p->snp_build_id);
-                add_int(b, "snp_state", p->snp_state);
-                add_int(b, "snp_guest_count", p->snp_guest_count);
+                json_add_int(b, "snp_api_major", p->snp_api_major);
+                json_add_int(b, "snp_api_minor", p->snp_api_minor);
+                json_add_int(b, "snp_build_id", p->snp_build_id);
+                json_add_int(b, "snp_state", p->snp_state);
+                json_add_int(b, "snp_guest_count", p->snp_guest_count);
                 add_bool(b, "rmp_initialized", p->rmp_initialized);
                 add_bool(b, "alias_check_complete", p->alias_check_complete);
                 add_bool(b, "vlek_enabled", p->vlek_enabled);
@@ -180,18 +153,18 @@ static JsonNode *json_from_measurement(const MemcryptLaunchMeasurement *m) {
                 add_known(b, strings[i][0], strings[i][1]);
         /* An empty command line is still one; it is there whenever its hash is. */
         if (*m->cmdline_sha256)
-                add_string(b, "cmdline", m->cmdline);
-        add_int(b, "api_major", m->api_major);
-        add_int(b, "api_minor", m->api_minor);
-        add_int(b, "build_id", m->build_id);
-        add_int(b, "policy", (int64_t) m->policy);
+                json_add_string(b, "cmdline", m->cmdline);
+        json_add_int(b, "api_major", m->api_major);
+        json_add_int(b, "api_minor", m->api_minor);
+        json_add_int(b, "build_id", m->build_id);
+        json_add_int(b, "policy", (int64_t) m->policy);
         add_bool(b, "kernel_hashes", m->kernel_hashes);
-        add_int(b, "vcpus", m->vcpus);
+        json_add_int(b, "vcpus", m->vcpus);
         if (m->has_cpu_signature) {
-                add_int(b, "cpu_family", m->cpu_family);
-                add_int(b, "cpu_model", m->cpu_model);
-                add_int(b, "cpu_stepping", m->cpu_stepping);
-                add_int(b, "cpu_signature", m->cpu_signature);
+                json_add_int(b, "cpu_family", m->cpu_family);
+                json_add_int(b, "cpu_model", m->cpu_model);
+                json_add_int(b, "cpu_stepping", m->cpu_stepping);
+                json_add_int(b, "cpu_signature", m->cpu_signature);
         }
         add_pairs(b, "unavailable", m->unavailable);
         json_builder_end_object(b);
@@ -342,7 +315,7 @@ int attest_inject(MemcryptClient *c, const char *domain, const char *header, con
                 g_autoptr(JsonNode) node = NULL;
 
                 json_builder_begin_object(b);
-                add_string(b, "domain", domain);
+                json_add_string(b, "domain", domain);
                 add_bool(b, "injected", true);
                 add_bool(b, "resumed", resume);
                 json_builder_end_object(b);

@@ -231,12 +231,12 @@ static void json_add_strv(JsonBuilder *b, const char *member, const char *const 
         json_builder_end_array(b);
 }
 
-static void json_add_string(JsonBuilder *b, const char *member, const char *value) {
+void json_add_string(JsonBuilder *b, const char *member, const char *value) {
         json_builder_set_member_name(b, member);
         json_builder_add_string_value(b, value ?: "");
 }
 
-static void json_add_int(JsonBuilder *b, const char *member, int64_t value) {
+void json_add_int(JsonBuilder *b, const char *member, int64_t value) {
         json_builder_set_member_name(b, member);
         json_builder_add_int_value(b, value);
 }

@@ -65,5 +65,8 @@ JsonNode *json_from_placement(const MemcryptPlacement *p);
 JsonNode *json_from_findings(const MemcryptFinding *findings, size_t n);
 /* {"xml": XML}: GenerateLaunchSecurity() and ConfigureDomain(). */
 JsonNode *json_from_xml(const char *xml);
+/* One object member: a string (NULL as ""), an integer. */
+void json_add_string(JsonBuilder *b, const char *member, const char *value);
+void json_add_int(JsonBuilder *b, const char *member, int64_t value);
 /* Prints NODE on one line (JSON_SHORT) or indented (JSON_PRETTY), then a newline. */
 void json_print(JsonNode *node, JsonMode mode);

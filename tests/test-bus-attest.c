@@ -54,24 +54,13 @@ static int defer_once(Context *c, sd_bus_message *m, const char *action, sd_bus_
         return 0;
 }
 
-static void connect_pair(Fixture *fx) {
-        int fd;
-
-        assert_int_equal(bus_peer_server_new(&fx->server, &fd), 0);
-        assert_int_equal(bus_add_objects(fx->context, fx->server), 0);
-        assert_int_equal(sd_bus_new(&fx->client), 0);
-        assert_int_equal(sd_bus_set_fd(fx->client, fd, fd), 0);
-        assert_int_equal(sd_bus_start(fx->client), 0);
-        fx->thread = g_thread_new("server", bus_peer_serve, fx->server);
-}
-
 static Fixture *fixture_on(const char *host) {
         Fixture *fx = g_new0(Fixture, 1);
 
         memcrypt_error_map_register();
         authorize_calls = 0;
         fx->context = test_context_on_copy(host, &fx->root);
-        connect_pair(fx);
+        test_serve_pair(fx->context, &fx->server, &fx->client, &fx->thread);
         return fx;
 }
 
@@ -267,7 +256,7 @@ static int setup_live(void **state) {
         authorize_calls = 0;
         fx->context = context_new(&o, &error);
         assert_non_null(fx->context);
-        connect_pair(fx);
+        test_serve_pair(fx->context, &fx->server, &fx->client, &fx->thread);
         *state = fx;
         return 0;
 }

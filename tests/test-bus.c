@@ -26,17 +26,6 @@ typedef struct {
 /* The call defer_once() held back, as polkit's pending query would. */
 static sd_bus_message *deferred;
 
-static void connect_pair(Fixture *fx) {
-        int fd;
-
-        assert_int_equal(bus_peer_server_new(&fx->server, &fd), 0);
-        assert_int_equal(bus_add_objects(fx->context, fx->server), 0);
-        assert_int_equal(sd_bus_new(&fx->client), 0);
-        assert_int_equal(sd_bus_set_fd(fx->client, fd, fd), 0);
-        assert_int_equal(sd_bus_start(fx->client), 0);
-        fx->thread = g_thread_new("server", bus_peer_serve, fx->server);
-}
-
 static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Fixture *fx = userdata;
         GString *line = g_string_new(NULL);
@@ -67,7 +56,7 @@ static int setup(void **state) {
         memcrypt_error_map_register();
         fx->context = test_context_on_copy("milan-snp", &fx->root);
         fx->signals = g_ptr_array_new_with_free_func(g_free);
-        connect_pair(fx);
+        test_serve_pair(fx->context, &fx->server, &fx->client, &fx->thread);
         assert_true(sd_bus_match_signal(fx->client, NULL, NULL, NULL, "org.freedesktop.DBus.Properties",
                                         "PropertiesChanged", on_signal, fx) >= 0);
         assert_true(sd_bus_match_signal(fx->client, NULL, NULL, MANAGER_PATH, MANAGER_INTERFACE,
