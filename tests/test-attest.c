@@ -398,6 +398,30 @@ static void test_measurement_inputs_unavailable(void **state) {
         test_rmtree(root);
 }
 
+/* U+FDD0 is fine in XML but sd-bus refuses it: such a string is left out (and said so), never sent. */
+static void test_measurement_text_dbus_refuses(void **state) {
+        g_autofree char *root = test_copy_host("milan-attest");
+        g_autofree char *path = g_build_filename(root, "libvirt/domains/es-paused.xml", NULL);
+        g_autofree char *xml = test_read(path);
+        g_autoptr(AttestLibvirt) lv = attest_libvirt_recorded_new(root);
+        g_auto(GStrv) halves = g_strsplit(xml, "root=/dev/vda1", 2);
+        g_autofree char *message = NULL, *odd = NULL;
+        g_autoptr(GVariant) m = NULL;
+        ProbeOptions o = { .root = root };
+        HostFacts f;
+
+        odd = g_strjoinv("root=/dev/vda1 \xef\xb7\x90", halves);
+        test_write(root, "libvirt/domains/es-paused.xml", odd);
+        host_facts_init(&f);
+        probe_host(&o, &f);
+        assert_int_equal(attest_launch_measurement(&f, lv, NULL, "es-paused", &m, &message), API_OK);
+        assert_false(has(m, "cmdline"));
+        assert_non_null(unavailable(m, "cmdline"));
+        assert_int_equal(strlen(str(m, "cmdline_sha256")), 64);        /* over the bytes as they are */
+        host_facts_clear(&f);
+        test_rmtree(root);
+}
+
 static void test_measurement_errors(void **state) {
         g_autoptr(Host) h = host_open("milan-attest");
         g_autoptr(Host) snp = host_open("milan-snp-attest");
@@ -441,6 +465,13 @@ static void test_recorded_broken_snapshots(void **state) {
         /* Paused, so active, but no XML: the snapshot contradicts itself. */
         test_write(root, "libvirt/launch-security/ghost.json", "{\"state\": \"paused\"}");
         assert_int_equal(lv->lookup(lv, "ghost", &d, &message), API_LIBVIRT_UNAVAILABLE);
+        g_clear_pointer(&message, g_free);
+
+        /* json-glib decodes a lone surrogate escape into bytes that are not UTF-8: refused, not passed on. */
+        test_write(root, "libvirt/launch-security/sev-paused.json",
+                   "{\"state\": \"paused\", \"params\": {\"sev-measurement\": \"a\\ud800\"}}");
+        assert_int_equal(lv->lookup(lv, "sev-paused", &d, &message), API_LIBVIRT_UNAVAILABLE);
+        assert_true(g_utf8_validate(message, -1, NULL));
         g_clear_pointer(&message, g_free);
 
         /* No libvirt/ at all: nothing to ask. */
@@ -512,6 +543,7 @@ int main(void) {
                 cmocka_unit_test(test_measurement_sev),
                 cmocka_unit_test(test_measurement_es_kernel_boot),
                 cmocka_unit_test(test_measurement_inputs_unavailable),
+                cmocka_unit_test(test_measurement_text_dbus_refuses),
                 cmocka_unit_test(test_measurement_errors),
                 cmocka_unit_test(test_recorded_broken_snapshots),
                 cmocka_unit_test(test_domain_inputs),

@@ -13,6 +13,7 @@
 
 #include "attest-libvirt.h"
 #include "attest-typed-params.h"
+#include "text.h"
 
 typedef struct {
         AttestLibvirt lv;
@@ -21,7 +22,7 @@ typedef struct {
 
 /* libvirt's last error as an ApiError: the few codes a caller can act on, else LibvirtUnavailable. */
 static ApiError libvirt_fail(char **message, const char *call) {
-        const char *why = virGetLastErrorMessage();
+        g_autofree char *why = text_bus_safe(virGetLastErrorMessage());
         ApiError e;
 
         switch (virGetLastErrorCode()) {

@@ -25,6 +25,7 @@
 #include "attest.h"
 #include "fileio.h"
 #include "probe.h"
+#include "text.h"
 
 #define LIBVIRT_DIR "libvirt"
 #define JSON_MAX ((size_t) 64 * 1024)
@@ -37,8 +38,10 @@ typedef struct {
 } Recorded;
 
 static ApiError unavailable(char **message, const char *rel, const char *why) {
+        g_autofree char *safe = text_bus_safe(why);
+
         return api_fail(message, API_LIBVIRT_UNAVAILABLE, "The snapshot's recorded libvirt data cannot be used: /%s: %s",
-                        rel, why);
+                        rel, safe);
 }
 
 /* ROOT/REL as a JSON object; SOURCE_MISSING when absent, else an error in *MESSAGE. */

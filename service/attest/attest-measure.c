@@ -13,6 +13,7 @@
 #include "attest-internal.h"
 #include "attest-params.h"
 #include "model.h"
+#include "text.h"
 
 typedef struct {
         GVariantBuilder info;
@@ -24,7 +25,17 @@ static void add(Answer *a, const char *key, GVariant *v) {
 }
 
 static void why_not(Answer *a, const char *what, const char *why) {
-        g_variant_builder_add(&a->unavailable, "{ss}", what, why);
+        g_autofree char *safe = text_bus_safe(why);
+
+        g_variant_builder_add(&a->unavailable, "{ss}", what, safe);
+}
+
+/* Strings from the domain XML: one sd-bus would refuse (U+FDD0 is fine XML) would fail the whole reply. */
+static void add_text(Answer *a, const char *key, const char *s) {
+        if (text_bus_valid(s))
+                add(a, key, g_variant_new_string(s));
+        else
+                why_not(a, key, "not text D-Bus can carry");
 }
 
 static void add_uint_param(Answer *a, GVariant *params, const char *name, const char *key) {
@@ -41,7 +52,7 @@ static void add_libvirt_params(Answer *a, GVariant *params, const AttestDomainIn
         uint64_t policy;
 
         if (measurement)
-                add(a, "measurement", g_variant_new_string(measurement));
+                add_text(a, "measurement", measurement);
         else
                 why_not(a, "measurement", "libvirt did not report it");
         add_uint_param(a, params, VIR_DOMAIN_LAUNCH_SECURITY_SEV_API_MAJOR, "api_major");
@@ -62,7 +73,7 @@ static void add_file(Answer *a, const char *root, const char *key, const char *p
         g_autofree char *why = NULL;
         g_autofree char *sum = NULL;
 
-        add(a, key, g_variant_new_string(path));
+        add_text(a, key, path);
         sum = attest_sha256_file(root, path, &why);
         if (sum)
                 add(a, sum_key, g_variant_new_string(sum));
@@ -89,7 +100,7 @@ static void add_boot(Answer *a, const char *root, const AttestDomainInputs *in) 
         if (in->cmdline) {
                 g_autofree char *sum = cmdline_sha256(in->cmdline);
 
-                add(a, "cmdline", g_variant_new_string(in->cmdline));
+                add_text(a, "cmdline", in->cmdline);
                 add(a, "cmdline_sha256", g_variant_new_string(sum));
         }
 }
@@ -102,9 +113,9 @@ static void add_cpu(Answer *a, const HostFacts *f, const AttestDomainInputs *in)
         else
                 why_not(a, "vcpus", "the domain XML's <vcpu> is not a number");
         if (in->cpu_mode)
-                add(a, "cpu_mode", g_variant_new_string(in->cpu_mode));
+                add_text(a, "cpu_mode", in->cpu_mode);
         if (in->cpu_name)
-                add(a, "cpu_name", g_variant_new_string(in->cpu_name));
+                add_text(a, "cpu_name", in->cpu_name);
         if (!attest_cpu_signature(in, &f->cpuid, &family, &model, &stepping)) {
                 why_not(a, "cpu_signature", in->cpu_mode ? "the guest CPU model's signature is not known here"
                                                          : "the domain has no <cpu>: QEMU's default model");
@@ -146,7 +157,7 @@ ApiError attest_launch_measurement(const HostFacts *f, AttestLibvirt *lv, const 
         g_variant_builder_init(&a.info, G_VARIANT_TYPE_VARDICT);
         g_variant_builder_init(&a.unavailable, G_VARIANT_TYPE("a{ss}"));
         add(&a, "domain", g_variant_new_string(d.name));
-        add(&a, "uuid", g_variant_new_string(d.uuid));
+        add_text(&a, "uuid", d.uuid);
         add(&a, "state", g_variant_new_string(attest_domain_state_to_string(d.state)));
         add(&a, "model", g_variant_new_string(model_name(guest_model(in.model))));
         add_libvirt_params(&a, params, &in);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "attest-libvirt.h"
 #include "attest-params.h"
+#include "text.h"
 
 static const char *const state_names[_ATTEST_DOMAIN_STATE_MAX] = {
         [ATTEST_DOMAIN_NOSTATE]     = "nostate",
@@ -78,6 +79,9 @@ static GVariant *json_value_variant(JsonNode *n) {
                 return NULL;
         switch (json_node_get_value_type(n)) {
         case G_TYPE_STRING:
+                /* json-glib turns a lone \uD800 escape into bytes that are not UTF-8. */
+                if (!text_bus_valid(json_node_get_string(n)))
+                        return NULL;
                 return g_variant_new_string(json_node_get_string(n));
         case G_TYPE_BOOLEAN:
                 return g_variant_new_boolean(json_node_get_boolean(n));
@@ -100,7 +104,15 @@ GVariant *attest_params_from_json(JsonObject *o, char **error) {
                 GVariant *v = json_value_variant(json_object_get_member(o, l->data));
 
                 if (!v) {
-                        *error = g_strdup_printf("\"%s\" is not a string, integer or boolean", (char *) l->data);
+                        g_autofree char *key = text_bus_safe(l->data);
+                        *error = g_strdup_printf("\"%s\" is not a string of text D-Bus can carry, an integer or a "
+                                                 "boolean", key);
+                        return NULL;
+                }
+                if (!text_bus_valid(l->data)) {
+                        g_autofree char *key = text_bus_safe(l->data);
+                        g_variant_unref(g_variant_ref_sink(v));
+                        *error = g_strdup_printf("the key \"%s\" is not text D-Bus can carry", key);
                         return NULL;
                 }
                 g_variant_builder_add(&b, "{sv}", l->data, v);

@@ -10,6 +10,7 @@
 
 #include "attest.h"
 #include "attest-params.h"
+#include "text.h"
 
 #define KDS_VCEK_BASE "https://kdsintf.amd.com/vcek/v1"
 #define CHIP_ID_SIZE 64u
@@ -94,7 +95,9 @@ static void add(Answer *a, const char *key, GVariant *v) {
 }
 
 static void why_not(Answer *a, const char *what, const char *why) {
-        g_variant_builder_add(&a->unavailable, "{ss}", what, why ?: "unknown");
+        g_autofree char *safe = text_bus_safe(why ?: "unknown");
+
+        g_variant_builder_add(&a->unavailable, "{ss}", what, safe);
 }
 
 /* pdh, cert_chain, cpu0_id from virNodeGetSEVInfo; the chip id (base64) for the VCEK URL. */
@@ -116,6 +119,8 @@ static char *add_node_info(Answer *a, const HostFacts *f, AttestLibvirt *lv, con
         /* Domain capabilities carry the same id (libvirt >= 8.4) when the node call is unavailable. */
         if (!cpu0_id && f->libvirt.domcaps.src.status == SOURCE_OK)
                 cpu0_id = f->libvirt.domcaps.cpu0_id;
+        if (cpu0_id && !text_bus_valid(cpu0_id))
+                cpu0_id = NULL;
         if (cpu0_id)
                 add(a, "cpu0_id", g_variant_new_string(cpu0_id));
         return g_strdup(cpu0_id);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "attest-typed-params.h"
+#include "text.h"
 
 static GVariant *param_variant(const virTypedParameter *p) {
         switch (p->type) {
@@ -10,8 +11,8 @@ static GVariant *param_variant(const virTypedParameter *p) {
         case VIR_TYPED_PARAM_DOUBLE:  return g_variant_new_double(p->value.d);
         case VIR_TYPED_PARAM_BOOLEAN: return g_variant_new_boolean(p->value.b);
         case VIR_TYPED_PARAM_STRING:
-                /* D-Bus strings must be UTF-8; libvirt's are base64 or ASCII, but never trust that. */
-                if (!p->value.s || !g_utf8_validate(p->value.s, -1, NULL))
+                /* libvirt's strings are base64 or ASCII, but one sd-bus refuses would fail the whole reply. */
+                if (!p->value.s || !text_bus_valid(p->value.s))
                         return NULL;
                 return g_variant_new_string(p->value.s);
         default:
@@ -27,7 +28,7 @@ GVariant *attest_typed_params_to_variant(const virTypedParameter *params, int n)
 
                 /* field is a fixed char array; a name filling it has no NUL. */
                 g_autofree char *name = g_strndup(params[i].field, VIR_TYPED_PARAM_FIELD_LENGTH);
-                if (v && g_utf8_validate(name, -1, NULL))
+                if (v && text_bus_valid(name))
                         g_variant_builder_add(&b, "{sv}", name, v);
                 else if (v)
                         g_variant_unref(g_variant_ref_sink(v));
