@@ -18,6 +18,9 @@
 #define NAME_MAX_BYTES 1024u
 #define QUOTE_MAX 64
 
+/* blob_check() without an exact size accepts 1..SEV_BLOB_MAX bytes: the documented secret limit. */
+G_STATIC_ASSERT(ATTEST_SECRET_MAX == SEV_BLOB_MAX);
+
 ApiError attest_check_domain_name(const char *name, char **message) {
         size_t len = strlen(name);
 
@@ -25,9 +28,11 @@ ApiError attest_check_domain_name(const char *name, char **message) {
                 return api_fail(message, API_INVALID_ARGUMENT, "A domain name has 1 to %u bytes, not %zu.",
                                 NAME_MAX_BYTES, len);
         /* libvirt refuses '/' in names; "." and ".." could never be one either. */
-        if (strchr(name, '/') || g_str_equal(name, ".") || g_str_equal(name, ".."))
+        if (strchr(name, '/') || g_str_equal(name, ".") || g_str_equal(name, "..")) {
+                g_autofree char *q = utf8_shorten(name, QUOTE_MAX, "…");
                 return api_fail(message, API_INVALID_ARGUMENT, "'%s' is not a domain name (no '/', '.' or '..').",
-                                name);
+                                q);
+        }
         for (const char *p = name; *p; p++)
                 if ((unsigned char) *p < 0x20 || *p == 0x7f)
                         return api_fail(message, API_INVALID_ARGUMENT,
