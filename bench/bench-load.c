@@ -3,7 +3,8 @@
  * bench-load: N concurrent clients (threads, one bus connection each) call
  * org.memcrypt1 on the system bus ($DBUS_SYSTEM_BUS_ADDRESS) for a number of
  * seconds with a realistic mix, and print one JSON object: per call kind the
- * calls, calls/s, p50/p99/max latency and unexpected outcomes. Run by
+ * calls, calls/s, p50/p99/max latency and unexpected outcomes. Peer.Ping is
+ * part of the mix as the reference: the bus round trip under the same load. Run by
  * bench/load.py, which starts the bus and memcryptd (the integration
  * harness's World, milan-snp) and reads the daemon's memory around the load.
  *
@@ -34,6 +35,7 @@
 #define ERR "org.memcrypt1.Error."
 
 typedef enum {
+        K_PING,
         K_GETALL_MANAGER,
         K_GET_MODEL,
         K_GETALL_MODEL,
@@ -51,6 +53,7 @@ static const struct {
         const char *name;
         unsigned weight;        /* out of the sum of weights */
 } kinds[_K_MAX] = {
+        [K_PING] = { "Peer.Ping (reference)", 4 },     /* the bus round trip under the same load */
         [K_GETALL_MANAGER] = { "GetAll Manager", 12 },
         [K_GET_MODEL] = { "Get Model property", 12 },
         [K_GETALL_MODEL] = { "GetAll Model", 8 },
@@ -150,7 +153,7 @@ static Kind pick_kind(Client *c) {
                         return k;
                 r -= kinds[k].weight;
         }
-        return K_GETALL_MANAGER;
+        return K_PING;
 }
 
 static void problem(Client *c, Kind k, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -200,6 +203,10 @@ static void one_call(Client *c, Kind k) {
         int r;
 
         switch (k) {
+        case K_PING:
+                r = sd_bus_call_method(bus, DEST, MANAGER, "org.freedesktop.DBus.Peer", "Ping", &error, &reply, "");
+                expect_ok(c, k, r, &error, "Peer.Ping");
+                break;
         case K_GETALL_MANAGER:
                 r = sd_bus_call_method(bus, DEST, MANAGER, PROPS, "GetAll", &error, &reply, "s", MANAGER_IFACE);
                 expect_ok(c, k, r, &error, "GetAll Manager");

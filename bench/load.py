@@ -10,8 +10,9 @@ tests/fixtures/domains, and invalid calls that must fail with their exact error 
 VmRSS again, checks Peer.Ping, and prints one table: per call kind the calls, calls/s, p50/p99/max
 latency and unexpected outcomes. Exit status 1 on any unexpected outcome or a dead daemon.
 
-Usage: bench/load.py BUILD_DIR [--clients=64] [--duration=60] [--tap]
-       --tap: print the result as one TAP test (the short run in `meson test`, suite integration)"""
+Usage: bench/load.py BUILD_DIR [--clients=64] [--duration=60] [--tap] [--json=FILE]
+       --tap: print the result as one TAP test (the short run in `meson test`, suite integration)
+       --json=FILE: also write bench-load's result and the memory figures to FILE (bench/run)"""
 
 import json
 import os
@@ -45,14 +46,17 @@ def memory_kib(pid):
 def table(result, before, after):
     lines = ['%d clients, %.1f s, %d calls, %.0f calls/s, %d unexpected' % (
         result['clients'], result['seconds'], result['calls'], result['per_s'], result['unexpected']), '']
-    head = ('call kind', 'calls', 'calls/s', 'p50 ms', 'p99 ms', 'max ms', 'unexpected')
-    fmt = '| %-24s | %8s | %8s | %7s | %7s | %8s | %10s |'
+    ping = next((k['p50_us'] for k in result['kinds'] if k['kind'].startswith('Peer.Ping')), 0)
+    head = ('call kind', 'calls', 'calls/s', 'p50 ms', 'p99 ms', 'max ms', 'p50 ×Ping', 'unexpected')
+    fmt = '| %-24s | %8s | %8s | %7s | %7s | %8s | %9s | %10s |'
     lines.append(fmt % head)
-    lines.append('|%s|%s:|%s:|%s:|%s:|%s:|%s:|' % ('-' * 26, '-' * 9, '-' * 9, '-' * 8, '-' * 8, '-' * 9, '-' * 11))
+    lines.append('|%s|%s:|%s:|%s:|%s:|%s:|%s:|%s:|' % ('-' * 26, '-' * 9, '-' * 9, '-' * 8, '-' * 8, '-' * 9,
+                                                       '-' * 10, '-' * 11))
     for k in result['kinds']:
         lines.append(fmt % (k['kind'], k['calls'], '%.0f' % k['per_s'], '%.2f' % (k['p50_us'] / 1000),
-                            '%.2f' % (k['p99_us'] / 1000), '%.1f' % (k['max_us'] / 1000), k['unexpected']))
-    lines.append(fmt % ('all', result['calls'], '%.0f' % result['per_s'], '', '', '', result['unexpected']))
+                            '%.2f' % (k['p99_us'] / 1000), '%.1f' % (k['max_us'] / 1000),
+                            '%.2f×' % (k['p50_us'] / ping) if ping else '-', k['unexpected']))
+    lines.append(fmt % ('all', result['calls'], '%.0f' % result['per_s'], '', '', '', '', result['unexpected']))
     lines.append('')
     lines.append('memcryptd VmRSS: %.1f MiB before, %.1f MiB after (peak VmHWM %.1f MiB)' % (
         before['VmRSS'] / 1024, after['VmRSS'] / 1024, after['VmHWM'] / 1024))
@@ -93,6 +97,11 @@ def main():
                 problems.append('no %s call was made' % k['kind'])
         text = table(result, before, after)
 
+    out = option('json', '')
+    if out:
+        with open(out, 'w') as f:
+            json.dump(dict(result, rss_before_kib=before['VmRSS'], rss_after_kib=after['VmRSS'],
+                           hwm_after_kib=after['VmHWM'], problems_found=problems), f)
     if tap:
         for line in text.split('\n'):
             print('# ' + line)
