@@ -77,9 +77,7 @@ static int setup_snp(void **state) {
 static int teardown(void **state) {
         Fixture *fx = *state;
 
-        fx->client = sd_bus_flush_close_unref(fx->client);
-        g_thread_join(fx->thread);
-        sd_bus_unref(fx->server);
+        test_stop_pair(fx->server, fx->client, fx->thread);
         deferred = sd_bus_message_unref(deferred);
         context_free(fx->context);
         if (fx->root) {

@@ -21,6 +21,13 @@ static inline void test_serve_pair(Context *c, sd_bus **ret_server, sd_bus **ret
         *ret_thread = g_thread_new("server", bus_peer_serve, *ret_server);
 }
 
+/* Hangs up CLIENT, which ends THREAD, then drops SERVER: test_serve_pair() undone. */
+static inline void test_stop_pair(sd_bus *server, sd_bus *client, GThread *thread) {
+        sd_bus_flush_close_unref(client);
+        g_thread_join(thread);
+        sd_bus_unref(server);
+}
+
 /* A Context on a writable copy of test host NAME, with no configuration file
  * (no stray /etc/memcryptd). *RET_ROOT is the copy: remove it with test_rmtree(). */
 static inline Context *test_context_on_copy(const char *name, char **ret_root) {
