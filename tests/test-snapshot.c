@@ -326,6 +326,35 @@ static void test_snapshot_domains(void **state) {
         test_rmtree(tmp);
 }
 
+/* virNodeGetSEVInfo's answer goes through the probe into the next snapshot
+ * unchanged; a malformed one is no answer at all. */
+static void test_snapshot_node_sev_info(void **state) {
+        g_autofree char *src = test_copy_host("milan-attest");
+        g_autofree char *tmp = test_tmpdir();
+        g_autofree char *out = g_build_filename(tmp, "snap", NULL);
+        g_autofree char *in_path = g_build_filename(src, "libvirt", "nodesevinfo.json", NULL);
+        g_autofree char *out_path = g_build_filename(out, "libvirt", "nodesevinfo.json", NULL);
+        g_autofree char *want = test_read(in_path);
+        ProbeOptions o = { .root = src };
+        HostFacts f;
+
+        host_facts_init(&f);
+        probe_host(&o, &f);
+        assert_string_equal(f.libvirt.node_sev_info, want);
+        assert_int_equal(snapshot_write(&f, out, NULL), 0);
+        g_autofree char *got = test_read(out_path);
+        assert_string_equal(got, want);
+        host_facts_clear(&f);
+
+        test_write(src, "libvirt/nodesevinfo.json", "[\"not an object\"]");
+        host_facts_init(&f);
+        probe_host(&o, &f);
+        assert_null(f.libvirt.node_sev_info);
+        host_facts_clear(&f);
+        test_rmtree(src);
+        test_rmtree(tmp);
+}
+
 /* Names that are no file names, and markup in names, still give one well-formed file per domain. */
 static void test_snapshot_domain_names(void **state) {
         g_autofree char *tmp = test_tmpdir();
@@ -576,6 +605,7 @@ int main(void) {
                 cmocka_unit_test(test_snapshot_dir_under_file),
                 cmocka_unit_test(test_snapshot_refuses_non_empty),
                 cmocka_unit_test(test_snapshot_unreadable_source),
+                cmocka_unit_test(test_snapshot_node_sev_info),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

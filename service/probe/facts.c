@@ -142,6 +142,7 @@ void host_facts_clear(HostFacts *f) {
         g_free(f->libvirt.qemu_version);
         g_free(f->libvirt.domcaps.cpu0_id);
         g_free(f->libvirt.domcaps.raw_xml);
+        g_free(f->libvirt.node_sev_info);
         if (f->libvirt.domains)
                 g_ptr_array_unref(f->libvirt.domains);
         *f = (HostFacts) {};

@@ -188,6 +188,7 @@ typedef struct {
         Source domains_src;
         GPtrArray *domains;         /* RunningDomain* */
         bool stale;                 /* the connection was lost: the rest is what it said last */
+        char *node_sev_info;        /* virNodeGetSEVInfo's parameters as a JSON object (libvirt/nodesevinfo.json); NULL when none */
 } LibvirtFacts;
 
 typedef struct {

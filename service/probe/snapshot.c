@@ -428,6 +428,8 @@ static int snap_write_libvirt(Snapshot *w, const LibvirtFacts *lv) {
         if (lv->domcaps.src.status == SOURCE_OK && lv->domcaps.raw_xml &&
             (r = snap_write_string(w, "libvirt/domcapabilities.xml", lv->domcaps.raw_xml)) < 0)
                 return r;
+        if (lv->node_sev_info && (r = snap_write_string(w, "libvirt/nodesevinfo.json", lv->node_sev_info)) < 0)
+                return r;
         if (lv->domains_src.status == SOURCE_OK && lv->domains && lv->domains->len > 0)
                 return snap_write_domains(w, lv->domains);
         return 0;
