@@ -66,13 +66,13 @@ static bool gate_libvirt_connection(Eval *e) {
 
         if (eval_skipped(e, "libvirt-connection", MODEL_INVALID, CATEGORY_LIBVIRT))
                 return false;
-        if (lv->connection.status != SOURCE_OK && lv->stale && lv->domcaps.src.status == SOURCE_OK) {
-                /* A libvirtd restart does not change what the host can do: judge from what
-                 * libvirt said last, and let health say that the answers may be dated. */
-                eval_check(e, "libvirt-connection", MODEL_INVALID, CATEGORY_LIBVIRT, CHECK_WARN, "libvirt-unavailable",
+        if (lv->connection.status != SOURCE_OK && lv->stale) {
+                /* The last facts still answer, but what libvirt would do now is unknown:
+                 * no model is offered until it is back (never a stale "usable"). */
+                eval_check(e, "libvirt-connection", MODEL_INVALID, CATEGORY_LIBVIRT, CHECK_UNKNOWN, "libvirt-unavailable",
                            models, "Check libvirtd (`systemctl status libvirtd` or virtqemud); memcryptd reconnects by itself",
                            "libvirt is %s", source_why(&lv->connection));
-                return true;
+                return false;
         }
         if (lv->connection.status != SOURCE_OK) {
                 eval_check(e, "libvirt-connection", MODEL_INVALID, CATEGORY_LIBVIRT, CHECK_UNKNOWN, "libvirt-unavailable",

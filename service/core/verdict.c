@@ -105,7 +105,7 @@ static bool has_error_reason(const ModelVerdict *mv) {
 }
 
 /* Health says how far the service itself can be trusted, not whether SEV works. */
-static void finish_health(HostVerdict *v) {
+static void finish_health(HostVerdict *v, const HostFacts *f) {
         if (v->conflicting_guests->len > 0) {
                 v->health = HEALTH_CONFLICT;
                 return; /* gates_slots() wrote the message */
@@ -114,19 +114,24 @@ static void finish_health(HostVerdict *v) {
         const Check *libvirt_lost = NULL;
         for (guint i = 0; i < v->checks->len; i++) {
                 Check *c = v->checks->pdata[i];
-                if (c->status == CHECK_UNKNOWN)
-                        g_string_append_printf(unknown, "%s%s", unknown->len ? ", " : "", c->id);
-                else if (c->status == CHECK_WARN && g_str_equal(c->id, "libvirt-connection"))
+                if (c->status != CHECK_UNKNOWN)
+                        continue;
+                /* A lost connection says since when and why itself, first. */
+                if (g_str_equal(c->id, "libvirt-connection") && f->libvirt.stale)
                         libvirt_lost = c;
+                else
+                        g_string_append_printf(unknown, "%s%s", unknown->len ? ", " : "", c->id);
         }
         v->health = unknown->len || libvirt_lost ? HEALTH_DEGRADED : HEALTH_OK;
         g_free(v->health_message);
-        if (unknown->len)
+        if (libvirt_lost)
+                v->health_message = g_strdup_printf("%s; no model is offered until it is back%s%s", libvirt_lost->message,
+                                                    unknown->len ? "; also undetermined: " : "", unknown->str);
+        else if (unknown->len)
                 v->health_message = g_strdup_printf("some facts could not be determined (%s); affected models are "
-                                                    "reported unusable%s%s", unknown->str,
-                                                    libvirt_lost ? "; " : "", libvirt_lost ? libvirt_lost->message : "");
+                                                    "reported unusable", unknown->str);
         else
-                v->health_message = g_strdup(libvirt_lost ? libvirt_lost->message : "");
+                v->health_message = g_strdup("");
 }
 
 HostVerdict *host_verdict_new(const HostFacts *f, const MemcryptConfig *cfg) {
@@ -152,7 +157,7 @@ HostVerdict *host_verdict_new(const HostFacts *f, const MemcryptConfig *cfg) {
                 g_free(e.stopped[m]);
         }
         g_free(e.host_stopped);
-        finish_health(v);
+        finish_health(v, f);
         return v;
 }
 

@@ -7,6 +7,7 @@ which TCG cannot run. The daemon replays a snapshot for everything but libvirt's
 
 import os
 import shutil
+import signal
 import time
 
 from harness import (HOSTS_DIR, MANAGER_IFACE, MANAGER_PATH, MODEL_IFACE, TIMEOUT, World, check, eq, is_root,
@@ -65,6 +66,54 @@ def test_domain_lifecycle():
     return 'a second client saw RunningDomains 0 -> 1 -> 0'
 
 
+def check_lost_libvirt(w, usable_before):
+    """Without libvirt no model is offered (never a stale "usable"), each says why, and the
+    rest still answers from the last facts."""
+    eq(manager(w, 'UsableModels'), [], 'UsableModels while libvirt is away')
+    for model in usable_before:
+        check('libvirt-unavailable' in reason_codes(w, model), '%s lacks libvirt-unavailable' % model,
+              model_prop(w, model, 'Reasons'))
+    check(manager(w, 'LibvirtVersion') != '', 'LibvirtVersion forgotten while disconnected')
+    check(w.call(MANAGER_PATH, MANAGER_IFACE, 'Describe')[0].startswith('{'), 'Describe while disconnected')
+
+
+def in_libvirt_call(pid):
+    """Whether memcryptd sits in poll(2), as libvirt's synchronous RPC does (idle, sd-event
+    waits in epoll_wait). None when /proc/PID/syscall cannot be read (not root)."""
+    try:
+        with open('/proc/%d/syscall' % pid) as f:
+            return f.read().split()[0] == '7'     # x86_64 poll
+    except (OSError, IndexError):
+        return None
+
+
+def test_libvirtd_killed_during_call():
+    """libvirtd stopped while memcryptd waits in a libvirt call on its behalf, then killed: the
+    call gets LibvirtUnavailable (no hang, no crash) and the service goes on degraded."""
+    with World(host='milan-snp-off', polkit='none', daemon=False) as w:
+        lv = Libvirtd(w).start()
+        start_memcryptd(w, 'milan-snp-off', '--libvirt-uri=' + lv.uri)
+        usable = manager(w, 'UsableModels')
+        lv.create_tcg('tcg-f')
+        rd = w.listen(uid=LISTENER_UID)
+        lv.libvirtd.send_signal(signal.SIGSTOP)
+        call = w.background('measure', ['gdbus', 'call', '--system', '--dest', 'org.memcrypt1', '--object-path',
+                                        MANAGER_PATH, '--method', 'org.memcrypt1.Attestation.GetLaunchMeasurement',
+                                        'tcg-f'])
+        deadline = time.monotonic() + TIMEOUT
+        while in_libvirt_call(w.daemon.pid) is False and time.monotonic() < deadline:
+            pass
+        inside = in_libvirt_call(w.daemon.pid)
+        lv.kill()
+        line = call.wait_for(lambda l: 'Error' in l or l.startswith('('))
+        check(line and 'org.memcrypt1.Error.LibvirtUnavailable' in line,
+              'GetLaunchMeasurement with libvirtd killed under it: %r' % call.lines)
+        wait_change(rd, 'LibvirtConnected', False)
+        eq(w.call(MANAGER_PATH, 'org.freedesktop.DBus.Peer', 'Ping'), [], 'Ping after the failed call')
+        check_lost_libvirt(w, usable)
+    return 'killed while memcryptd was inside the call' if inside else 'killed (inside the call not observable)'
+
+
 def test_libvirtd_restart():
     with World(host='milan-snp-off', polkit='none', daemon=False) as w:
         lv = Libvirtd(w).start()
@@ -76,15 +125,15 @@ def test_libvirtd_restart():
         changed = wait_change(rd, 'LibvirtConnected', False)
         eq(changed.get('Health'), 'degraded', 'Health with the PropertiesChanged of LibvirtConnected=false')
         message = manager(w, 'HealthMessage')
-        for part in ('disconnected since ', lv.uri, 'libvirtd closed the connection', 'reconnecting'):
+        for part in ('disconnected since ', lv.uri, 'libvirtd closed the connection', 'reconnecting',
+                     'no model is offered until it is back'):
             check(part in message, 'HealthMessage lacks %r: %r' % (part, message))
-        # The last facts still answer.
-        eq(manager(w, 'UsableModels'), usable, 'UsableModels while libvirt is away')
-        check(w.call(MANAGER_PATH, MANAGER_IFACE, 'Describe')[0].startswith('{'), 'Describe while disconnected')
+        check_lost_libvirt(w, usable)
 
         lv.start()
         changed = wait_change(rd, 'LibvirtConnected', True)
         eq(changed.get('Health'), 'ok', 'Health after reconnecting')
+        eq(manager(w, 'UsableModels'), usable, 'UsableModels after reconnecting')
         # Events were registered again on the new connection.
         lv.create_tcg('tcg-b')
         wait_change(rd, 'RunningDomains', 1)
@@ -161,6 +210,8 @@ TESTS = [
      test_domain_lifecycle),
     ('libvirtd killed and restarted: LibvirtConnected false then true, degraded meanwhile, events after',
      test_libvirtd_restart),
+    ('libvirtd killed while a call waits on it: LibvirtUnavailable, degraded, no stale usable model',
+     test_libvirtd_killed_during_call),
     ('test:/// guests with launchSecurity: slots per model, misc.current cross-check', test_slot_accounting_per_model),
     ('SEV-ES guests while SNP is enabled: conflict, HostMisconfigured, --strict', test_conflict_from_live_domains),
 ]
