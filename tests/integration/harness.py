@@ -95,6 +95,11 @@ class HarnessError(Exception):
     pass
 
 
+class Todo(Exception):
+    """A known gap: tap_main() reports 'not ok N - NAME # TODO WHY' (an expected failure in meson)."""
+    pass
+
+
 def is_root():
     return os.geteuid() == 0
 
@@ -721,6 +726,8 @@ def tap_main(tests):
             print('ok %d - %s%s' % (i, name, (' # ' + note) if note else ''), flush=True)
         except Skip as e:
             print('ok %d - %s # SKIP %s' % (i, name, e), flush=True)
+        except Todo as e:
+            print('not ok %d - %s # TODO %s' % (i, name, e), flush=True)
         except Exception as e:
             failed += 1
             import traceback
