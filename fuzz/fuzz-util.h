@@ -76,7 +76,7 @@ static inline GVariant *fuzz_parse_variant(const uint8_t *data, size_t size, con
         if (!text || !g_utf8_validate(text, -1, NULL))
                 return NULL;
         v = g_variant_parse(type, text, NULL, NULL, NULL);
-        return v ? g_variant_ref_sink(v) : NULL;
+        return v;       /* g_variant_parse() returns a full reference, not a floating one */
 }
 
 /* Whether every string inside V (recursively) is one sd-bus would carry. */
