@@ -132,13 +132,33 @@ static void fill_counts(Eval *e, Model m, const Pool *p) {
         mv->slots_free = mv->slots_total > mv->slots_used ? mv->slots_total - mv->slots_used : 0;
 }
 
+/* The misc cgroup present but unreadable or malformed: the count that wins is unknown. An absent
+ * one (no misc controller, an old kernel) is no fault: CPUID and libvirt count instead. Returns
+ * what went wrong with each file (g_free), or NULL. */
+static char *misc_faults(const MiscCgroupFacts *misc) {
+        const Source *sources[] = { &misc->capacity_src, &misc->current_src };
+        g_autoptr(GString) s = g_string_new(NULL);
+
+        for (size_t i = 0; i < G_N_ELEMENTS(sources); i++)
+                if (sources[i]->status != SOURCE_OK && sources[i]->status != SOURCE_MISSING)
+                        g_string_append_printf(s, "%s%s", s->len ? "; " : "", source_why(sources[i]));
+        return s->len ? g_string_free(g_steal_pointer(&s), FALSE) : NULL;
+}
+
 static void gate_slots(Eval *e, Model m) {
         Pool p = pool_of(e->f, m);
         const char *pool = m == MODEL_SEV ? "SEV" : "SEV-ES/SEV-SNP";
+        g_autofree char *misc = misc_faults(&e->f->misc);
 
         fill_counts(e, m, &p);
         if (eval_skipped(e, "slots", m, CATEGORY_COMPLIANCE))
                 return;
+        if (misc) {
+                eval_check(e, "slots", m, CATEGORY_COMPLIANCE, CHECK_UNKNOWN, "facts-unavailable", MODEL_BIT(m),
+                           "Check /sys/fs/cgroup/misc.capacity and misc.current (the misc cgroup controller must be mounted "
+                           "at the cgroup root)", "the kernel's %s ASID counts could not be read: %s", pool, misc);
+                return;
+        }
         g_autofree char *counts = describe_counts(&p);
         const ModelVerdict *mv = &e->v->models[m];
         if (totals_disagree(&p))
