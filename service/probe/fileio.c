@@ -120,3 +120,36 @@ bool json_depth_within(const char *json, size_t len, unsigned max) {
         }
         return true;
 }
+
+bool json_one_object(const char *json, size_t len) {
+        unsigned depth = 0;
+        bool in_string = false, escaped = false;
+        size_t i = 0;
+
+        while (i < len && strchr(" \t\r\n", json[i]) && json[i])
+                i++;
+        if (i == len || json[i] != '{')
+                return false;
+        for (; i < len; i++) {
+                char c = json[i];
+
+                if (in_string) {
+                        if (escaped)
+                                escaped = false;
+                        else if (c == '\\')
+                                escaped = true;
+                        else if (c == '"')
+                                in_string = false;
+                } else if (c == '"')
+                        in_string = true;
+                else if (c == '[' || c == '{')
+                        depth++;
+                else if ((c == ']' || c == '}') && depth > 0 && --depth == 0)
+                        break;
+        }
+        /* The object closed at I (or never did: json-glib reports that); only whitespace may follow. */
+        for (i++; i < len; i++)
+                if (!strchr(" \t\r\n", json[i]) || !json[i])
+                        return false;
+        return true;
+}

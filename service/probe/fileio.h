@@ -41,3 +41,10 @@ SourceStatus source_status_from_errno(int err);
  * brackets outside strings are counted; json-glib still does the parsing.
  */
 bool json_depth_within(const char *json, size_t len, unsigned max);
+
+/*
+ * Whether JSON is one object with nothing but whitespace after it. json-glib
+ * 1.6 accepts a value followed by an object or array ("1 {}", "{} {}"),
+ * keeps one of them and leaks the rest: every probe checks this too.
+ */
+bool json_one_object(const char *json, size_t len);

@@ -270,6 +270,10 @@ static JsonParser *load_json(const char *json, size_t len, char **error) {
                 *error = g_strdup_printf("nested deeper than %u levels", FIRMWARE_JSON_DEPTH_MAX);
                 return NULL;
         }
+        if (!json_one_object(json, len)) {
+                *error = g_strdup("the document is not one JSON object");
+                return NULL;
+        }
         if (!json_parser_load_from_data(parser, json, (gssize) len, &gerror)) {
                 *error = g_strdup_printf("malformed JSON: %s", gerror->message);
                 return NULL;

@@ -279,6 +279,10 @@ static bool versions_json_parse_object(const char *json, size_t len, char **libv
                 *error = g_strdup("nested deeper than 8 levels");
                 return false;
         }
+        if (!json_one_object(json, len)) {
+                *error = g_strdup("the document is not one JSON object");
+                return false;
+        }
         if (!json_parser_load_from_data(parser, json, (gssize) len, &gerror)) {
                 *error = g_strdup_printf("malformed JSON: %s", gerror->message);
                 return false;
@@ -318,7 +322,7 @@ static bool node_sev_info_valid(const char *json, size_t len) {
         g_autoptr(JsonParser) parser = json_parser_new_immutable();
 
         return g_utf8_validate_len(json, len, NULL) && json_depth_within(json, len, 4) &&
-               json_parser_load_from_data(parser, json, (gssize) len, NULL) &&
+               json_one_object(json, len) && json_parser_load_from_data(parser, json, (gssize) len, NULL) &&
                JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser));
 }
 

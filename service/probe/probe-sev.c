@@ -134,6 +134,8 @@ static bool json_input_ok(const char *json, size_t len, char **error) {
                 return fail(error, "document is not valid UTF-8");
         if (!json_depth_within(json, len, SEV_JSON_MAX_DEPTH))
                 return fail(error, "document nests deeper than %d levels", SEV_JSON_MAX_DEPTH);
+        if (!json_one_object(json, len))
+                return fail(error, "the document is not one JSON object");
         return true;
 }
 
