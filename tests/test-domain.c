@@ -9,6 +9,7 @@
 #include "domain.h"
 #include "probe.h"
 #include "test-util.h"
+#include "text.h"
 #include "xml-util.h"
 
 typedef struct {
@@ -193,6 +194,17 @@ static void test_generate_refusals(void **state) {
         g_free(generate(snp, MODEL_SEV_ES, NULL, API_MODEL_UNSUPPORTED, "SEV-ES cannot run on this host"));
         g_free(generate(full, MODEL_SEV_SNP, NULL, API_NO_SLOTS, "no free SEV-SNP slot"));
         g_free(generate(conflict, MODEL_SEV, NULL, API_HOST_MISCONFIGURED, "misconfigured"));
+
+        /* Found by fuzz-launch-security: a quote cut at 64 bytes inside a 4-byte character
+         * was not UTF-8, and sd-bus refuses to send such an error message. */
+        g_autofree char *opts = g_strdup_printf("{'%s\U000178149': <1>}", "k-234567890123456789012345678901234567890123456789012345678901");
+        g_autofree char *message = NULL;
+        g_autoptr(GVariant) o = options(opts);
+        char *xml = NULL;
+        assert_int_equal(launch_security_generate(MODEL_SEV, o, &off->view, &xml, &message), API_INVALID_ARGUMENT);
+        assert_null(xml);
+        assert_true(text_bus_valid(message));
+        assert_non_null(strstr(message, "unknown option 'k-2345"));
 }
 
 /* ---- ConfigureDomain ----------------------------------------------------- */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "api-error.h"
+#include "text.h"
 
 const char *api_error_name(ApiError e) {
         static const char *const names[_API_ERROR_MAX] = {
@@ -29,7 +30,8 @@ ApiError api_fail(char **message, ApiError e, const char *fmt, ...) {
 
         g_assert(message && !*message);
         va_start(ap, fmt);
-        *message = g_strdup_vprintf(fmt, ap);
+        /* Messages quote caller input cut to a length: keep them text the bus can carry. */
+        *message = text_bus_safe_take(g_strdup_vprintf(fmt, ap));
         va_end(ap);
         return e;
 }

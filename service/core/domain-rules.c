@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "domain-job.h"
+#include "text.h"
 
 /* QEMU pins this much beyond guest RAM for an SEV guest (libvirt's kbase: RAM + 256 MiB). */
 #define LOCKED_OVERHEAD_KIB (256u * 1024u)
@@ -14,7 +15,7 @@ static Finding *finding_new(const xmlNode *at, const char *child, Severity sever
         f->severity = severity;
         f->code = g_strdup(code);
         f->where = child ? g_strdup_printf("%s/%s", path, child) : g_steal_pointer(&path);
-        f->message = message;
+        f->message = text_bus_safe_take(message);     /* quotes of the document, cut to a length */
         return f;
 }
 

@@ -48,3 +48,13 @@ static inline char *text_bus_safe(const char *s) {
         }
         return g_string_free(out, FALSE);
 }
+
+/* text_bus_safe() of S, taking S: for messages built from "%.64s" cuts of
+ * caller input, which may end in half a character. Free with g_free(). */
+static inline char *text_bus_safe_take(char *s) {
+        if (text_bus_valid(s))
+                return s;
+        char *safe = text_bus_safe(s);
+        g_free(s);
+        return safe;
+}
