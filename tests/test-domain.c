@@ -358,6 +358,12 @@ static void test_configure_refusals(void **state) {
         g_free(configure_text(h, "<domain type='kvm'><name>x</name><devices><disk type='file'>"
                               "<target dev='hda' bus='ide'/></disk></devices><os><type>hvm</type></os></domain>",
                               MODEL_SEV, NULL, API_INCOMPATIBLE_DEVICE, "IDE"));
+        /* Found by fuzz-configure: with two <nvram> only the first was removed for SNP, so a
+         * second ConfigureDomain changed the result again. libvirt reads one: refuse. */
+        g_free(configure_text(snp, "<domain type='kvm'><name>x</name><os><type machine='q35'>hvm</type>"
+                              "<nvram>/a_VARS.fd</nvram><nvram>/b_VARS.fd</nvram></os></domain>",
+                              MODEL_SEV_SNP, NULL, API_INVALID_DOMAIN_XML,
+                              "/domain/os/nvram[2]: <os> has more than one <nvram>"));
         xml_close(&x);
 }
 

@@ -154,12 +154,29 @@ static void require_features(DomainJob *j, xmlNode *os, const FirmwareDescriptor
         }
 }
 
+/* libvirt reads one of each; which one the rules below would change is a guess. */
+static bool refuse_duplicates(DomainJob *j, xmlNode *os) {
+        static const char *const singles[] = { "loader", "nvram", "firmware" };
+        bool refused = false;
+
+        for (size_t i = 0; i < G_N_ELEMENTS(singles); i++) {
+                xmlNode *first = xml_child(os, singles[i]), *second = first ? xml_next(first, singles[i]) : NULL;
+                if (!second)
+                        continue;
+                job_refuse(j, second, API_INVALID_DOMAIN_XML, "duplicate-element",
+                           "<os> has more than one <%s>; libvirt reads only one: keep one and remove the others",
+                           singles[i]);
+                refused = true;
+        }
+        return refused;
+}
+
 void rule_firmware(DomainJob *j) {
         xmlNode *os = xml_child(j->domain, "os");
         const FirmwareDescriptor *d;
 
-        if (!os)
-                return;         /* refused by rule_machine() */
+        if (!os || refuse_duplicates(j, os))
+                return;         /* no <os>: refused by rule_machine() */
         require_efi(j, os);
         require_autoselected_loader(j, os);
         require_stateless(j, os);
