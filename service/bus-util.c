@@ -5,6 +5,7 @@
 
 #include "bus-util.h"
 #include "memcrypt/memcrypt.h"
+#include "text.h"
 
 static int append_basic(sd_bus_message *m, GVariant *v, char type) {
         union { int b; uint8_t y; int16_t n; uint16_t q; int32_t i; uint32_t u; int64_t x; uint64_t t; double d; } u;
@@ -115,10 +116,13 @@ static int read_option(sd_bus_message *m, GVariantBuilder *b, sd_bus_error *erro
         r = sd_bus_message_peek_type(m, &type, &contents);
         if (r < 0)
                 return r;
-        if (strlen(contents) != 1 || !strchr("bynqiuxtdsog", contents[0]))
+        if (strlen(contents) != 1 || !strchr("bynqiuxtdsog", contents[0])) {
+                /* Cut on characters: a message with half a character could not be sent. */
+                g_autofree char *q = utf8_shorten(key, 64, "…");
                 return sd_bus_error_setf(error, MEMCRYPT_ERROR_INVALID_ARGUMENT,
-                                         "Option '%.64s' has type '%.16s'; options take basic types (b, t, s, ...).",
-                                         key, contents);
+                                         "Option '%s' has type '%.16s'; options take basic types (b, t, s, ...).",
+                                         q, contents);
+        }
         r = sd_bus_message_enter_container(m, 'v', contents);
         if (r < 0)
                 return r;
@@ -170,9 +174,11 @@ int bus_read_string_map(sd_bus_message *m, const char *what, size_t max, size_t 
                 if (g_hash_table_size(map) >= max)
                         return sd_bus_error_setf(error, MEMCRYPT_ERROR_INVALID_ARGUMENT,
                                                  "More than %zu %s entries given.", max, what);
-                if (strlen(key) > max_len || strlen(value) > max_len)
+                if (strlen(key) > max_len || strlen(value) > max_len) {
+                        g_autofree char *q = utf8_shorten(key, 64, "…");
                         return sd_bus_error_setf(error, MEMCRYPT_ERROR_INVALID_ARGUMENT,
-                                                 "%s entry '%.64s' is longer than %zu bytes.", what, key, max_len);
+                                                 "%s entry '%s' is longer than %zu bytes.", what, q, max_len);
+                }
                 g_hash_table_insert(map, g_strdup(key), g_strdup(value));
         }
         if (r < 0)

@@ -79,6 +79,9 @@ HOSTDEV_NIC = NOVA.replace('</devices>', "<interface type='hostdev' managed='yes
                            "domain='0x0000' bus='0x03' slot='0x00' function='0x0'/></source></interface></devices>")
 S390 = NOVA.replace('</domain>', "<launchSecurity type='s390-pv'/></domain>")
 MANY_OPTIONS = [('k%d' % i, "'v'") for i in range(65)]
+LONG_UTF8 = 'a' + '\u00e9' * 40        # 81 bytes: a cut at 64 bytes falls inside a character
+I440FX_UTF8 = NOVA.replace('machine="q35"', 'machine="pc-i440fx-%s"' % LONG_UTF8, 1)
+assert I440FX_UTF8 != NOVA
 BIG = "<domain type='kvm'><name>big</name><description>" + 'x' * (1024 * 1024) + '</description></domain>'
 
 # (name, method, GVariant text of the arguments, expected error name); names are unique.
@@ -258,6 +261,20 @@ CASES = [
     ('ValidateDomain document only', 'ValidateDomain', args(s(NOVA)), INVALID_ARGS),
     ('ValidateDomain signature sa{ss}', 'ValidateDomain', args(s(NOVA), ss({})), INVALID_ARGS),
 
+    # Callers' strings quoted in a message are cut to a length: never in the middle of a character
+    # (a message that is not UTF-8 cannot be sent, and the caller would get no reply at all)
+    ('GenerateLaunchSecurity unknown option with a long non-ASCII name', 'GenerateLaunchSecurity',
+     args("'amd-sev'", sv([(LONG_UTF8, "'x'")])), E + 'InvalidArgument'),
+    ('GenerateLaunchSecurity array option with a long non-ASCII name', 'GenerateLaunchSecurity',
+     args("'amd-sev'", sv([(LONG_UTF8, '@as []')])), E + 'InvalidArgument'),
+    ('ValidateDomain model option with a long non-ASCII name', 'ValidateDomain',
+     args(s(NOVA), sv([('model', s(LONG_UTF8))])), E + 'UnknownModel'),
+    ('ResolveRequest over-long value under a long non-ASCII key', 'ResolveRequest',
+     args(ss({LONG_UTF8: 'x' * 4097}), ss({})), E + 'InvalidArgument'),
+    ('ConfigureDomain long non-ASCII machine type', 'ConfigureDomain',
+     args(s(I440FX_UTF8), "'amd-sev'", sv([])),
+     E + 'MachineTypeRequired'),
+
     # Members that do not exist
     ('Manager.Bogus', 'Bogus', '()', UNKNOWN_METHOD),
     ('GetModel with a lower-case name', 'getModel', args("'amd-sev'"), UNKNOWN_METHOD),
@@ -282,7 +299,8 @@ class Gio:
         self.n = 0
 
     def call(self, method, text, path=MANAGER_PATH, iface=MANAGER_IFACE):
-        req = {'path': path, 'iface': iface, 'method': method}
+        # A guard: a call the daemon never answers fails here instead of after D-Bus's 25 s.
+        req = {'path': path, 'iface': iface, 'method': method, 'timeout_ms': int(TIMEOUT * 1000)}
         if len(text) > 64 * 1024:       # keep request lines small: big arguments go through a file
             self.n += 1
             fn = os.path.join(self.w.tmp, 'args-%d' % self.n)
