@@ -39,6 +39,26 @@ static xmlDoc *parse_guarded(const char *xml, size_t len, int extra_options, cha
         return g_steal_pointer(&doc);
 }
 
+/* The first namespace name under ROOT that libxml2 would write back unescaped into a
+ * broken document ('<', '&' or '"' inside xmlns="..."; none belongs in a URI), or NULL. */
+static const xmlChar *unserializable_namespace(xmlNode *root) {
+        xmlNode *n = root;
+
+        while (n) {
+                for (xmlNs *ns = n->type == XML_ELEMENT_NODE ? n->nsDef : NULL; ns; ns = ns->next)
+                        if (ns->href && strpbrk((const char *) ns->href, "<&\""))
+                                return ns->href;
+                if (n->children && n->type == XML_ELEMENT_NODE)
+                        n = n->children;
+                else {
+                        while (n != root && !n->next)
+                                n = n->parent;
+                        n = n == root ? NULL : n->next;
+                }
+        }
+        return NULL;
+}
+
 xmlDoc *xml_parse_untrusted(const char *xml, size_t len, size_t max, const char *root_name, int extra_options,
                             char **error) {
         g_autoptr(xmlDoc) doc = NULL;
@@ -64,6 +84,12 @@ xmlDoc *xml_parse_untrusted(const char *xml, size_t len, size_t max, const char 
         if (!root || !xmlStrEqual(root->name, BAD_CAST root_name)) {
                 *error = g_strdup_printf("the root element is <%.64s>, expected <%s>",
                                          root ? (const char *) root->name : "", root_name);
+                return NULL;
+        }
+        const xmlChar *ns = unserializable_namespace(root);
+        if (ns) {
+                *error = g_strdup_printf("namespace '%.64s' is not a URI ('<', '&' and '\"' are not allowed)",
+                                         (const char *) ns);
                 return NULL;
         }
         return g_steal_pointer(&doc);
