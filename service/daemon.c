@@ -147,6 +147,9 @@ int daemon_run(Context *c, const DaemonOptions *o) {
                 r = o->exit_on_idle_usec > 0 ? run_with_idle_exit(c, o->exit_on_idle_usec) : sd_event_loop(c->event);
         if (r >= 0 && sd_event_get_exit_code(c->event, &code) < 0)
                 code = EXIT_SUCCESS;
+        /* sd-bus ends the loop with EXIT_FAILURE when the bus goes away (exit-on-disconnect). */
+        if (r >= 0 && code != EXIT_SUCCESS && c->bus && sd_bus_is_open(c->bus) <= 0)
+                g_warning("Lost the connection to the system bus; exiting (bus activation starts memcryptd again)");
         if (r < 0)
                 g_warning("Event loop failed: %s", g_strerror(-r));
 

@@ -6,9 +6,11 @@ gets the name back, --exit-on-idle exits by itself."""
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 
 from harness import (BUS_NAME, MANAGER_IFACE, MANAGER_PATH, TIMEOUT, World, check, eq, tap_main)
 
@@ -78,12 +80,48 @@ def test_exit_on_idle():
         released(w, listener, first, 'exit on idle')
 
 
+ACTIVATION_SERVICE = """[D-BUS Service]
+Name=org.memcrypt1
+Exec=/bin/sh -c 'DBUS_SYSTEM_BUS_ADDRESS="$DBUS_STARTER_ADDRESS" exec "$0" --root="$1" --exit-on-idle=30' %s %s
+User=root
+"""
+
+
+def test_bus_gone_then_activation():
+    """The bus daemon dies under memcryptd: it exits by itself with status 1 and a message, no
+    signal and no core; a new bus then starts it again by activation for the first call."""
+    svcdir = tempfile.mkdtemp(prefix='memcrypt-services.')
+    os.chmod(svcdir, 0o755)
+    try:
+        with World(polkit='none', extra_bus_policy='  <servicedir>%s</servicedir>\n' % svcdir) as w:
+            with open(os.path.join(svcdir, 'org.memcrypt1.service'), 'w') as f:
+                f.write(ACTIVATION_SERVICE % (w.memcryptd, w.root))
+            bus = [p for name, p in w.procs if name == 'dbus-daemon'][0]
+            bus.kill()
+            bus.wait()
+            try:
+                rc = w.daemon.wait(timeout=TIMEOUT)    # it exits by itself; TIMEOUT is a guard
+            except subprocess.TimeoutExpired:
+                raise AssertionError('memcryptd still runs %gs after its bus died' % TIMEOUT)
+            eq(rc, 1, 'exit status after losing the bus\n' + w.log('memcryptd'))
+            check('Lost the connection to the system bus' in w.log('memcryptd'), 'no message about the lost bus',
+                  w.log('memcryptd'))
+            w.start_bus()                               # a new bus, same policy and service directory
+            describe = json.loads(w.call(MANAGER_PATH, MANAGER_IFACE, 'Describe')[0])
+            eq(describe['health'], 'ok', 'Describe() answered by the activated memcryptd')
+            check(owner(w), 'org.memcrypt1 has an owner after activation')
+    finally:
+        shutil.rmtree(svcdir, ignore_errors=True)
+    return 'exit 1 on bus loss; activated again by the next call'
+
+
 TESTS = [
     ('READY=1 is sent once org.memcrypt1 is owned', test_ready_means_owned),
     ('SIGTERM: exit 0, the name is released', lambda: stop_with(signal.SIGTERM)),
     ('SIGINT: exit 0, the name is released', lambda: stop_with(signal.SIGINT)),
     ('restart on the same bus gets the name back', test_restart),
     ('--exit-on-idle=1: exits 0 by itself and releases the name', test_exit_on_idle),
+    ('the bus daemon dies: memcryptd exits 1 by itself; a new bus activates it again', test_bus_gone_then_activation),
 ]
 
 if __name__ == '__main__':
