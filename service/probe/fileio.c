@@ -121,9 +121,38 @@ bool json_depth_within(const char *json, size_t len, unsigned max) {
         return true;
 }
 
+/* The code unit of the \uXXXX escape at JSON[I] ('\\' included), or -1. */
+static long json_u_escape(const char *json, size_t len, size_t i) {
+        long v = 0;
+
+        if (i + 6 > len || json[i] != '\\' || json[i + 1] != 'u')
+                return -1;
+        for (size_t k = i + 2; k < i + 6; k++) {
+                int d = g_ascii_xdigit_value(json[k]);
+                if (d < 0)
+                        return -1;
+                v = v * 16 + d;
+        }
+        return v;
+}
+
+/* The length of the escape at JSON[I] (a backslash in a string), or 0 when it is not valid JSON. */
+static size_t json_escape_len(const char *json, size_t len, size_t i) {
+        long u = json_u_escape(json, len, i), low;
+
+        if (i + 1 < len && strchr("\"\\/bfnrt", json[i + 1]) && json[i + 1])
+                return 2;
+        if (u < 0 || (u >= 0xDC00 && u <= 0xDFFF))
+                return 0;       /* not \uXXXX, or a low surrogate alone */
+        if (u < 0xD800 || u > 0xDBFF)
+                return 6;
+        low = json_u_escape(json, len, i + 6);
+        return low >= 0xDC00 && low <= 0xDFFF ? 12 : 0;
+}
+
 bool json_one_object(const char *json, size_t len) {
         unsigned depth = 0;
-        bool in_string = false, escaped = false;
+        bool in_string = false;
         size_t i = 0;
 
         while (i < len && strchr(" \t\r\n", json[i]) && json[i])
@@ -134,11 +163,12 @@ bool json_one_object(const char *json, size_t len) {
                 char c = json[i];
 
                 if (in_string) {
-                        if (escaped)
-                                escaped = false;
-                        else if (c == '\\')
-                                escaped = true;
-                        else if (c == '"')
+                        if (c == '\\') {
+                                size_t n = json_escape_len(json, len, i);
+                                if (n == 0)
+                                        return false;
+                                i += n - 1;
+                        } else if (c == '"')
                                 in_string = false;
                 } else if (c == '"')
                         in_string = true;

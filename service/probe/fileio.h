@@ -43,8 +43,10 @@ SourceStatus source_status_from_errno(int err);
 bool json_depth_within(const char *json, size_t len, unsigned max);
 
 /*
- * Whether JSON is one object with nothing but whitespace after it. json-glib
- * 1.6 accepts a value followed by an object or array ("1 {}", "{} {}"),
- * keeps one of them and leaks the rest: every probe checks this too.
+ * Whether JSON is one object with nothing but whitespace after it, and every
+ * escape in its strings valid (\uXXXX surrogates in pairs). json-glib 1.6
+ * accepts a value followed by an object or array ("1 {}", "{} {}"), keeps one
+ * of them and leaks the rest, and leaks a string on a malformed surrogate
+ * pair: every probe checks this too.
  */
 bool json_one_object(const char *json, size_t len);

@@ -271,7 +271,7 @@ static JsonParser *load_json(const char *json, size_t len, char **error) {
                 return NULL;
         }
         if (!json_one_object(json, len)) {
-                *error = g_strdup("the document is not one JSON object");
+                *error = g_strdup("the document is not one well-formed JSON object");
                 return NULL;
         }
         if (!json_parser_load_from_data(parser, json, (gssize) len, &gerror)) {

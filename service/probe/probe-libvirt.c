@@ -280,7 +280,7 @@ static bool versions_json_parse_object(const char *json, size_t len, char **libv
                 return false;
         }
         if (!json_one_object(json, len)) {
-                *error = g_strdup("the document is not one JSON object");
+                *error = g_strdup("the document is not one well-formed JSON object");
                 return false;
         }
         if (!json_parser_load_from_data(parser, json, (gssize) len, &gerror)) {

@@ -135,7 +135,7 @@ static bool json_input_ok(const char *json, size_t len, char **error) {
         if (!json_depth_within(json, len, SEV_JSON_MAX_DEPTH))
                 return fail(error, "document nests deeper than %d levels", SEV_JSON_MAX_DEPTH);
         if (!json_one_object(json, len))
-                return fail(error, "the document is not one JSON object");
+                return fail(error, "the document is not one well-formed JSON object");
         return true;
 }
 
