@@ -86,6 +86,12 @@ xmlDoc *xml_parse_untrusted(const char *xml, size_t len, size_t max, const char 
                                          root ? (const char *) root->name : "", root_name);
                 return NULL;
         }
+        /* libvirt's XPath queries match elements in no namespace: it would see nothing in this document. */
+        if (root->ns) {
+                *error = g_strdup_printf("the root element <%s> is in namespace '%.64s'; libvirt's is in none",
+                                         root_name, root->ns->href ? (const char *) root->ns->href : "");
+                return NULL;
+        }
         const xmlChar *ns = unserializable_namespace(root);
         if (ns) {
                 *error = g_strdup_printf("namespace '%.64s' is not a URI ('<', '&' and '\"' are not allowed)",
