@@ -1,18 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <malloc.h>
-#include <time.h>
 
 #include "build-config.h"
 #include "bus-polkit.h"
 #include "context.h"
 #include "report.h"
-
-static uint64_t now_realtime_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * UINT64_C(1000000) + (uint64_t) ts.tv_nsec / 1000;
-}
 
 static bool load_config(Context *c, const ContextOptions *o, char **error) {
         memcrypt_config_init(&c->config);
@@ -99,7 +91,7 @@ static void judge(Context *c, PropertyValues *values) {
 
         g_clear_pointer(&c->verdict, host_verdict_free);
         c->verdict = v;
-        c->last_refresh_usec = now_realtime_usec();
+        c->last_refresh_usec = (uint64_t) g_get_real_time();
         property_values_build(values, &c->facts, c->verdict, c->last_refresh_usec);
 }
 
@@ -190,22 +182,13 @@ void context_refresh(Context *c, ChangeSet *changes) {
         property_values_clear(&fresh);
 }
 
-static void reprobe_misc(Context *c) {
-        MiscCgroupFacts *m = &c->facts.misc;
-
-        g_free(m->capacity_src.detail);
-        g_free(m->current_src.detail);
-        *m = (MiscCgroupFacts) { .capacity_sev = -1, .capacity_sev_es = -1, .current_sev = -1, .current_sev_es = -1 };
-        probe_misc_cgroup(c->root, m);
-}
-
 void context_refresh_domains(Context *c, ChangeSet *changes) {
         PropertyValues fresh = {};
 
         if (c->libvirt && libvirt_keeper_connection(c->libvirt))
                 take_keeper_domains(c->libvirt, &c->facts.libvirt);
         /* The kernel counts a guest's ASID from launch to exit: its view moves with the domains. */
-        reprobe_misc(c);
+        probe_misc_cgroup(c->root, &c->facts.misc);
         judge(c, &fresh);
         property_values_update(&c->values, &fresh, changes);
         property_values_clear(&fresh);

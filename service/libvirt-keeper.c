@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
-#include <time.h>
 
 #include <libvirt/virterror.h>
 
@@ -41,13 +40,6 @@ struct LibvirtKeeper {
         uint64_t events_seen;
 };
 
-static uint64_t now_realtime(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * UINT64_C(1000000) + (uint64_t) ts.tv_nsec / 1000;
-}
-
 static void kept_domain_free(KeptDomain *d) {
         g_free(d->domain.name);
         g_free(d->domain.uuid);
@@ -63,7 +55,7 @@ static void notify(LibvirtKeeper *k, LibvirtChange what) {
 static void set_problem(LibvirtKeeper *k, char *problem) {
         g_free(k->problem);
         k->problem = problem;
-        k->problem_since = now_realtime();
+        k->problem_since = (uint64_t) g_get_real_time();
 }
 
 /* ---- domains -------------------------------------------------------------- */
@@ -269,7 +261,7 @@ static bool connect_once(LibvirtKeeper *k) {
                 return false;
         }
         g_clear_pointer(&k->problem, g_free);
-        k->problem_since = now_realtime();
+        k->problem_since = (uint64_t) g_get_real_time();
         k->retry_msec = RETRY_FIRST_MSEC;
         k->ever_connected = true;
         return true;
@@ -287,14 +279,10 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-static void ignore_libvirt_error(void *opaque, virErrorPtr error) {
-}
-
 LibvirtKeeper *libvirt_keeper_new(sd_event *event, const LibvirtKeeperOptions *o) {
         LibvirtKeeper *k = g_new0(LibvirtKeeper, 1);
 
-        /* libvirt prints every error to stderr unless told otherwise; we report them instead. */
-        virSetErrorFunc(NULL, ignore_libvirt_error);
+        libvirt_errors_quiet();
         k->event = sd_event_ref(event);
         k->uri = g_strdup(o->uri);
         k->keepalive = o->keepalive;

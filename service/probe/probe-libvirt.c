@@ -502,8 +502,11 @@ static void probe_snapshot(const char *root, LibvirtFacts *lv) {
 
 /* ---- live ----------------------------------------------------------------- */
 
-/* libvirt prints every error to stderr unless told otherwise; we record them instead. */
 static void ignore_libvirt_error(void *opaque, virErrorPtr error) {
+}
+
+void libvirt_errors_quiet(void) {
+        virSetErrorFunc(NULL, ignore_libvirt_error);
 }
 
 static char *version_string(unsigned long v) {
@@ -589,7 +592,7 @@ static void live_domains(virConnectPtr conn, LibvirtFacts *lv) {
 static void probe_live(const char *uri, LibvirtFacts *lv) {
         virConnectPtr conn;
 
-        virSetErrorFunc(NULL, ignore_libvirt_error);
+        libvirt_errors_quiet();
 
         /* Read-write: virConnectGetDomainCapabilities refuses read-only connections. */
         conn = virConnectOpen(uri);

@@ -116,6 +116,8 @@ bool misc_parse(const char *text, int64_t *sev, int64_t *sev_es, char **error) {
 static void read_misc(const char *root, const char *rel, Source *src, int64_t *sev, int64_t *sev_es) {
         g_autofree char *text = NULL, *error = NULL;
 
+        /* Nothing from an earlier read survives one that fails (context_refresh_domains() reads again). */
+        *sev = *sev_es = -1;
         if (host_read_file(root, rel, 64 * 1024, &text, NULL, src) != SOURCE_OK)
                 return;
         if (!misc_parse(text, sev, sev_es, &error))

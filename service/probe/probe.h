@@ -35,6 +35,9 @@ void probe_misc_cgroup(const char *root, MiscCgroupFacts *m);
 void probe_sev_platform(const char *root, bool live, CpuGeneration gen, SevPlatformFacts *s);
 void probe_firmware(const char *root, FirmwareFacts *fw);
 void probe_libvirt(const ProbeOptions *opts, bool live, LibvirtFacts *lv);
+/* libvirt prints every error to stderr unless told otherwise; its callers
+ * here record them (virGetLastErrorMessage()) instead. */
+void libvirt_errors_quiet(void);
 /* Versions and domain capabilities over an open connection (not the domains). */
 void probe_libvirt_connection(virConnectPtr conn, const char *uri, LibvirtFacts *lv);
 

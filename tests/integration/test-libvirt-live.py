@@ -5,6 +5,7 @@ TCG guests, and libvirt's test driver (test:///<node file>) for guests with <lau
 which TCG cannot run. The daemon replays a snapshot for everything but libvirt's domains
 (--root=COPY --libvirt-uri=URI). Clients are busctl and a python3-dbus listener as uid 65534."""
 
+import json
 import os
 import shutil
 import signal
@@ -37,8 +38,6 @@ def reason_codes(w, model):
 
 def wait_change(rd, name, value=None):
     """The listener's next PropertiesChanged of the Manager carrying NAME (= VALUE if given)."""
-    import json
-
     def match(line):
         o = json.loads(line)
         return (o['signal'] == 'PropertiesChanged' and o['path'] == MANAGER_PATH and name in o['changed']
