@@ -1045,7 +1045,7 @@ def sized(n):
 
 def test_bad_input():
     """Not XML, billion laughs, quadratic blowup, external entities, > 1 MiB, a <network>: each a named
-    InvalidDomainXml, quickly, nothing expanded, and the daemon still answers."""
+    InvalidDomainXml from the check meant for it, nothing expanded, and the daemon still answers."""
     with Host('milan-snp') as h:
         marker = 'MEMCRYPT-XXE-%d' % os.getpid()
         secret = os.path.join(h.world.tmp, 'secret.txt')
@@ -1058,33 +1058,34 @@ def test_bad_input():
                     fixture('virt-install-q35').replace('<name>debian12</name>',
                                                         '<name>debian12</name>\n  <description>&n;</description>'))
         # the entity documents first: the daemon's peak RSS is read before and after them
+        # each with the words of the check that refuses it: the DOCTYPE check stops the parser before any
+        # entity is declared, the size check before parsing at all (shown by effect, not by timing)
+        doctype, size = 'DOCTYPE is not accepted', 'larger than %d bytes' % DOMAIN_XML_MAX
         cases = [
-            ('billion laughs', billion_laughs()),
-            ('quadratic blowup', quadratic_blowup()),
-            ('external entity', xxe),
-            ('internal entity', internal),
-            ('not XML', 'this is not XML'),
-            ('empty', ''),
-            ('truncated', fixture('nova-q35')[:2000]),
-            ('two roots', fixture('kernel-boot') + fixture('kernel-boot')),
+            ('billion laughs', billion_laughs(), doctype),
+            ('quadratic blowup', quadratic_blowup(), doctype),
+            ('external entity', xxe, doctype),
+            ('internal entity', internal, doctype),
+            ('not XML', 'this is not XML', 'malformed XML'),
+            ('empty', '', 'malformed XML'),
+            ('truncated', fixture('nova-q35')[:2000], 'malformed XML'),
+            ('two roots', fixture('kernel-boot') + fixture('kernel-boot'), 'malformed XML'),
             ('a <network>', "<network><name>default</name><forward mode='nat'/><bridge name='virbr0'/>"
-                            "<ip address='192.168.122.1' netmask='255.255.255.0'/></network>"),
-            ('a <domainsnapshot>', '<domainsnapshot><name>s</name>%s</domainsnapshot>' % fixture('kernel-boot')),
-            ('1 MiB + 1 byte', sized(DOMAIN_XML_MAX + 1)),
-            ('4 MiB', sized(4 * DOMAIN_XML_MAX)),
+                            "<ip address='192.168.122.1' netmask='255.255.255.0'/></network>", '<network>'),
+            ('a <domainsnapshot>', '<domainsnapshot><name>s</name>%s</domainsnapshot>' % fixture('kernel-boot'),
+             '<domainsnapshot>'),
+            ('1 MiB + 1 byte', sized(DOMAIN_XML_MAX + 1), size),
+            ('4 MiB', sized(4 * DOMAIN_XML_MAX), size),
         ]
         hwm0 = vm_hwm(h.world.daemon.pid)
-        for what, doc in cases:
+        for what, doc, why in cases:
             for method, sig, args in (('ConfigureDomain', 'ssa{sv}', (doc, 'amd-sev', {})),
                                       ('ValidateDomain', 'sa{sv}', (doc, {}))):
                 r = h.bus.fails('InvalidDomainXml', method, sig, *args, what=what)
                 check(marker not in r['message'], '%s: the entity was expanded into the message: %r' % (
                     what, r['message'][:300]))
-                check(r['us'] < 2e6, '%s: %s took %.0f ms' % (what, method, r['us'] / 1000))
-                if what == 'a <network>':
-                    check('network' in r['message'], 'message does not name the root element: %r' % r['message'])
-                if what.endswith('MiB') or what == '1 MiB + 1 byte':
-                    check(r['us'] < 0.5e6, '%s: refused after %.0f ms, not before parsing' % (what, r['us'] / 1000))
+                check(why in r['message'], '%s: %s: message does not say %r: %r' % (
+                    what, method, why, r['message'][:300]))
             h.bus.ping()
             if what == 'internal entity':
                 # an expanded billion laughs is 3 GB, the quadratic blowup 150 MB
