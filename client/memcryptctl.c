@@ -158,7 +158,7 @@ static int verb_status(MemcryptClient *c, int argc, char **argv) {
         g_autoptr(KeyValues) kv = kv_new();
         int r;
 
-        /* DESIGN.md: status --json is the Describe report, the one JSON view of everything. */
+        /* docs/design.md: status --json is the Describe report, the one JSON view of everything. */
         if (arg_json != JSON_OFF)
                 return print_report(c, arg_json);
 

@@ -187,7 +187,7 @@ static sd_event *daemon_event(void) {
         return e;
 }
 
-/* DESIGN's SNP start-up rule, for agents that want a refusal instead of Health=conflict. */
+/* The SNP start-up rule of docs/design.md, for agents that want a refusal instead of Health=conflict. */
 static int check_strict(const Context *c) {
         if (c->verdict->health != HEALTH_CONFLICT)
                 return EXIT_SUCCESS;

@@ -54,7 +54,7 @@ shopt -s nullglob
 for host in "$MEMCRYPT_HOSTS_DIR"/*/; do
         name=$(basename "$host")
         "$MEMCRYPTD" --root="$host" --dump >"$tmp/$name.json" 2>"$tmp/$name.err"
-        check "$name: report has every DESIGN.md key" json "$tmp/$name.json" "
+        check "$name: report has every docs/design.md key" json "$tmp/$name.json" "
 for k in ['version','node','health','health_message','host','models','checks']: assert k in d, k
 for k in ['cpu_vendor','cpu_generation','in_guest','cbitpos','reduced_phys_bits','asid_count','min_sev_asid','kernel','libvirt','qemu','sev_firmware']: assert k in d['host'], k
 for m in d['models']:

@@ -468,7 +468,6 @@ static void test_bad_input(void **state) {
         g_autoptr(Host) h = host_load("milan-snp-off");
         g_autoptr(GString) laughs = g_string_new("<?xml version='1.0'?>\n<!DOCTYPE domain [\n <!ENTITY a 'lol'>\n");
         g_autoptr(GString) huge = g_string_new("<domain type='kvm'><name>x</name><description>");
-        gint64 start;
 
         for (char c = 'b'; c <= 'j'; c++)
                 g_string_append_printf(laughs, " <!ENTITY %c '&%c;&%c;&%c;&%c;&%c;&%c;&%c;&%c;&%c;&%c;'>\n", c,
@@ -486,10 +485,8 @@ static void test_bad_input(void **state) {
         expect_bad_domain(h, "<?xml version='1.0' encoding='ISO-8859-1'?><domain><name>\xff</name></domain>",
                           "not proper UTF-8");
         expect_bad_domain(h, huge->str, "larger than 1048576 bytes");
-        start = g_get_monotonic_time();
+        /* Refused at the DOCTYPE itself, before any entity is declared: none can be expanded. */
         expect_bad_domain(h, laughs->str, "DOCTYPE");
-        /* entities are never expanded: 10^9 "lol"s would take far longer than this */
-        assert_true(g_get_monotonic_time() - start < 5 * G_USEC_PER_SEC);
 }
 
 static void test_bad_options(void **state) {

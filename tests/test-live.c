@@ -320,7 +320,7 @@ static size_t heap_in_use(void) {
         return mallinfo2().uordblks;
 }
 
-/* DESIGN's goal is memory after 10,000 refreshes equal to memory after 10. The
+/* The goal (docs/benchmarks.md) is memory after 10,000 refreshes equal to memory after 10. The
  * first refreshes fill one-time caches (GLib's type and quark tables, ~4 KiB),
  * so the baseline is taken after 100; the tolerance is far below the 10 KiB
  * that even a 1-byte-per-refresh leak would add. */

@@ -19,7 +19,7 @@ static const DumpCase dumps[] = {
 
 static void probe_dump(const char *file, CpuidFacts *c) {
         g_autofree char *root = test_tmpdir();
-        g_autofree char *src = shared_fixture(file);
+        g_autofree char *src = libvirt_fixture(file);
         g_autofree char *xml = test_read(src);
 
         test_write(root, "cpuid.xml", xml);

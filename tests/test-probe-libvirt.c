@@ -25,14 +25,11 @@
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static char *read_shared(const char *name, size_t *len) {
-        const char *shared = g_getenv("MEMCRYPT_SHARED_DIR");
-        g_autofree char *path = NULL;
+static char *read_fixture(const char *name, size_t *len) {
+        g_autofree char *path = libvirt_fixture(name);
         g_autoptr(GError) error = NULL;
         char *text = NULL;
 
-        assert_non_null(shared);
-        path = g_build_filename(shared, "fixtures", "libvirt", name, NULL);
         if (!g_file_get_contents(path, &text, len, &error))
                 fail_msg("%s: %s", path, error->message);
         return text;
@@ -50,9 +47,9 @@ static void domcaps_clear(DomainCapsFacts *dc) {
         g_clear_pointer(&dc->raw_xml, g_free);
 }
 
-static void parse_shared_domcaps(const char *name, DomainCapsFacts *dc) {
+static void parse_fixture_domcaps(const char *name, DomainCapsFacts *dc) {
         size_t len;
-        g_autofree char *xml = read_shared(name, &len);
+        g_autofree char *xml = read_fixture(name, &len);
         g_autofree char *error = NULL;
 
         domcaps_init(dc);
@@ -86,7 +83,7 @@ static void assert_domcaps_fails(const char *xml, size_t len, const char *error_
 static void test_domcaps_qemu_9_2_amdsev(void **state) {
         DomainCapsFacts dc;
 
-        parse_shared_domcaps("qemu_9.2.0-q35.x86_64+amdsev.xml", &dc);
+        parse_fixture_domcaps("qemu_9.2.0-q35.x86_64+amdsev.xml", &dc);
         assert_int_equal(dc.sev_supported, TRI_YES);
         assert_int_equal(dc.cbitpos, 51);
         assert_int_equal(dc.reduced_phys_bits, 1);
@@ -106,7 +103,7 @@ static void test_domcaps_qemu_9_2_amdsev(void **state) {
 static void test_domcaps_virt_manager(void **state) {
         DomainCapsFacts dc;
 
-        parse_shared_domcaps("kvm-x86_64-domcaps-amd-sev.xml", &dc);
+        parse_fixture_domcaps("kvm-x86_64-domcaps-amd-sev.xml", &dc);
         assert_int_equal(dc.sev_supported, TRI_YES);
         assert_int_equal(dc.cbitpos, 51);
         assert_int_equal(dc.reduced_phys_bits, 1);
@@ -123,7 +120,7 @@ static void test_domcaps_virt_manager(void **state) {
 static void test_domcaps_qemu_6_0(void **state) {
         DomainCapsFacts dc;
 
-        parse_shared_domcaps("qemu_6.0.0-q35.x86_64.xml", &dc);
+        parse_fixture_domcaps("qemu_6.0.0-q35.x86_64.xml", &dc);
         assert_int_equal(dc.sev_supported, TRI_YES);
         assert_int_equal(dc.cbitpos, 47);
         assert_int_equal(dc.reduced_phys_bits, 1);
@@ -195,7 +192,7 @@ static void test_domcaps_failure_keeps_facts(void **state) {
         const char *bad = SEV_CAPS("<sev supported='yes'><cbitpos>51</cbitpos><maxGuests>x</maxGuests></sev>");
         DomainCapsFacts dc;
 
-        parse_shared_domcaps("qemu_9.2.0-q35.x86_64+amdsev.xml", &dc);
+        parse_fixture_domcaps("qemu_9.2.0-q35.x86_64+amdsev.xml", &dc);
         assert_false(domcaps_parse(bad, strlen(bad), &dc, &error));
         assert_non_null(strstr(error, "maxGuests"));
         assert_int_equal(dc.max_guests, 59);
@@ -240,7 +237,7 @@ static void test_domcaps_malformed(void **state) {
 
 static void test_domcaps_wrong_root(void **state) {
         size_t len;
-        g_autofree char *xml = read_shared("x86_64-cpuid-EPYC-7713-64-Core.xml", &len);
+        g_autofree char *xml = read_fixture("x86_64-cpuid-EPYC-7713-64-Core.xml", &len);
 
         assert_domcaps_fails(xml, len, "<cpudata>");
         const char *domain = "<domain><features><sev supported='yes'/></features></domain>";
@@ -249,7 +246,7 @@ static void test_domcaps_wrong_root(void **state) {
 
 static void test_domcaps_too_large(void **state) {
         size_t len;
-        g_autofree char *real = read_shared("qemu_6.0.0-q35.x86_64.xml", &len);
+        g_autofree char *real = read_fixture("qemu_6.0.0-q35.x86_64.xml", &len);
         size_t big = 1024 * 1024 + 1;
         g_autofree char *xml = g_malloc(big + 1);
 
@@ -291,10 +288,9 @@ static void test_domcaps_billion_laughs(void **state) {
 
         for (size_t i = 0; i < G_N_ELEMENTS(inner); i++) {
                 g_autofree char *xml = billion_laughs(inner[i]);
-                gint64 start = g_get_monotonic_time();
 
-                assert_domcaps_fails(xml, strlen(xml), NULL);
-                assert_true(g_get_monotonic_time() - start < 2 * G_USEC_PER_SEC);
+                /* Refused at the DOCTYPE, before any entity is declared: none can be expanded. */
+                assert_domcaps_fails(xml, strlen(xml), "DOCTYPE");
         }
 
         /* An external DTD is never fetched: the document is refused outright. */
@@ -306,7 +302,7 @@ static void test_domcaps_billion_laughs(void **state) {
 /* Prefixes and random byte flips of a real document: an answer or an error, never a crash. */
 static void test_domcaps_mangled(void **state) {
         size_t len;
-        g_autofree char *xml = read_shared("qemu_6.0.0-q35.x86_64.xml", &len);
+        g_autofree char *xml = read_fixture("qemu_6.0.0-q35.x86_64.xml", &len);
         GRand *rand = g_rand_new_with_seed(7502);
         guint parsed = 0;
 
@@ -472,7 +468,7 @@ static RunningDomain *domain(HostFacts *f, guint i) {
 
 static void install_snapshot(const char *root) {
         size_t len;
-        g_autofree char *caps = read_shared("qemu_9.2.0-q35.x86_64+amdsev.xml", &len);
+        g_autofree char *caps = read_fixture("qemu_9.2.0-q35.x86_64+amdsev.xml", &len);
 
         test_write_len(root, "libvirt/versions.json", "{\"libvirt\":\"10.5.0\",\"qemu\":\"9.1.0\"}\n", -1);
         test_write_len(root, "libvirt/domcapabilities.xml", caps, (gssize) len);

@@ -266,7 +266,7 @@ static void test_json_generation(void **state) {
 }
 
 static void test_json_partial(void **state) {
-        /* The layout of DESIGN.md: no alias_check_complete, feature_flags, guest_count; TCB as integer. */
+        /* The layout of docs/design.md: no alias_check_complete, feature_flags, guest_count; TCB as integer. */
         const char snp_only[] = "{\"snp\": {\"api_major\":1,\"api_minor\":55,\"build_id\":31,\"state\":1,"
                                 "\"is_rmp_initialized\":false,\"current_tcb\":\"0X1B000000000004\",\"reported_tcb\":42}}";
         const char sev_only[] = "{\"sev\": {\"api_major\":0,\"api_minor\":24,\"build\":15,\"state\":0,\"flags\":1,"

@@ -120,7 +120,7 @@ static void test_disabled_snp_changes_usability(void **state) {
 /* A const property never changes, even when the files under a snapshot root do. */
 static void test_const_values_keep_their_first_value(void **state) {
         Fixture *fx = *state;
-        g_autofree char *rome = shared_fixture("x86_64-cpuid-EPYC-7502-32-Core.xml");
+        g_autofree char *rome = libvirt_fixture("x86_64-cpuid-EPYC-7502-32-Core.xml");
         g_autofree char *xml = test_read(rome);
         ChangeSet changes;
 

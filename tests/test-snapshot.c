@@ -493,7 +493,6 @@ static void assert_replayed(const HostFacts *a, const HostFacts *b) {
 }
 
 static void test_snapshot_replays(void **state) {
-        const char *shared = getenv("MEMCRYPT_SHARED_DIR");
         const char sev_json[] =
                 "{\"sev\": {\"api_major\":1,\"api_minor\":55,\"build\":31,\"state\":2,\"flags\":256,\"guest_count\":0},"
                 " \"snp\": {\"api_major\":1,\"api_minor\":55,\"build_id\":31,\"state\":1,\"is_rmp_initialized\":true,"
@@ -502,9 +501,7 @@ static void test_snapshot_replays(void **state) {
         g_autofree char *tmp = NULL, *root = NULL, *out = NULL, *error = NULL;
         HostFacts a, b;
 
-        if (!shared)
-                skip();
-        g_autofree char *dump_path = g_build_filename(shared, "fixtures/libvirt/x86_64-cpuid-EPYC-7713-64-Core.xml", NULL);
+        g_autofree char *dump_path = libvirt_fixture("x86_64-cpuid-EPYC-7713-64-Core.xml");
         assert_true(g_file_get_contents(dump_path, &dump, NULL, NULL));
 
         tmp = test_tmpdir();

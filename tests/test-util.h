@@ -19,9 +19,9 @@ static inline const char *test_env(const char *name) {
         return v;
 }
 
-/* ../shared/fixtures/libvirt/<name> */
-static inline char *shared_fixture(const char *name) {
-        return g_build_filename(test_env("MEMCRYPT_SHARED_DIR"), "fixtures", "libvirt", name, NULL);
+/* tests/fixtures/libvirt/<name>: libvirt's own test data (see MANIFEST.txt there) */
+static inline char *libvirt_fixture(const char *name) {
+        return g_build_filename(test_env("MEMCRYPT_LIBVIRT_FIXTURES"), name, NULL);
 }
 
 static inline char *host_fixture(const char *name) {

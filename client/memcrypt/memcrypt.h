@@ -29,7 +29,7 @@ extern "C" {
 #define MEMCRYPT_MODEL_INTERFACE     "org.memcrypt1.Model"
 #define MEMCRYPT_MODEL_PATH_PREFIX   "/org/memcrypt1/model/"
 
-/* Error names of the service (DESIGN.md "Bus API", "Errors"). */
+/* Error names of the service (org.memcrypt1(5), ERRORS). */
 #define MEMCRYPT_ERROR_INVALID_ARGUMENT            "org.memcrypt1.Error.InvalidArgument"
 #define MEMCRYPT_ERROR_UNKNOWN_MODEL               "org.memcrypt1.Error.UnknownModel"
 #define MEMCRYPT_ERROR_CONFLICT                    "org.memcrypt1.Error.Conflict"

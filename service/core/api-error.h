@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The errors of org.memcrypt1's methods (DESIGN.md "Errors"), for core
+ * The errors of org.memcrypt1's methods (org.memcrypt1(5), ERRORS), for core
  * functions that must stay free of sd-bus: they return an ApiError and a
  * message for people; the bus side prefixes "org.memcrypt1.Error." to the
  * name. The client's error map gives each name its errno.

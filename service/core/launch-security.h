@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * libvirt's <launchSecurity> for a model on this host (DESIGN.md
+ * libvirt's <launchSecurity> for a model on this host (docs/design.md
  * "Generated XML"): the configured default policy or the caller's, checked
  * bit by bit, and the attestation blobs. Pure: the host comes in a HostView.
  */

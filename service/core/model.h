@@ -30,7 +30,7 @@ typedef enum {
 
 const char *severity_to_string(Severity s);
 
-/* A stable code (DESIGN.md "Reason codes"), what is wrong, and how to fix it. */
+/* A stable code (docs/design.md "Reason codes"), what is wrong, and how to fix it. */
 typedef struct {
         char *code;
         Severity severity;

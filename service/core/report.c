@@ -42,7 +42,7 @@ static void build_host(JsonBuilder *b, const HostFacts *f) {
         json_member_string(b, "libvirt", f->libvirt.libvirt_version);
         json_member_string(b, "qemu", f->libvirt.qemu_version);
         json_member_string(b, "sev_firmware", fw);
-        /* Additions beyond DESIGN.md's required keys. */
+        /* Additions beyond docs/design.md's required keys. */
         json_member_int(b, "cpu_family", c->family);
         json_member_int(b, "cpu_model", c->model);
         json_member_bool(b, "libvirt_connected", f->libvirt.connection.status == SOURCE_OK);

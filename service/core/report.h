@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The JSON report of DESIGN.md ("JSON report"): --dump, Describe(), memcryptctl --json status. */
+/* The JSON report of docs/design.md ("JSON report"): --dump, Describe(), memcryptctl --json status. */
 
 #include <json-glib/json-glib.h>
 

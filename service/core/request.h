@@ -3,8 +3,8 @@
 
 /*
  * Guest requests: flavor extra specs + image properties -> the model a
- * scheduler must place the guest with (DESIGN.md "Request rules",
- * reference/nova-rules.md). Host-independent and pure: no I/O.
+ * scheduler must place the guest with (docs/design.md "Request rules":
+ * Nova's rules, stricter). Host-independent and pure: no I/O.
  */
 
 #include <glib.h>

@@ -153,7 +153,7 @@ HostVerdict *host_verdict_new(const HostFacts *f, const MemcryptConfig *cfg) {
                 ModelVerdict *mv = &v->models[m];
                 mv->usable = !has_error_reason(mv);
                 if (!mv->usable)
-                        mv->slots_total = mv->slots_free = 0; /* DESIGN: no capacity to offer */
+                        mv->slots_total = mv->slots_free = 0; /* docs/design.md: no capacity to offer */
                 g_free(e.stopped[m]);
         }
         g_free(e.host_stopped);

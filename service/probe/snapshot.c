@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Writing a host snapshot (DESIGN.md, "Host snapshots"). Text sources are
+ * Writing a host snapshot (docs/design.md, "Host snapshots"). Text sources are
  * copied byte for byte so the replay parses exactly what the host showed;
  * the rest is serialised from HostFacts. A source that is missing on the
  * host is not written: in a snapshot, absence is the fact.

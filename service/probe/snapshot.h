@@ -5,7 +5,7 @@
 
 /*
  * Writes the facts of F (probed from F->root) into DIR in the host snapshot
- * layout of DESIGN.md, so that `memcryptd --root=DIR` replays the same host.
+ * layout of docs/design.md, so that `memcryptd --root=DIR` replays the same host.
  * Text sources (cpuinfo, module parameters, misc cgroup, firmware descriptors,
  * kernel release, hostname) are copied from F->root; CPUID, /dev/sev and
  * libvirt are serialised from F. DIR is created if needed.

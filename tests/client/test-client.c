@@ -488,7 +488,7 @@ static void test_error_map_round_trip(void **state) {
                 assert_string_equal(memcrypt_client_error_name(f->client), m->name);
                 assert_string_equal(memcrypt_client_error_message(f->client), message);
         }
-        assert_int_equal(n, 16);        /* DESIGN.md "Errors" */
+        assert_int_equal(n, 16);        /* org.memcrypt1(5), ERRORS */
         assert_int_equal(memcrypt_error_to_errno(MEMCRYPT_ERROR_NOT_AUTHORIZED), -EACCES);
         assert_int_equal(memcrypt_error_to_errno("org.memcrypt1.Error.FromTheFuture"), -EIO);
         assert_int_equal(memcrypt_error_to_errno(NULL), -EINVAL);

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""What the bus must say, derived from `memcryptd --root=SAME --dump` (DESIGN.md "Bus API" and
+"""What the bus must say, derived from `memcryptd --root=SAME --dump` (org.memcrypt1(5) and
 "JSON report"): property name -> (D-Bus signature, value as busctl --json=short prints it)."""
 
 MANAGER_PROPERTIES = {

@@ -24,8 +24,7 @@ import harness
 from harness import (BUS_NAME, MANAGER_IFACE, MANAGER_PATH, MODEL_IFACE, SOURCE_ROOT, TIMEOUT, HarnessError, Reader,
                      Skip, World, check, dbus_python, eq, model_path, run, tap_main)
 
-SHARED = os.environ.get('MEMCRYPT_SHARED_DIR') or os.path.join(SOURCE_ROOT, '..', 'shared')
-SCHEMA = os.path.join(SHARED, 'fixtures', 'libvirt', 'schemas', 'domain.rng')
+SCHEMA = os.path.join(SOURCE_ROOT, 'tests', 'fixtures', 'libvirt', 'schemas', 'domain.rng')
 DOMAINS = os.path.join(SOURCE_ROOT, 'tests', 'fixtures', 'domains')
 FIXTURES = ('virt-install-q35', 'nova-q35', 'i440fx', 'hostdev', 'kernel-boot', 'launchsec')
 ERR = 'org.memcrypt1.Error.'
@@ -71,7 +70,7 @@ def need_tools():
         if not shutil.which(tool):
             raise HarnessError('%s is not installed (package %s; tools/setup installs it)' % (tool, package))
     if not os.path.exists(SCHEMA):
-        raise HarnessError('libvirt schema %s not found (MEMCRYPT_SHARED_DIR=%r)' % (SCHEMA, SHARED))
+        raise HarnessError('libvirt schema %s not found' % SCHEMA)
     if not dbus_python():
         raise Skip('python3-dbus is not installed')
 
@@ -287,7 +286,7 @@ def inside(root, where, element):
 
 
 def strip_configurable(root, smm=False):
-    """A copy of a domain without what ConfigureDomain may change (DESIGN.md "Generated XML"):
+    """A copy of a domain without what ConfigureDomain may change (docs/design.md "Generated XML"):
     launchSecurity, os@firmware, loader/nvram/firmware, vmcoreinfo (and smm when the firmware
     needs it: SMM), memoryBacking/locked, driver@iommu, the NIC <rom>, the memballoon."""
     r = copy.deepcopy(root)
@@ -437,12 +436,12 @@ class Host:
 # -- what a configured domain must look like -----------------------------------------------------
 
 def check_launch_security(ls, model, label, policy=None, kernel_hashes=None):
-    """One generated/configured <launchSecurity> (DESIGN.md "Generated XML")."""
+    """One generated/configured <launchSecurity> (docs/design.md "Generated XML")."""
     want_type = 'sev-snp' if model == 'amd-sev-snp' else 'sev'
     eq(ls.get('type'), want_type, '%s: launchSecurity type' % label)
     text = (ls.findtext('policy') or '').strip()
     if policy is None:
-        eq(text, DEFAULT_POLICY_TEXT[model], '%s: launchSecurity policy (DESIGN.md default)' % label)
+        eq(text, DEFAULT_POLICY_TEXT[model], '%s: launchSecurity policy (docs/design.md default)' % label)
     else:
         check(text.startswith('0x'), '%s: policy %r is not 0x-hex' % (label, text))
         eq(int(text, 16), policy, '%s: launchSecurity policy value' % label)
@@ -774,7 +773,7 @@ def test_kernel_boot_and_replace():
                 eq(len(res.findall('launchSecurity')), 1, '%s %s launchsec: number of launchSecurity' % (host, model))
                 check_launch_security(res.find('launchSecurity'), model, '%s %s launchsec' % (host, model))
                 results.append(model)
-            # amd-sev: the exact element DESIGN.md gives
+            # amd-sev: the exact element docs/design.md gives
             res = parse(h.bus.configure(fixture('launchsec'), 'amd-sev'))
             eq(canon(res.find('launchSecurity')), canon(parse("<launchSecurity type='sev'><policy>0x0033</policy>"
                                                               "</launchSecurity>")), host + ': replaced for amd-sev')
@@ -900,7 +899,7 @@ def test_options():
 
 
 def test_generate():
-    """GenerateLaunchSecurity: DESIGN.md's elements, embedded into a fixture they validate and (SEV,
+    """GenerateLaunchSecurity: docs/design.md's elements, embedded into a fixture they validate and (SEV,
     SEV-ES) define on libvirt with the same launchSecurity; options and refusals."""
     n = 0
     for host in USABLE:
@@ -1140,7 +1139,7 @@ TESTS = [
     ('direct kernel boot -> kernelHashes=yes; an existing launchSecurity is replaced', test_kernel_boot_and_replace),
     ('<locked/> unless hard_limit >= RAM + 256 MiB; none for SEV-SNP', test_locked_memory),
     ('options: keep_balloon, policy, blobs; bad options -> InvalidArgument', test_options),
-    ('GenerateLaunchSecurity: DESIGN.md elements, schema, libvirt round trip, option errors', test_generate),
+    ('GenerateLaunchSecurity: docs/design.md elements, schema, libvirt round trip, option errors', test_generate),
     ('ValidateDomain on raw documents: findings at the elements concerned', test_validate_raw),
     ('bad documents -> InvalidDomainXml (not XML, entities, > 1 MiB, <network>); daemon still answers',
      test_bad_input),

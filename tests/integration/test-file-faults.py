@@ -104,7 +104,7 @@ def fault_case(rel, breaker, affected, code, needles, health):
 
 
 def test_misc_unreadable():
-    """The kernel's misc cgroup counts win over CPUID and libvirt (DESIGN.md): when misc.capacity is
+    """The kernel's misc cgroup counts win over CPUID and libvirt (docs/design.md): when misc.capacity is
     malformed or misc.current unreadable the counts that win are unknown, so every model is
     unusable with facts-unavailable naming both files."""
     with World(host='milan-snp', mock_allowed=REFRESH) as w:

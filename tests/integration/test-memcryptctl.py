@@ -82,7 +82,7 @@ def test_status(host):
             err = first_error(m)
             if err:
                 check(err['code'] in line, '%s: status %s names %s: %r' % (host, m['model'], err['code'], line))
-        # --json status is the Describe report (DESIGN.md "JSON report")
+        # --json status is the Describe report (docs/design.md "JSON report")
         eq(json.loads(ok(ctl(w, '--json', 'status'), 'status --json')), d, '%s: status --json' % host)
         out = ok(ctl(w, 'status', '--json=short'), 'status --json=short')
         eq(out.count('\n'), 1, 'status --json=short is one line')
