@@ -2,14 +2,16 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """`meson install --destdir` puts exactly the expected files under DESTDIR.
 
-Usage: test-install.py BUILDDIR EXPECTED_LIST name=DIR...
+Usage: test-install.py BUILDDIR EXPECTED_LIST [--with=FEATURE]... name=DIR...
 
 Runs `meson install -C BUILDDIR --no-rebuild --destdir TMP --quiet`, lists
 every file and symlink under TMP and compares the list with EXPECTED_LIST
 after replacing each {name} by its DIR. With --within-prefix=PREFIX it also
 checks that nothing was installed outside PREFIX (true of a build whose
 directory options are all left empty: pkg-config directories are rebased on
-the prefix). Output is TAP.
+the prefix). A line "[FEATURE] path" of EXPECTED_LIST is expected only when
+--with=FEATURE is given (e.g. the man pages, built only where scdoc is).
+Output is TAP.
 """
 
 import fnmatch
@@ -32,11 +34,16 @@ def installed(destdir):
     return sorted(found)
 
 
-def expected(path, dirs):
+def expected(path, dirs, features):
     patterns = []
     with open(path, encoding="utf-8") as f:
         for line in f:
             line = line.strip()
+            if line.startswith("["):
+                feature, line = line[1:].split("]", 1)
+                if feature not in features:
+                    continue
+                line = line.strip()
             if line and not line.startswith("#"):
                 patterns.append(line.format(**dirs))
     return patterns
@@ -44,10 +51,12 @@ def expected(path, dirs):
 
 def main():
     builddir, listfile = sys.argv[1], sys.argv[2]
-    dirs, within = {}, None
+    dirs, within, features = {}, None, set()
     for a in sys.argv[3:]:
         if a.startswith("--within-prefix="):
             within = a.split("=", 1)[1]
+        elif a.startswith("--with="):
+            features.add(a.split("=", 1)[1])
         else:
             k, v = a.split("=", 1)
             dirs[k] = v
@@ -62,7 +71,7 @@ def main():
 
     for f in files:
         print(f"# installed {f}")
-    patterns = expected(listfile, dirs)
+    patterns = expected(listfile, dirs, features)
     # fnmatch's * crosses "/": keep it inside one component.
     def match(f, pat):
         return fnmatch.fnmatchcase(f, pat) and f.count("/") == pat.count("/")
