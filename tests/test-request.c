@@ -91,6 +91,64 @@ static void test_cases(void **state) {
 }
 
 /* An absent hw_machine_type means the configured default. */
+/* One rule broken on top of a request that passes every rule. */
+typedef struct {
+        const char *flavor, *image;
+        ApiError error;
+} Breaker;
+
+static void check_order(const char *const *flavor_base, const char *const *image_base,
+                        const Breaker *breakers, size_t n) {
+        /* Every pair of broken rules answers the earlier rule's error: README "ResolveRequest" order,
+         * which follows Nova's check_constraints() (UEFI, then q35, then stateless firmware). */
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = i + 1; j < n; j++) {
+                        g_autoptr(GHashTable) flavor = table(flavor_base), image = table(image_base);
+                        g_autofree char *message = NULL;
+                        Model m;
+                        const Breaker *b[] = { &breakers[i], &breakers[j] };
+
+                        for (size_t k = 0; k < 2; k++) {
+                                GHashTable *t = b[k]->flavor ? flavor : image;
+                                const char *kv = b[k]->flavor ?: b[k]->image, *eq = strchr(kv, '=');
+                                g_autofree char *key = g_strndup(kv, eq - kv);
+                                if (eq[1])
+                                        g_hash_table_insert(t, g_steal_pointer(&key), g_strdup(eq + 1));
+                                else
+                                        g_hash_table_remove(t, key);
+                        }
+                        ApiError e = request_resolve(flavor, image, NULL, &m, &message);
+                        if (e != breakers[i].error)
+                                fail_msg("rules %zu and %zu broken: got %s (%s), want %s", i, j, api_error_name(e),
+                                         message, api_error_name(breakers[i].error));
+                }
+}
+
+static void test_rule_order(void **state) {
+        /* nova/tests/unit/virt/test_hardware.py MemEncryptionRequiredTestCase: an SNP request on
+         * machine 'pc' without stateless firmware is refused for the machine type first. */
+        static const char *const snp_flavor[] = { "hw:mem_encryption=true", "hw:mem_encryption_model=amd-sev-snp", NULL };
+        static const char *const snp_image[] = { UEFI, "hw_machine_type=q35", "hw_firmware_stateless=true", NULL };
+        static const Breaker snp[] = {
+                { NULL, "hw_firmware_type=bios", API_UEFI_REQUIRED },
+                { NULL, "hw_machine_type=pc", API_MACHINE_TYPE_REQUIRED },
+                { NULL, "hw_firmware_stateless=", API_STATELESS_FIRMWARE_REQUIRED },
+                { NULL, "hw_disk_bus=ide", API_INCOMPATIBLE_DEVICE },
+        };
+        static const char *const sev_flavor[] = { "hw:mem_encryption=true", NULL };
+        static const char *const sev_image[] = { UEFI, NULL };
+        static const Breaker sev[] = {
+                { NULL, "hw_firmware_type=bios", API_UEFI_REQUIRED },
+                { NULL, "hw_machine_type=pc-i440fx-8.2", API_MACHINE_TYPE_REQUIRED },
+                { "hw:locked_memory=false", NULL, API_LOCKED_MEMORY_REQUIRED },
+                { "pci_passthrough:alias=gpu:1", NULL, API_INCOMPATIBLE_DEVICE },
+        };
+
+        (void) state;
+        check_order(snp_flavor, snp_image, snp, G_N_ELEMENTS(snp));
+        check_order(sev_flavor, sev_image, sev, G_N_ELEMENTS(sev));
+}
+
 static void test_default_machine_type(void **state) {
         const char *f[] = { "hw:mem_encryption=true", NULL }, *i[] = { UEFI, NULL };
         g_autoptr(GHashTable) flavor = table(f), image = table(i);
@@ -120,6 +178,7 @@ static void test_booleans(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_cases),
+                cmocka_unit_test(test_rule_order),
                 cmocka_unit_test(test_default_machine_type),
                 cmocka_unit_test(test_booleans),
         };

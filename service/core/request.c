@@ -91,17 +91,29 @@ static ApiError check_model_without_encryption(const Spec *flavor, const Spec *i
                         s->source, s->key, s->value);
 }
 
-static ApiError check_firmware(GHashTable *image, Model m, char **message) {
-        Spec type = spec(image, "hw_firmware_type", "image");
-        Spec stateless = spec(image, "hw_firmware_stateless", "image");
+/* What the checks after the model need: the request and the configuration. */
+typedef struct {
+        GHashTable *flavor, *image;
+        const char *default_machine_type;
+        Model model;
+} Request;
+
+static ApiError check_uefi(const Request *r, char **message) {
+        Spec type = spec(r->image, "hw_firmware_type", "image");
+
+        if (type.value && g_ascii_strcasecmp(type.value, "uefi") == 0)
+                return API_OK;
+        return api_fail(message, API_UEFI_REQUIRED,
+                        "%s needs UEFI firmware, but image hw_firmware_type is %s%s%s; set hw_firmware_type=uefi",
+                        model_title(r->model), type.value ? "'" : "not set", type.value ?: "", type.value ? "'" : "");
+}
+
+static ApiError check_stateless(const Request *r, char **message) {
+        Spec stateless = spec(r->image, "hw_firmware_stateless", "image");
         int is_stateless;
         ApiError e;
 
-        if (!type.value || g_ascii_strcasecmp(type.value, "uefi") != 0)
-                return api_fail(message, API_UEFI_REQUIRED,
-                                "%s needs UEFI firmware, but image hw_firmware_type is %s%s%s; set hw_firmware_type=uefi",
-                                model_title(m), type.value ? "'" : "not set", type.value ?: "", type.value ? "'" : "");
-        if (m != MODEL_SEV_SNP)
+        if (r->model != MODEL_SEV_SNP)
                 return API_OK;
         e = parse_flag(&stateless, &is_stateless, message);
         if (e != API_OK)
@@ -114,21 +126,22 @@ static ApiError check_firmware(GHashTable *image, Model m, char **message) {
         return API_OK;
 }
 
-static ApiError check_machine_type(GHashTable *image, const char *default_machine_type, Model m,
-                                       char **message) {
-        Spec s = spec(image, "hw_machine_type", "image");
-        const char *type = s.value ?: default_machine_type ?: "q35";
+static ApiError check_machine_type(const Request *r, char **message) {
+        Spec s = spec(r->image, "hw_machine_type", "image");
+        const char *type = s.value ?: r->default_machine_type ?: "q35";
 
         /* Versioned names such as pc-q35-8.2 are q35 too. */
         if (strstr(type, "q35"))
                 return API_OK;
         return api_fail(message, API_MACHINE_TYPE_REQUIRED,
                         "%s needs the q35 machine type, but %s is '%s'; set image hw_machine_type=q35",
-                        model_title(m), s.value ? "image hw_machine_type" : "the host's default machine type", type);
+                        model_title(r->model), s.value ? "image hw_machine_type" : "the host's default machine type",
+                        type);
 }
 
-static ApiError check_locked_memory(GHashTable *flavor, GHashTable *image, Model m, char **message) {
-        Spec f = spec(flavor, "hw:locked_memory", "flavor"), i = spec(image, "hw_locked_memory", "image");
+static ApiError check_locked_memory(const Request *r, char **message) {
+        Spec f = spec(r->flavor, "hw:locked_memory", "flavor"), i = spec(r->image, "hw_locked_memory", "image");
+        Model m = r->model;
         int locked;
         ApiError e;
 
@@ -142,9 +155,10 @@ static ApiError check_locked_memory(GHashTable *flavor, GHashTable *image, Model
                         model_title(m), s->source, s->key, s->value);
 }
 
-static ApiError check_devices(GHashTable *flavor, GHashTable *image, Model m, char **message) {
-        Spec pci = spec(flavor, "pci_passthrough:alias", "flavor");
-        Spec bus = spec(image, "hw_disk_bus", "image");
+static ApiError check_devices(const Request *r, char **message) {
+        Spec pci = spec(r->flavor, "pci_passthrough:alias", "flavor");
+        Spec bus = spec(r->image, "hw_disk_bus", "image");
+        Model m = r->model;
 
         if (pci.value && *pci.value)
                 return api_fail(message, API_INCOMPATIBLE_DEVICE,
@@ -157,6 +171,21 @@ static ApiError check_devices(GHashTable *flavor, GHashTable *image, Model m, ch
                                 model_title(m), bus.value);
         return API_OK;
 }
+
+/*
+ * The rules after the model is known, in the order a request is refused: Nova's
+ * check_constraints() order (UEFI, q35, stateless firmware for SNP), then the gaps
+ * memcryptd closes. The first rule a request breaks is the one answered; the
+ * README's ResolveRequest table lists them in this order.
+ */
+typedef ApiError (*RequestRule)(const Request *r, char **message);
+static const RequestRule request_rules[] = {
+        check_uefi,             /* UefiRequired */
+        check_machine_type,     /* MachineTypeRequired */
+        check_stateless,        /* StatelessFirmwareRequired */
+        check_locked_memory,    /* LockedMemoryRequired */
+        check_devices,          /* IncompatibleDevice */
+};
 
 ApiError request_resolve(GHashTable *flavor, GHashTable *image, const char *default_machine_type,
                              Model *ret_model, char **message) {
@@ -175,15 +204,14 @@ ApiError request_resolve(GHashTable *flavor, GHashTable *image, const char *defa
                 return check_model_without_encryption(&model_f, &model_i, message);
 
         e = resolve_model(&model_f, &model_i, &m, message);
-        if (e == API_OK)
-                e = check_firmware(image, m, message);
-        if (e == API_OK)
-                e = check_machine_type(image, default_machine_type, m, message);
-        if (e == API_OK)
-                e = check_locked_memory(flavor, image, m, message);
-        if (e == API_OK)
-                e = check_devices(flavor, image, m, message);
-        if (e == API_OK)
-                *ret_model = m;
-        return e;
+        if (e != API_OK)
+                return e;
+        Request r = { flavor, image, default_machine_type, m };
+        for (size_t i = 0; i < G_N_ELEMENTS(request_rules); i++) {
+                e = request_rules[i](&r, message);
+                if (e != API_OK)
+                        return e;
+        }
+        *ret_model = m;
+        return API_OK;
 }
