@@ -57,7 +57,7 @@ static const HostCase cases[] = {
                 { true, "", "", 222, 1, 221, 32, 253 }, NO("es-blocked-by-snp firmware-missing"),
                 NO("firmware-missing") } },
         { "milan-psp-uninit", HEALTH_DEGRADED, "libvirt-unavailable", {
-                NO("psp-not-initialized kernel-sev-disabled"), NO("psp-not-initialized kernel-sev-es-disabled"),
+                NO("psp-not-initialized kernel-sev-disabled"), NO("kernel-sev-disabled"),
                 NO("bios-memory-encryption-disabled") } },
         { "milan-misc-disagree", HEALTH_OK, "", {
                 { true, "", "slots-disagree", 200, 1, 199, 32, 253 }, { true, "", "", 31, 0, 31, 1, 31 },

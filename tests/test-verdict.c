@@ -112,6 +112,37 @@ static void test_milan_snp(void **state) {
         host_facts_clear(&f);
 }
 
+/*
+ * nova/tests/unit/virt/libvirt/test_host.py (the kvm_amd parameter cases '0\n', 'N\n', a missing
+ * file): Nova's supports_amd_sev_es()/supports_amd_sev_snp() start from supports_amd_sev(), and the
+ * kernel refuses every SEV command while kvm_amd.sev is off. SEV-ES and SEV-SNP parameters saying Y
+ * do not make them usable; the reason names kvm_amd.sev.
+ */
+static void test_sev_param_off_fails_all(void **state) {
+        for (int i = 0; i < 3; i++) {
+                HostFacts f;
+                milan_snp(&f);
+                if (i == 2)
+                        source_set(&f.kvm.sev.src, SOURCE_MISSING, "no such file");
+                else
+                        f.kvm.sev.value = TRI_NO; /* the probe reads both 'N' and '0' as TRI_NO */
+                if (i == 1)
+                        f.kvm.sev_snp.value = TRI_NO, f.sev.snp_src.status = SOURCE_MISSING;
+                g_autoptr(HostVerdict) v = judge(&f);
+                for (Model m = 0; m < _MODEL_MAX; m++) {
+                        const ModelVerdict *mv = &v->models[m];
+                        assert_false(mv->usable);
+                        assert_only_reason(mv, "kernel-sev-disabled");
+                        assert_non_null(strstr(((Reason *) mv->reasons->pdata[0])->message, "kvm_amd"));
+                        assert_non_null(strstr(((Reason *) mv->reasons->pdata[0])->message, "'sev'") ?:
+                                        strstr(((Reason *) mv->reasons->pdata[0])->message, "kvm_amd.sev="));
+                        assert_int_equal(mv->slots_total, 0);
+                }
+                assert_int_equal(check(v, "kvm-param-amd-sev-es")->status, CHECK_SKIP);
+                host_facts_clear(&f);
+        }
+}
+
 /* Below the fixed SVN the firmware would launch ES, but memcryptd still refuses and says why. */
 static void test_es_blocked_old_svn(void **state) {
         HostFacts f;
@@ -345,6 +376,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_milan_snp),
                 cmocka_unit_test(test_es_blocked_old_svn),
+                cmocka_unit_test(test_sev_param_off_fails_all),
                 cmocka_unit_test(test_snp_off_restores_es),
                 cmocka_unit_test(test_not_amd),
                 cmocka_unit_test(test_guest),

@@ -55,8 +55,18 @@ static char *param_disabled_hint(Model m) {
                                "the BIOS, the PSP or the ASID pool blocked it", param_name[m], param_name[m]);
 }
 
+/*
+ * The kernel refuses every SEV command while kvm_amd.sev is off (sev_mem_enc_ioctl() answers
+ * ENOTTY), and Nova's supports_amd_sev_es()/supports_amd_sev_snp() start from SEV: a SEV
+ * parameter that is not Y fails SEV-ES and SEV-SNP as well, whatever their own parameters say.
+ */
+static unsigned param_reason_models(Eval *e, Model m) {
+        return m == MODEL_SEV ? eval_active(e, MODELS_ALL) : MODEL_BIT(m);
+}
+
 static void gate_kvm_param(Eval *e, Model m) {
         const ModuleParam *p = model_param(&e->f->kvm, m);
+        unsigned models = param_reason_models(e, m);
         uint32_t first, last;
 
         if (eval_skipped(e, "kvm-param", m, CATEGORY_KVM_CONFIG))
@@ -66,26 +76,30 @@ static void gate_kvm_param(Eval *e, Model m) {
                 return;
         }
         g_autofree char *hint = param_disabled_hint(m);
+        const char *also = m == MODEL_SEV ? " (SEV-ES and SEV-SNP depend on it)" : "";
         if (p->src.status == SOURCE_MISSING)
-                eval_check(e, "kvm-param", m, CATEGORY_KVM_CONFIG, CHECK_FAIL, disabled_code[m], MODEL_BIT(m),
-                           missing_param_hint[m], "kvm_amd has no '%s' parameter: %s", param_name[m],
-                           missing_param_why[m]);
+                eval_check(e, "kvm-param", m, CATEGORY_KVM_CONFIG, CHECK_FAIL, disabled_code[m], models,
+                           missing_param_hint[m], "kvm_amd has no '%s' parameter: %s%s", param_name[m],
+                           missing_param_why[m], also);
         else if (p->src.status != SOURCE_OK)
-                eval_check(e, "kvm-param", m, CATEGORY_KVM_CONFIG, CHECK_UNKNOWN, "facts-unavailable", MODEL_BIT(m),
+                eval_check(e, "kvm-param", m, CATEGORY_KVM_CONFIG, CHECK_UNKNOWN, "facts-unavailable", models,
                            "Check the kvm_amd parameter files under /sys/module/kvm_amd/parameters",
-                           "kvm_amd.%s could not be read: %s", param_name[m], source_why(&p->src));
+                           "kvm_amd.%s could not be read: %s%s", param_name[m], source_why(&p->src), also);
         else if (p->value == TRI_YES)
                 eval_check(e, "kvm-param", m, CATEGORY_KVM_CONFIG, CHECK_PASS, NULL, 0, NULL,
                            "kvm_amd.%s=Y: KVM can launch %s guests", param_name[m], model_title(m));
         else if (asid_pool(e->f, m, &first, &last) == 0)
                 /* The kernel turns the model off itself when its pool is empty: one cause, one reason. */
                 eval_check(e, "kvm-param", m, CATEGORY_KVM_CONFIG, CHECK_FAIL,
-                           m == MODEL_SEV ? "no-sev-asids" : "no-es-asids", MODEL_BIT(m), NULL,
-                           "kvm_amd.%s=N because the %s ASID pool is empty", param_name[m], model_title(m));
+                           m == MODEL_SEV ? "no-sev-asids" : "no-es-asids", models, NULL,
+                           "kvm_amd.%s=N because the %s ASID pool is empty%s", param_name[m], model_title(m), also);
         else
-                eval_check(e, "kvm-param", m, CATEGORY_KVM_CONFIG, CHECK_FAIL, disabled_code[m], MODEL_BIT(m), hint,
-                           "kvm_amd.%s=N: KVM will not launch %s guests (disabled on the command line or in modprobe.d, "
-                           "or turned off at load time by the BIOS, the IOMMU or the PSP)", param_name[m], model_title(m));
+                eval_check(e, "kvm-param", m, CATEGORY_KVM_CONFIG, CHECK_FAIL, disabled_code[m], models, hint,
+                           "kvm_amd.%s=N: KVM will not launch %s guests%s (disabled on the command line or in "
+                           "modprobe.d, or turned off at load time by the BIOS, the IOMMU or the PSP)", param_name[m],
+                           model_title(m), also);
+        if (m == MODEL_SEV && (p->src.status != SOURCE_OK || p->value != TRI_YES))
+                eval_stop(e, MODEL_BIT(MODEL_SEV_ES) | MODEL_BIT(MODEL_SEV_SNP), "kvm_amd.sev is not Y");
 }
 
 static void gate_psp_device(Eval *e) {
