@@ -28,6 +28,10 @@ typedef struct {
 void eval_check(Eval *e, const char *id, Model model, CheckCategory cat, CheckStatus st,
                 const char *code, unsigned reason_models, const char *hint, const char *fmt, ...) G_GNUC_PRINTF(9, 10);
 
+/* Adds a reason to every model in MODELS without a check of the same severity (a model withheld by
+ * design: the check passes, the model is still not offered). */
+void eval_reason(Eval *e, unsigned models, const char *code, Severity sev, const char *message, const char *hint);
+
 /* Records a skipped check when the model (or host) was stopped earlier; returns true if so. */
 bool eval_skipped(Eval *e, const char *id, Model model, CheckCategory cat);
 

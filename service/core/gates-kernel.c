@@ -235,24 +235,37 @@ static void gate_es_vs_snp(Eval *e) {
                 return;
         }
         if (s->snp_src.status != SOURCE_OK) {
-                eval_check(e, "cve-2025-48514", MODEL_SEV_ES, CATEGORY_COMPLIANCE, CHECK_FAIL, "es-blocked-by-snp",
-                           MODEL_BIT(MODEL_SEV_ES), hint,
-                           "kvm_amd.sev_snp=Y: SEV-SNP is enabled, so SEV-ES is not offered (CVE-2025-48514, AMD-SB-3023)");
+                eval_check(e, "cve-2025-48514", MODEL_SEV_ES, CATEGORY_COMPLIANCE, CHECK_PASS, NULL, 0, NULL,
+                           "SEV-ES is withheld while SEV-SNP is enabled (kvm_amd.sev_snp=Y; CVE-2025-48514, AMD-SB-3023); "
+                           "SEV and SEV-SNP guests are offered");
+                eval_reason(e, MODEL_BIT(MODEL_SEV_ES), "es-blocked-by-snp", SEVERITY_ERROR,
+                            "kvm_amd.sev_snp=Y: SEV-SNP is enabled, so SEV-ES is not offered (CVE-2025-48514, AMD-SB-3023)",
+                            hint);
                 return;
         }
         unsigned threshold = s->current_tcb_decoded.has_fmc ? CVE_2025_48514_SVN_ZEN5 : CVE_2025_48514_SVN_ZEN3_ZEN4;
         unsigned svn = s->current_tcb_decoded.snp;
-        if (svn >= threshold)
-                eval_check(e, "cve-2025-48514", MODEL_SEV_ES, CATEGORY_COMPLIANCE, CHECK_FAIL, "es-blocked-by-snp",
-                           MODEL_BIT(MODEL_SEV_ES), hint,
-                           "SEV-SNP is initialised and the SEV firmware (SNP SVN %u) rejects SEV-ES launches while it is "
-                           "(AMD-SB-3023, CVE-2025-48514): they fail with 'fw_error=21 Feature not supported'", svn);
-        else
-                eval_check(e, "cve-2025-48514", MODEL_SEV_ES, CATEGORY_COMPLIANCE, CHECK_FAIL, "es-blocked-by-snp",
-                           MODEL_BIT(MODEL_SEV_ES), hint,
-                           "SEV-SNP is initialised; this firmware (SNP SVN %u, below the fixed %u) would still launch SEV-ES "
-                           "guests, but SEV-ES beside SNP is vulnerable (CVE-2025-48514), so memcryptd does not offer it",
-                           svn, threshold);
+        if (svn >= threshold) {
+                /* Withheld by design on a correctly configured SNP host: the check passes (doctor stays green),
+                 * the model still carries the reason. */
+                g_autofree char *why = g_strdup_printf(
+                        "SEV-SNP is initialised and the SEV firmware (SNP SVN %u) rejects SEV-ES launches while it is "
+                        "(AMD-SB-3023, CVE-2025-48514): they fail with 'fw_error=21 Feature not supported'", svn);
+                eval_check(e, "cve-2025-48514", MODEL_SEV_ES, CATEGORY_COMPLIANCE, CHECK_PASS, NULL, 0, NULL,
+                           "SEV-ES is withheld while SEV-SNP is enabled, as the firmware requires (SNP SVN %u, "
+                           "AMD-SB-3023, CVE-2025-48514); SEV and SEV-SNP guests are offered", svn);
+                eval_reason(e, MODEL_BIT(MODEL_SEV_ES), "es-blocked-by-snp", SEVERITY_ERROR, why, hint);
+        } else {
+                /* This firmware still launches SEV-ES beside SNP: an open risk, fixed by a firmware update. */
+                g_autofree char *why = g_strdup_printf(
+                        "SEV-SNP is initialised; this firmware (SNP SVN %u, below the fixed %u) would still launch SEV-ES "
+                        "guests, but SEV-ES beside SNP is vulnerable (CVE-2025-48514), so memcryptd does not offer it",
+                        svn, threshold);
+                eval_check(e, "cve-2025-48514", MODEL_SEV_ES, CATEGORY_COMPLIANCE, CHECK_WARN, NULL, 0,
+                           "Update the SEV firmware (BIOS) to one that fixes CVE-2025-48514; SEV-ES stays withheld while "
+                           "SEV-SNP is enabled either way", "%s", why);
+                eval_reason(e, MODEL_BIT(MODEL_SEV_ES), "es-blocked-by-snp", SEVERITY_ERROR, why, hint);
+        }
 }
 
 void gates_kernel(Eval *e) {

@@ -51,12 +51,15 @@ void eval_check(Eval *e, const char *id, Model model, CheckCategory cat, CheckSt
         c->hint = g_strdup(st == CHECK_PASS || st == CHECK_SKIP || !hint ? "" : hint);
         g_ptr_array_add(e->v->checks, c);
 
-        if (!code)
-                return;
-        Severity sev = st == CHECK_WARN ? SEVERITY_WARNING : SEVERITY_ERROR;
+        if (code)
+                eval_reason(e, reason_models, code, st == CHECK_WARN ? SEVERITY_WARNING : SEVERITY_ERROR, c->message,
+                            hint);
+}
+
+void eval_reason(Eval *e, unsigned models, const char *code, Severity sev, const char *message, const char *hint) {
         for (Model m = 0; m < _MODEL_MAX; m++)
-                if (reason_models & MODEL_BIT(m))
-                        add_reason(&e->v->models[m], code, sev, c->message, hint);
+                if (models & MODEL_BIT(m))
+                        add_reason(&e->v->models[m], code, sev, message, hint);
 }
 
 bool eval_skipped(Eval *e, const char *id, Model model, CheckCategory cat) {
