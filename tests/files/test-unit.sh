@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # The built memcryptd.service: systemd accepts every line of it, it is
-# bus-activated only, and `systemd-analyze security` rates its exposure at
+# bus-activated and enabled at boot, it names its man pages, and `systemd-analyze security` rates its exposure at
 # 2.0 or below. Output is TAP.
 #
 # Usage: test-unit.sh BUILT_UNIT ACTIVATION_FILE
@@ -34,7 +34,11 @@ cp "$unit" "$tmp/memcryptd.service"
 # Unit structure.
 [ "$(key Type "$unit")" = notify ]; ok $? "Type=notify"
 [ "$(key BusName "$unit")" = org.memcrypt1 ]; ok $? "BusName=org.memcrypt1"
-! grep -q '^\[Install\]' "$unit"; ok $? "no [Install] section (bus activation only)"
+# Enabled at boot, so signals are current for subscribers (bus activation still starts it too).
+[ "$(sed -n '/^\[Install\]/,/^\[/p' "$unit" | sed -n 's/^WantedBy=//p')" = multi-user.target ]
+ok $? "[Install] WantedBy=multi-user.target" "$(sed -n '/^\[Install\]/,$p' "$unit")"
+[ "$(key Documentation "$unit")" = "man:memcryptd(8) man:memcryptctl(1) man:memcryptd.conf(5) man:org.memcrypt1(5)" ]
+ok $? "Documentation= names the man pages" "$(grep ^Documentation= "$unit")"
 grep -q '^ExecStart=/.*/memcryptd$' "$unit"; ok $? "ExecStart is an absolute path to memcryptd" "$(grep ^ExecStart= "$unit")"
 ! grep -q '@[a-z_]*@' "$unit"; ok $? "no unexpanded @placeholders@" "$(grep '@[a-z_]*@' "$unit")"
 [ "$(key CapabilityBoundingSet "$unit")" = "" ] && grep -q '^CapabilityBoundingSet=$' "$unit"
