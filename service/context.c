@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <malloc.h>
 
 #include "build-config.h"
 #include "bus-polkit.h"
@@ -106,9 +105,6 @@ static void probe_and_judge(Context *c, PropertyValues *values) {
         host_facts_clear(&c->facts);
         c->facts = f;
         judge(c, values);
-        /* A probe allocates and frees ~0.5 MiB (parsed XML and JSON); give it back to
-         * the system instead of holding it for the whole life of an idle daemon. */
-        malloc_trim(0);
 }
 
 static void on_libvirt_changed(LibvirtChange what, void *userdata) {
