@@ -227,6 +227,7 @@ class World:
         self.extra_bus_policy = extra_bus_policy
         self.quiet = quiet
         self.procs = []          # (name, Popen), started order
+        self.cleanups = []       # callables close() runs first, e.g. stopping guests a libvirtd started
         self.tmp = None
         self.address = None
         self.root = None
@@ -279,6 +280,9 @@ class World:
                 self.daemon.wait(timeout=TIMEOUT * 3)
             except subprocess.TimeoutExpired:
                 pass
+        for fn in reversed(self.cleanups):
+            fn()
+        self.cleanups = []
         for name, p in reversed(self.procs):
             stop_process(p)
         self.procs = []

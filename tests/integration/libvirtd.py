@@ -38,6 +38,7 @@ class Libvirtd:
         self.libvirtd = None
         self.virtlogd = None
         self.starts = 0
+        world.cleanups.append(self.stop_guests)
 
     def _check_installed(self):
         for prog in ('libvirtd', 'virtlogd', 'virsh', 'qemu-system-x86_64'):
@@ -102,8 +103,39 @@ class Libvirtd:
         self.libvirtd.send_signal(signal.SIGKILL)
         self.libvirtd.wait(timeout=TIMEOUT)
 
-    def virsh(self, *args):
-        r = run(['virsh', '-q', '-c', self.uri] + list(args))
+    def guest_pids(self):
+        """PIDs of the QEMU processes of this libvirtd's guests: every state file of a guest lies
+        under our directory, so its command line names it (a guest outlives a killed libvirtd)."""
+        pids = []
+        for entry in os.listdir('/proc'):
+            if not entry.isdigit():
+                continue
+            try:
+                with open('/proc/%s/cmdline' % entry, 'rb') as f:
+                    argv = f.read().split(b'\0')
+            except OSError:
+                continue
+            if argv and argv[0].endswith(b'qemu-system-x86_64') and any(self.base.encode() in a for a in argv):
+                pids.append(int(entry))
+        return pids
+
+    def stop_guests(self):
+        """Kill every guest QEMU of this libvirtd and wait until each has exited: libvirtd leaves
+        its guests running when it stops, and a test must leave no process behind."""
+        for pid in self.guest_pids():
+            try:
+                fd = os.pidfd_open(pid)
+            except ProcessLookupError:
+                continue
+            try:
+                signal.pidfd_send_signal(fd, signal.SIGKILL)
+                if not select.select([fd], [], [], TIMEOUT)[0]:
+                    raise HarnessError('guest QEMU %d did not exit after SIGKILL within %gs' % (pid, TIMEOUT))
+            finally:
+                os.close(fd)
+
+    def virsh(self, *args, timeout=None):
+        r = run(['virsh', '-q', '-c', self.uri] + list(args), timeout=timeout or TIMEOUT * 3)
         if r.returncode != 0:
             raise AssertionError('virsh %s failed: %r' % (' '.join(args), r))
         return r.stdout
@@ -113,7 +145,9 @@ class Libvirtd:
         with open(path, 'w') as f:
             f.write(TCG_DOMAIN % name)
         os.chmod(path, 0o644)
-        self.virsh('create', path)
+        # A new libvirtd probes QEMU's capabilities before its first guest: on a busy 2-core
+        # machine that alone can take longer than the usual guard.
+        self.virsh('create', path, timeout=TIMEOUT * 6)
 
     def destroy(self, name):
         self.virsh('destroy', name)
