@@ -124,6 +124,10 @@ static void test_tcb_dicts(void **state) {
         tcb_decode(turin, CPU_GEN_TURIN, &t);
         g_autoptr(GVariant) v = g_variant_ref_sink(attest_tcb_variant(&t, turin));
         assert_tcb(v, 1, 2, 3, 4, 0x5a, turin);
+        /* Venice has Turin's layout (the generation table says so for both). */
+        tcb_decode(turin, CPU_GEN_VENICE, &t);
+        g_autoptr(GVariant) venice = g_variant_ref_sink(attest_tcb_variant(&t, turin));
+        assert_tcb(venice, 1, 2, 3, 4, 0x5a, turin);
 }
 
 static void test_vcek_url(void **state) {
@@ -162,6 +166,10 @@ static void test_vcek_url_refused(void **state) {
 
         assert_null(attest_vcek_url(CPU_GEN_ROME, id, 64, &t, &why));
         assert_non_null(strstr(why, "rome"));
+        g_clear_pointer(&why, g_free);
+        /* Venice decodes TCBs like Turin, but AMD publishes no KDS product for it yet. */
+        assert_null(attest_vcek_url(CPU_GEN_VENICE, id, 64, &t, &why));
+        assert_non_null(strstr(why, "venice"));
         g_clear_pointer(&why, g_free);
         assert_null(attest_vcek_url(CPU_GEN_MILAN, id, 8, &t, &why));   /* only Turin names chips by 8 bytes */
         assert_non_null(strstr(why, "8 bytes"));

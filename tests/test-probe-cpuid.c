@@ -68,6 +68,26 @@ static void test_generations(void **state) {
         assert_int_equal(cpu_generation_from_signature(0x1a, 0x50, 0), CPU_GEN_VENICE);
         assert_int_equal(cpu_generation_from_signature(0x1a, 0x44, 0), CPU_GEN_UNKNOWN);
         assert_int_equal(cpu_generation_from_signature(0x06, 0x8f, 0), CPU_GEN_UNKNOWN);
+
+        /* The table's own invariants: every row is found by its own signature, names are unique,
+         * and a generation that can run SNP knows its TCB fix and its chip id length. */
+        for (CpuGeneration g = CPU_GEN_UNKNOWN + 1; g < _CPU_GEN_MAX; g++) {
+                const CpuGenerationInfo *gi = cpu_generation_info(g);
+                uint32_t package = gi->package_type >= 0 ? (uint32_t) gi->package_type : 0;
+
+                for (size_t i = 0; i < G_N_ELEMENTS(gi->models) && gi->models[i].last; i++) {
+                        assert_int_equal(cpu_generation_from_signature(gi->family, gi->models[i].first, package), g);
+                        assert_int_equal(cpu_generation_from_signature(gi->family, gi->models[i].last, package), g);
+                }
+                for (CpuGeneration o = CPU_GEN_UNKNOWN; o < g; o++)
+                        assert_string_not_equal(gi->name, cpu_generation_to_string(o));
+                if (gi->can_snp) {
+                        assert_true(gi->can_sev_es);
+                        assert_true(gi->es_fixed_snp_svn > 0);
+                        assert_true(gi->kds_hwid_len > 0);
+                }
+        }
+        assert_string_equal(cpu_generation_to_string(_CPU_GEN_MAX), "unknown");
         assert_string_equal(cpu_generation_to_string(CPU_GEN_GENOA), "genoa");
 }
 

@@ -13,25 +13,7 @@
 #include "text.h"
 
 #define KDS_VCEK_BASE "https://kdsintf.amd.com/vcek/v1"
-#define CHIP_ID_SIZE 64u
-/* Turin and later: KDS names the chip by the first 8 bytes of its id. */
-#define CHIP_ID_SIZE_TURIN 8u
-
-/* AMD KDS's product names; Bergamo and Siena share Genoa's (as snphost maps them). */
-static const char *kds_product(CpuGeneration gen) {
-        switch (gen) {
-        case CPU_GEN_MILAN:
-                return "Milan";
-        case CPU_GEN_GENOA:
-        case CPU_GEN_BERGAMO:
-        case CPU_GEN_SIENA:
-                return "Genoa";
-        case CPU_GEN_TURIN:
-                return "Turin";
-        default:
-                return NULL;
-        }
-}
+#define CHIP_ID_SIZE 64u      /* what the PSP reports; KDS may name a chip by fewer of its bytes */
 
 GVariant *attest_tcb_variant(const TcbVersion *t, uint64_t raw) {
         g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
@@ -55,16 +37,16 @@ static bool all_zero(const uint8_t *p, size_t n) {
 
 char *attest_vcek_url(CpuGeneration gen, const uint8_t *chip_id, size_t len, const TcbVersion *reported,
                       char **why) {
-        const char *product = kds_product(gen);
-        bool turin = gen == CPU_GEN_TURIN;
-        size_t hwid_len = turin ? CHIP_ID_SIZE_TURIN : CHIP_ID_SIZE;
+        const CpuGenerationInfo *gi = cpu_generation_info(gen);
+        bool zen5 = gi->tcb_layout == TCB_LAYOUT_ZEN5;
+        size_t hwid_len = gi->kds_hwid_len;
         g_autoptr(GString) hwid = g_string_new(NULL);
 
-        if (!product) {
-                *why = g_strdup_printf("AMD KDS has no VCEKs for CPU generation '%s'", cpu_generation_to_string(gen));
+        if (!gi->kds_product) {
+                *why = g_strdup_printf("AMD KDS has no VCEKs for CPU generation '%s'", gi->name);
                 return NULL;
         }
-        if (len != CHIP_ID_SIZE && !(turin && len == CHIP_ID_SIZE_TURIN)) {
+        if (len != CHIP_ID_SIZE && len != hwid_len) {
                 *why = g_strdup_printf("the chip id has %zu bytes, expected %u", len, CHIP_ID_SIZE);
                 return NULL;
         }
@@ -76,12 +58,12 @@ char *attest_vcek_url(CpuGeneration gen, const uint8_t *chip_id, size_t len, con
         for (size_t i = 0; i < hwid_len; i++)
                 g_string_append_printf(hwid, "%02x", chip_id[i]);
 
-        /* AMD's VCEK specification (57230, section 4.1) lists fmcSPL first on Turin. */
-        if (turin)
+        /* AMD's VCEK specification (57230, section 4.1) lists fmcSPL first where the TCB has it. */
+        if (zen5)
                 return g_strdup_printf(KDS_VCEK_BASE "/%s/%s?fmcSPL=%02u&blSPL=%02u&teeSPL=%02u&snpSPL=%02u"
-                                       "&ucodeSPL=%02u", product, hwid->str, reported->fmc, reported->boot_loader,
+                                       "&ucodeSPL=%02u", gi->kds_product, hwid->str, reported->fmc, reported->boot_loader,
                                        reported->tee, reported->snp, reported->microcode);
-        return g_strdup_printf(KDS_VCEK_BASE "/%s/%s?blSPL=%02u&teeSPL=%02u&snpSPL=%02u&ucodeSPL=%02u", product,
+        return g_strdup_printf(KDS_VCEK_BASE "/%s/%s?blSPL=%02u&teeSPL=%02u&snpSPL=%02u&ucodeSPL=%02u", gi->kds_product,
                                hwid->str, reported->boot_loader, reported->tee, reported->snp, reported->microcode);
 }
 

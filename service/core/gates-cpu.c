@@ -71,10 +71,14 @@ static void gate_generation(Eval *e) {
 
 /* Generations that cannot run a model whatever CPUID says (never a FAIL: a SKIP). */
 static bool generation_cannot(CpuGeneration g, Model m) {
+        const CpuGenerationInfo *gi = cpu_generation_info(g);
+
+        if (g == CPU_GEN_UNKNOWN)
+                return false;   /* then CPUID, KVM and the PSP decide */
         if (m == MODEL_SEV_ES)
-                return g == CPU_GEN_NAPLES; /* ES bit set, but LAUNCH_UPDATE_VMSA fails (API 0.16) */
+                return !gi->can_sev_es;
         if (m == MODEL_SEV_SNP)
-                return g == CPU_GEN_NAPLES || g == CPU_GEN_ROME;
+                return !gi->can_snp;
         return false;
 }
 

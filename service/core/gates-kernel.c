@@ -4,9 +4,6 @@
 
 #define SNP_MIN_API_MAJOR 1
 #define SNP_MIN_API_MINOR 51
-/* First SNP SVN whose firmware rejects SEV-ES while SNP is initialised (AMD-SB-3023). */
-#define CVE_2025_48514_SVN_ZEN3_ZEN4 0x1b
-#define CVE_2025_48514_SVN_ZEN5 0x04
 
 static const char *const param_name[_MODEL_MAX] = {
         [MODEL_SEV] = "sev", [MODEL_SEV_ES] = "sev_es", [MODEL_SEV_SNP] = "sev_snp",
@@ -243,9 +240,10 @@ static void gate_es_vs_snp(Eval *e) {
                             hint);
                 return;
         }
-        unsigned threshold = s->current_tcb_decoded.has_fmc ? CVE_2025_48514_SVN_ZEN5 : CVE_2025_48514_SVN_ZEN3_ZEN4;
+        /* The first SNP SVN whose firmware rejects SEV-ES while SNP is initialised (AMD-SB-3023). */
+        unsigned threshold = cpu_generation_info(e->f->cpuid.generation)->es_fixed_snp_svn;
         unsigned svn = s->current_tcb_decoded.snp;
-        if (svn >= threshold) {
+        if (threshold && svn >= threshold) {
                 /* Withheld by design on a correctly configured SNP host: the check passes (doctor stays green),
                  * the model still carries the reason. */
                 g_autofree char *why = g_strdup_printf(
@@ -256,11 +254,14 @@ static void gate_es_vs_snp(Eval *e) {
                            "AMD-SB-3023, CVE-2025-48514); SEV and SEV-SNP guests are offered", svn);
                 eval_reason(e, MODEL_BIT(MODEL_SEV_ES), "es-blocked-by-snp", SEVERITY_ERROR, why, hint);
         } else {
-                /* This firmware still launches SEV-ES beside SNP: an open risk, fixed by a firmware update. */
-                g_autofree char *why = g_strdup_printf(
-                        "SEV-SNP is initialised; this firmware (SNP SVN %u, below the fixed %u) would still launch SEV-ES "
-                        "guests, but SEV-ES beside SNP is vulnerable (CVE-2025-48514), so memcryptd does not offer it",
-                        svn, threshold);
+                /* This firmware may still launch SEV-ES beside SNP: an open risk, fixed by a firmware update. */
+                g_autofree char *why = threshold
+                        ? g_strdup_printf("SEV-SNP is initialised; this firmware (SNP SVN %u, below the fixed %u) would still "
+                                          "launch SEV-ES guests, but SEV-ES beside SNP is vulnerable (CVE-2025-48514), so "
+                                          "memcryptd does not offer it", svn, threshold)
+                        : g_strdup_printf("SEV-SNP is initialised; SEV-ES beside SNP is vulnerable (CVE-2025-48514), so "
+                                          "memcryptd does not offer it (SNP SVN %u; the fixed SVN of this CPU generation "
+                                          "is not known)", svn);
                 eval_check(e, "cve-2025-48514", MODEL_SEV_ES, CATEGORY_COMPLIANCE, CHECK_WARN, NULL, 0,
                            "Update the SEV firmware (BIOS) to one that fixes CVE-2025-48514; SEV-ES stays withheld while "
                            "SEV-SNP is enabled either way", "%s", why);

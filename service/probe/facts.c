@@ -33,21 +33,6 @@ const char *source_status_to_string(SourceStatus s) {
         return "error";
 }
 
-const char *cpu_generation_to_string(CpuGeneration g) {
-        static const char *const names[_CPU_GEN_MAX] = {
-                [CPU_GEN_UNKNOWN] = "unknown",
-                [CPU_GEN_NAPLES]  = "naples",
-                [CPU_GEN_ROME]    = "rome",
-                [CPU_GEN_MILAN]   = "milan",
-                [CPU_GEN_GENOA]   = "genoa",
-                [CPU_GEN_BERGAMO] = "bergamo",
-                [CPU_GEN_SIENA]   = "siena",
-                [CPU_GEN_TURIN]   = "turin",
-                [CPU_GEN_VENICE]  = "venice",
-        };
-        return (unsigned) g < _CPU_GEN_MAX ? names[g] : "unknown";
-}
-
 void firmware_descriptor_free(FirmwareDescriptor *d) {
         if (!d)
                 return;

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cpu-generation.h"
+
 /* How a source of facts fared. Anything but SOURCE_OK leaves its facts unknown. */
 typedef enum {
         SOURCE_OK = 0,
@@ -34,18 +36,6 @@ typedef enum {
         TRI_YES = 1,
 } Tristate;
 
-typedef enum {
-        CPU_GEN_UNKNOWN = 0,
-        CPU_GEN_NAPLES,
-        CPU_GEN_ROME,
-        CPU_GEN_MILAN,
-        CPU_GEN_GENOA,
-        CPU_GEN_BERGAMO,
-        CPU_GEN_SIENA,
-        CPU_GEN_TURIN,
-        CPU_GEN_VENICE,
-        _CPU_GEN_MAX,
-} CpuGeneration;
 
 /* One raw CPUID result, kept so a snapshot can be written back out. */
 typedef struct {
@@ -215,6 +205,5 @@ const char *source_status_to_string(SourceStatus s);
 void host_facts_init(HostFacts *f);
 void host_facts_clear(HostFacts *f);
 
-const char *cpu_generation_to_string(CpuGeneration g);
 void firmware_descriptor_free(FirmwareDescriptor *d);
 void running_domain_free(RunningDomain *d);

@@ -74,34 +74,6 @@ bool cpuid_parse_dump(const char *xml, size_t len, GArray *leaves, char **error)
         return ok;
 }
 
-CpuGeneration cpu_generation_from_signature(uint32_t family, uint32_t model, uint32_t package_type) {
-        switch (family) {
-        case 0x17:
-                if (model == 0x01)
-                        return CPU_GEN_NAPLES;
-                if (model == 0x31)
-                        return CPU_GEN_ROME;
-                return CPU_GEN_UNKNOWN; /* desktop and mobile Zen/Zen2: no SEV firmware */
-        case 0x19:
-                if (model <= 0x0f)
-                        return CPU_GEN_MILAN;
-                if (model >= 0x10 && model <= 0x1f)
-                        return CPU_GEN_GENOA;
-                if (model >= 0xa0 && model <= 0xaf)
-                        return package_type == 0x8 ? CPU_GEN_SIENA : CPU_GEN_BERGAMO;
-                return CPU_GEN_UNKNOWN;
-        case 0x1a:
-                if (model <= 0x11)
-                        return CPU_GEN_TURIN;
-                if ((model >= 0x50 && model <= 0x57) || (model >= 0x90 && model <= 0xaf) ||
-                    (model >= 0xc0 && model <= 0xc7))
-                        return CPU_GEN_VENICE;
-                return CPU_GEN_UNKNOWN;
-        default:
-                return CPU_GEN_UNKNOWN;
-        }
-}
-
 static void decode_signature(CpuidFacts *c, uint32_t eax) {
         uint32_t base_family = (eax >> 8) & 0xf, base_model = (eax >> 4) & 0xf;
 

@@ -60,14 +60,13 @@ void tcb_decode(uint64_t raw, CpuGeneration gen, TcbVersion *out) {
         for (size_t i = 0; i < sizeof(b); i++)
                 b[i] = (uint8_t) (raw >> (8 * i));
 
-        switch (gen) {
-        case CPU_GEN_TURIN:
-        case CPU_GEN_VENICE:
+        /* Older and unknown generations have no other layout than Zen 3/4's. */
+        switch (cpu_generation_info(gen)->tcb_layout) {
+        case TCB_LAYOUT_ZEN5:
                 *out = (TcbVersion) { .fmc = b[0], .boot_loader = b[1], .tee = b[2],
                                       .snp = b[3], .microcode = b[7], .has_fmc = true };
                 break;
-        default:
-                /* Milan, Genoa, Bergamo, Siena; older and unknown CPUs have no other layout. */
+        case TCB_LAYOUT_ZEN3_ZEN4:
                 *out = (TcbVersion) { .boot_loader = b[0], .tee = b[1],
                                       .snp = b[6], .microcode = b[7], .has_fmc = false };
                 break;

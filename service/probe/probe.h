@@ -44,7 +44,6 @@ void probe_libvirt_connection(virConnectPtr conn, const char *uri, LibvirtFacts 
 /* Parsers behind the probes, exposed for tests and fuzzing. */
 bool cpuid_parse_dump(const char *xml, size_t len, GArray *leaves, char **error);
 void cpuid_decode(CpuidFacts *c);
-CpuGeneration cpu_generation_from_signature(uint32_t family, uint32_t model, uint32_t package_type);
 void cpuinfo_parse(const char *text, CpuinfoFacts *ci);
 Tristate module_param_parse(const char *value);
 bool misc_parse(const char *text, int64_t *sev, int64_t *sev_es, char **error);
