@@ -10,6 +10,7 @@ running: the wrapper names each one on stderr, kills them all, and exits 1 (the 
 when its own checks passed). Zombies are reaped, not counted: a process that has exited was stopped.
 
 SIGTERM/SIGINT/SIGHUP (meson's timeout) are passed to the test, and what it leaves is killed.
+Processes that end while the test runs are reaped at once, as init would.
 """
 
 import ctypes
@@ -114,7 +115,14 @@ def main():
     for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(s, forward)
 
-    status = test.wait()
+    # Reap every process that ends below us while the test runs, not only the test: an orphan
+    # that died stays a zombie until its subreaper waits for it, and libvirt, which kills a
+    # guest's QEMU and waits until kill(pid, 0) fails, would wait on such a zombie in vain.
+    while True:
+        pid, wstatus = os.waitpid(-1, 0)
+        if pid == test.pid:
+            status = os.waitstatus_to_exitcode(wstatus)
+            break
     reap_zombies()
     left = subtree(os.getpid())
     if not left:
