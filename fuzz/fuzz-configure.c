@@ -4,7 +4,7 @@
  * domain XML as sd-bus delivers it; every model runs on the host where it
  * is usable, with one of four option sets (picked by the input's length).
  * A configured document must be a bus string and a <domain>, configure
- * again to itself (README: a fixpoint; whitespace next to tags aside), and
+ * again to itself (docs/testing.md: a fixpoint; whitespace next to tags aside), and
  * validate without an error finding for that model.
  */
 #include "fuzz-host.h"

@@ -13,7 +13,7 @@
 
 #define ENTRIES_MAX 512
 #define VALUE_MAX 4096
-/* README "Untrusted input": messages quote callers' strings shortened. */
+/* docs/guests.md "Untrusted input": messages quote callers' strings shortened. */
 #define MESSAGE_MAX 1024
 
 static GHashTable *string_map(GVariant *dict) {

@@ -60,7 +60,7 @@ static void refuse(PolkitQuery *q, const char *why) {
         q->verdict = -EACCES;
         sd_bus_error_setf(&q->error, MEMCRYPT_ERROR_NOT_AUTHORIZED,
                           "Not authorized for polkit action %s: %s. Call as root, or ask an administrator "
-                          "to grant the action (see the README, \"Authorization\").",
+                          "to grant the action (see org.memcrypt1(5), AUTHORIZATION).",
                           q->action, why);
 }
 

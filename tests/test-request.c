@@ -99,7 +99,7 @@ typedef struct {
 
 static void check_order(const char *const *flavor_base, const char *const *image_base,
                         const Breaker *breakers, size_t n) {
-        /* Every pair of broken rules answers the earlier rule's error: README "ResolveRequest" order,
+        /* Every pair of broken rules answers the earlier rule's error: docs/guests.md "ResolveRequest" order,
          * which follows Nova's check_constraints() (UEFI, then q35, then stateless firmware). */
         for (size_t i = 0; i < n; i++)
                 for (size_t j = i + 1; j < n; j++) {

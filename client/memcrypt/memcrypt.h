@@ -9,7 +9,7 @@
  * error behind a failure (e.g. "org.memcrypt1.Error.UnknownModel") and its
  * message stay available from memcrypt_client_error_name() and
  * memcrypt_client_error_message() until the next call on the same client.
- * Service error names map to errnos (table in the README): -EACCES for
+ * Service error names map to errnos (table in libmemcrypt(3)): -EACCES for
  * NotAuthorized, -ENOENT for UnknownModel, and so on.
  *
  * A client is not thread-safe; use one per thread.

@@ -176,7 +176,7 @@ static ApiError check_devices(const Request *r, char **message) {
  * The rules after the model is known, in the order a request is refused: Nova's
  * check_constraints() order (UEFI, q35, stateless firmware for SNP), then the gaps
  * memcryptd closes. The first rule a request breaks is the one answered; the
- * README's ResolveRequest table lists them in this order.
+ * docs/guests.md's ResolveRequest table lists them in this order.
  */
 typedef ApiError (*RequestRule)(const Request *r, char **message);
 static const RequestRule request_rules[] = {

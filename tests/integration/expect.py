@@ -95,7 +95,7 @@ def checks_expected(d):
 MANAGER_UNSIGNALLED = {'Version', 'CpuVendor', 'CpuGeneration', 'CBitPosition', 'ReducedPhysBits',
                        'AsidCount', 'MinSevAsid', 'LastRefresh'}
 MODEL_UNSIGNALLED = {'Name', 'Trait'}
-# CapabilitiesChanged names every model with any changed property (README, org.memcrypt1.Manager).
+# CapabilitiesChanged names every model with any changed property (org.memcrypt1(5), Signals).
 CAPABILITY_PROPERTIES = set(MODEL_PROPERTIES) - {'Name', 'Trait'}
 
 

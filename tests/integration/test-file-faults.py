@@ -156,8 +156,8 @@ def config_case(text, needles):
 
 
 def test_config_duplicate_key():
-    """A key given twice: the last one counts, as in systemd's own configuration files (README,
-    Configuration); GKeyFile reads it so and memcryptd documents it rather than re-parse the file."""
+    """A key given twice: the last one counts, as in systemd's own configuration files (memcryptd.conf(5),
+    DESCRIPTION); GKeyFile reads it so and memcryptd documents it rather than re-parse the file."""
     d = tempfile.mkdtemp(prefix='memcrypt-conf.')
     try:
         path = os.path.join(d, 'memcryptd.conf')
