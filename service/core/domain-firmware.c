@@ -116,9 +116,15 @@ static void require_no_nvram_template(DomainJob *j, xmlNode *os) {
 
         if (!nvram || !xml_attr(nvram, "template"))
                 return;
-        job_finding(j, nvram, NULL, SEVERITY_ERROR, "nvram",
-                    "an NVRAM template cannot be combined with firmware='efi'; remove template='%.200s'",
-                    xml_attr(nvram, "template"));
+        if (xml_attr_is(os, "firmware", "efi"))
+                job_finding(j, nvram, NULL, SEVERITY_ERROR, "nvram",
+                            "an NVRAM template cannot be combined with firmware='efi'; remove template='%.200s'",
+                            xml_attr(nvram, "template"));
+        else    /* the document as it is: a firmware chosen by hand, which require_efi() replaces */
+                job_finding(j, nvram, NULL, SEVERITY_ERROR, "nvram",
+                            "the NVRAM template '%.200s' belongs to a firmware chosen by hand; with the "
+                            "<os firmware='efi'> this guest needs, libvirt picks the template from the firmware's "
+                            "descriptor and refuses this one: remove template=", xml_attr(nvram, "template"));
         if (j->apply)
                 xmlUnsetProp(nvram, BAD_CAST "template");
 }
@@ -154,6 +160,43 @@ static void require_features(DomainJob *j, xmlNode *os, const FirmwareDescriptor
         }
 }
 
+/* Whether some descriptor fitting the model also offers FEATURE. */
+static bool model_firmware_offers(const DomainJob *j, const char *feature) {
+        const GPtrArray *all = j->host->facts->firmware.descriptors;
+
+        for (guint i = 0; all && i < all->len; i++)
+                if (firmware_fits(all->pdata[i], j->model) && firmware_has_feature(all->pdata[i], feature))
+                        return true;
+        return false;
+}
+
+/*
+ * Secure boot asked for (<firmware><feature name='secure-boot'|'enrolled-keys' enabled='yes'>, or
+ * <loader secure='yes'>) with a model whose firmware offers none: libvirt's firmware selection then
+ * finds no descriptor and the domain does not start (KubeVirt refuses SEV with SecureBoot for this
+ * reason). An error, not the "not pinned" warning: the document as written cannot launch here.
+ */
+static void refuse_unavailable_secure_boot(DomainJob *j, xmlNode *os) {
+        xmlNode *firmware = xml_child(os, "firmware"), *loader = xml_child(os, "loader");
+
+        for (size_t i = 0; i < G_N_ELEMENTS(steering_features); i++) {
+                const char *name = steering_features[i];
+                xmlNode *f = firmware ? firmware_feature_element(firmware, name) : NULL;
+                if (!f || !xml_attr_is(f, "enabled", "yes") || model_firmware_offers(j, name))
+                        continue;
+                job_finding(j, f, NULL, SEVERITY_ERROR, "firmware-secure-boot",
+                            "no firmware on this host offers both '%s' and '%s', so libvirt finds no firmware for this "
+                            "domain and it does not start; set <feature enabled='no' name='%s'/> (the launch "
+                            "measurement covers the firmware instead), or install a firmware build whose descriptor "
+                            "offers both", name, firmware_feature(j->model), name);
+        }
+        if (loader && xml_attr_is(loader, "secure", "yes") && !model_firmware_offers(j, "secure-boot"))
+                job_finding(j, loader, NULL, SEVERITY_ERROR, "firmware-secure-boot",
+                            "<loader secure='yes'> asks for secure boot, but no firmware on this host offers both "
+                            "'secure-boot' and '%s', so the domain does not start; remove secure='yes', or install "
+                            "a firmware build whose descriptor offers both", firmware_feature(j->model));
+}
+
 /* libvirt reads one of each; which one the rules below would change is a guess. */
 static bool refuse_duplicates(DomainJob *j, xmlNode *os) {
         static const char *const singles[] = { "loader", "nvram", "firmware" };
@@ -178,6 +221,7 @@ void rule_firmware(DomainJob *j) {
         if (!os || refuse_duplicates(j, os))
                 return;         /* no <os>: refused by rule_machine() */
         require_efi(j, os);
+        refuse_unavailable_secure_boot(j, os);
         require_autoselected_loader(j, os);
         require_stateless(j, os);
         require_no_nvram_template(j, os);

@@ -54,6 +54,9 @@ Model launch_security_model(const xmlNode *ls);
 void rule_launch_security_type(DomainJob *j);
 /* ValidateDomain: the existing element's policy, blobs and kernelHashes, or its absence. */
 void rule_launch_security_check(DomainJob *j);
+/* ConfigureDomain: the owner's attestation inputs in an existing <launchSecurity> for M go into O
+ * unless an option replaces them; InvalidDomainXml naming the element when one is refused. */
+ApiError launch_security_keep_owner_inputs(const xmlNode *domain, Model m, LaunchOptions *o, char **message);
 /* ConfigureDomain: LS replaces every <launchSecurity>, as the last child of <domain>. */
 void domain_replace_launch_security(DomainJob *j, xmlNode *ls);
 /* ValidateDomain: the host's view of the model as findings (health, usability, slots). */

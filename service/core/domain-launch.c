@@ -69,6 +69,41 @@ static void check_blobs(DomainJob *j, const xmlNode *ls) {
         }
 }
 
+/*
+ * libvirt hands <cbitpos> and <reducedPhysBits> to QEMU as they are, and QEMU refuses a C-bit
+ * position other than the host's (and a reduction other than the one it reports: 1 on every
+ * host). The host's values: libvirt's domain capabilities, else CPUID for the C-bit and QEMU's
+ * constant 1 for the reduction.
+ */
+static void check_phys_bits(DomainJob *j, const xmlNode *ls) {
+        const HostFacts *f = j->host->facts;
+        bool domcaps = f->libvirt.domcaps.src.status == SOURCE_OK;
+        int64_t host_cbitpos = domcaps && f->libvirt.domcaps.cbitpos >= 0 ? f->libvirt.domcaps.cbitpos
+                : f->cpuid.src.status == SOURCE_OK && f->cpuid.has_leaf_8000001f ? (int64_t) f->cpuid.cbitpos : -1;
+        int64_t host_reduced = domcaps && f->libvirt.domcaps.reduced_phys_bits >= 0
+                ? f->libvirt.domcaps.reduced_phys_bits : 1;
+        const struct { const char *element; int64_t host; } values[] = {
+                { "cbitpos", host_cbitpos }, { "reducedPhysBits", host_reduced },
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(values); i++) {
+                const xmlNode *n = xml_child(ls, values[i].element);
+                g_autofree char *text = n && xml_text(n) ? g_strstrip(g_strdup(xml_text(n))) : NULL;
+                guint64 v;
+
+                if (!n || values[i].host < 0)
+                        continue;
+                if (text && g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT32, &v, NULL) &&
+                    v == (guint64) values[i].host)
+                        continue;
+                job_finding(j, n, NULL, SEVERITY_ERROR, "launch-security-phys-bits",
+                            "<%s>%.32s</%s> differs from this host's %" G_GINT64_FORMAT ": QEMU refuses to start the "
+                            "guest; remove the element (libvirt 6.9 and later fill in the host's value) or set %"
+                            G_GINT64_FORMAT, values[i].element, text ?: "", values[i].element, values[i].host,
+                            values[i].host);
+        }
+}
+
 static void check_kernel_hashes(DomainJob *j, const xmlNode *ls) {
         bool hashes = xml_attr_is(ls, "kernelHashes", "yes"), kernel = domain_boots_kernel(j->domain);
 
@@ -104,8 +139,49 @@ void rule_launch_security_check(DomainJob *j) {
                 job_finding(j, xml_next(ls, "launchSecurity"), NULL, SEVERITY_ERROR, "launch-security-type",
                             "more than one <launchSecurity>; keep one");
         check_policy(j, ls);
+        check_phys_bits(j, ls);
         check_blobs(j, ls);
         check_kernel_hashes(j, ls);
+}
+
+/*
+ * ConfigureDomain replaces <launchSecurity>, but the guest owner's attestation inputs in it (SEV
+ * and SEV-ES: the launch session; SEV-SNP: ID block and authentication, host data, workarounds,
+ * authorKey, vcek) are not memcryptd's to drop. An option given for one replaces it; otherwise it
+ * is kept when the element asks for the same model (a session is bound to the policy and model it
+ * was made for), checked like the option, and a refused one refuses the call naming the element.
+ */
+ApiError launch_security_keep_owner_inputs(const xmlNode *domain, Model m, LaunchOptions *o, char **message) {
+        const xmlNode *ls = xml_child(domain, "launchSecurity");
+        const struct { const char *element; gsize size; char **option; Model family; } blobs[] = {
+                { "dhCert", 0, &o->dh_cert, MODEL_SEV }, { "session", 0, &o->session, MODEL_SEV },
+                { "idBlock", SNP_ID_BLOCK_SIZE, &o->id_block, MODEL_SEV_SNP },
+                { "idAuth", SNP_ID_AUTH_SIZE, &o->id_auth, MODEL_SEV_SNP },
+                { "hostData", SNP_HOST_DATA_SIZE, &o->host_data, MODEL_SEV_SNP },
+                { "guestVisibleWorkarounds", SNP_GOSVW_SIZE, &o->guest_visible_workarounds, MODEL_SEV_SNP },
+        };
+
+        if (!ls || launch_security_model(ls) != m || xml_next(ls, "launchSecurity"))
+                return API_OK;
+        for (size_t i = 0; i < G_N_ELEMENTS(blobs); i++) {
+                const xmlNode *b = xml_child(ls, blobs[i].element);
+                g_autofree char *text = b && xml_text(b) ? g_strstrip(g_strdup(xml_text(b))) : NULL;
+                g_autofree char *problem = NULL;
+
+                if (!b || *blobs[i].option || (blobs[i].family == MODEL_SEV_SNP) != (m == MODEL_SEV_SNP))
+                        continue;
+                if (blob_check(blobs[i].element, text ?: "", blobs[i].size, &problem) != API_OK)
+                        return api_fail(message, API_INVALID_DOMAIN_XML,
+                                        "/domain/launchSecurity/%s is the guest owner's and would be kept, but it is "
+                                        "refused: %s; fix it, remove it, or pass the option that replaces it",
+                                        blobs[i].element, problem);
+                *blobs[i].option = g_steal_pointer(&text);
+        }
+        if (m == MODEL_SEV_SNP && o->author_key < 0 && xml_attr(ls, "authorKey"))
+                o->author_key = xml_attr_is(ls, "authorKey", "yes") && o->id_auth;
+        if (m == MODEL_SEV_SNP && o->vcek < 0 && xml_attr(ls, "vcek"))
+                o->vcek = !xml_attr_is(ls, "vcek", "no");
+        return API_OK;
 }
 
 void domain_replace_launch_security(DomainJob *j, xmlNode *ls) {

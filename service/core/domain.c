@@ -88,6 +88,8 @@ ApiError domain_configure(const char *xml, Model m, GVariant *options, const Hos
 
         e = job_init(&j, xml, options, &o, h, true, message);
         if (e == API_OK)
+                e = launch_security_keep_owner_inputs(j.domain, m, &o, message);
+        if (e == API_OK)
                 e = configure(&j, m, message);
         if (e == API_OK)
                 *ret_xml = xml_format_node(j.doc, j.domain);

@@ -959,12 +959,9 @@ def test_validate_raw():
             # memory not pinned: an error at /domain/memoryBacking...
             check([x for x in errs if x[2].startswith('/domain/memoryBacking')],
                   '%s: no error finding at /domain/memoryBacking: %s' % (label, f))
-            # every virtio device: a finding naming iommu inside that device
-            for dev in virtio_devices(inp):
-                if dev.tag == 'memballoon':
-                    continue
-                check([x for x in f if 'iommu' in x[1] and inside(inp, x[2], dev)],
-                      '%s: no iommu finding at %s: %s' % (label, path_of(inp, dev), f))
+            # virtio devices without iommu='on': QEMU 9.2 on this host turns the IOMMU on for
+            # confidential guests itself, so no finding (test-domain checks the QEMU 5.2 host's)
+            check(not [x for x in f if x[1] == 'virtio-iommu'], '%s: virtio-iommu on QEMU 9.2: %s' % (label, f))
             for nic in inp.findall('devices/interface'):
                 check([x for x in f if 'rom' in x[1] and inside(inp, x[2], nic)],
                       '%s: no option ROM finding at %s: %s' % (label, path_of(inp, nic), f))
