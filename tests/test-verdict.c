@@ -331,6 +331,30 @@ static void test_slot_accounting(void **state) {
         host_facts_clear(&f);
 }
 
+/* SEV-ES and SEV-SNP share one pool; on an SNP host SEV-ES is withheld and shows no slots at all,
+ * while SEV-SNP carries the pool's numbers, and the withheld model's check says what the pool holds. */
+static void test_withheld_model_has_no_slots(void **state) {
+        HostFacts f;
+        milan_snp(&f);
+        add_domain(&f, "snp-1", GUEST_MODEL_SEV_SNP);
+        add_domain(&f, "snp-2", GUEST_MODEL_SEV_SNP);
+        f.misc.current_sev_es = 2;
+        g_autoptr(HostVerdict) v = judge(&f);
+        const ModelVerdict *es = &v->models[MODEL_SEV_ES], *snp = &v->models[MODEL_SEV_SNP];
+
+        assert_false(es->usable);
+        assert_int_equal(es->slots_total, 0);
+        assert_int_equal(es->slots_used, 0);
+        assert_int_equal(es->slots_free, 0);
+        assert_int_equal(snp->slots_total, 31);
+        assert_int_equal(snp->slots_used, 2);
+        assert_int_equal(snp->slots_free, 29);
+        assert_int_equal(check(v, "slots-amd-sev-es")->status, CHECK_SKIP);
+        assert_non_null(strstr(check(v, "slots-amd-sev-es")->message, "holds 2 guests of 31"));
+        assert_non_null(strstr(check(v, "slots-amd-sev-snp")->message, "29 of 31"));
+        host_facts_clear(&f);
+}
+
 static void test_versions_and_firmware(void **state) {
         HostFacts f;
         milan_snp(&f);
@@ -393,6 +417,7 @@ int main(void) {
                 cmocka_unit_test(test_deferred_psp_init),
                 cmocka_unit_test(test_conflicting_guests),
                 cmocka_unit_test(test_slot_accounting),
+                cmocka_unit_test(test_withheld_model_has_no_slots),
                 cmocka_unit_test(test_versions_and_firmware),
                 cmocka_unit_test(test_turin_tcb_threshold),
                 cmocka_unit_test(test_naples_es_is_skip),

@@ -145,18 +145,50 @@ static char *misc_faults(const MiscCgroupFacts *misc) {
         return s->len ? g_string_free(g_steal_pointer(&s), FALSE) : NULL;
 }
 
+/* Whether an earlier gate (or the conflict check) already keeps M from being offered. */
+static bool withheld(const Eval *e, Model m) {
+        const ModelVerdict *mv = &e->v->models[m];
+
+        for (guint i = 0; i < mv->reasons->len; i++)
+                if (((const Reason *) mv->reasons->pdata[i])->severity == SEVERITY_ERROR)
+                        return true;
+        return false;
+}
+
+/*
+ * A model that is not offered has no slots: total, used and free are all 0 on every face (bus,
+ * report, doctor, memcryptctl), so that no model shows more in use than it has. The shared
+ * SEV-ES/SEV-SNP pool's guests are counted on the model of the pair that is offered, and the
+ * check says what the pool holds.
+ */
+static void gate_withheld_slots(Eval *e, Model m, const char *pool) {
+        ModelVerdict *mv = &e->v->models[m];
+        uint32_t total = mv->slots_total, used = mv->slots_used;
+
+        mv->slots_total = mv->slots_used = mv->slots_free = 0;
+        eval_check(e, "slots", m, CATEGORY_COMPLIANCE, CHECK_SKIP, NULL, 0, NULL,
+                   "%s is not offered here, so it has no slots (the %s pool holds %u guests of %u)", model_title(m),
+                   pool, used, total);
+}
+
 static void gate_slots(Eval *e, Model m) {
         Pool p = pool_of(e->f, m);
         const char *pool = m == MODEL_SEV ? "SEV" : "SEV-ES/SEV-SNP";
         g_autofree char *misc = misc_faults(&e->f->misc);
 
         fill_counts(e, m, &p);
-        if (eval_skipped(e, "slots", m, CATEGORY_COMPLIANCE))
+        if (eval_skipped(e, "slots", m, CATEGORY_COMPLIANCE)) {
+                e->v->models[m].slots_total = e->v->models[m].slots_used = e->v->models[m].slots_free = 0;
                 return;
+        }
         if (misc) {
                 eval_check(e, "slots", m, CATEGORY_COMPLIANCE, CHECK_UNKNOWN, "facts-unavailable", MODEL_BIT(m),
                            "Check /sys/fs/cgroup/misc.capacity and misc.current (the misc cgroup controller must be mounted "
                            "at the cgroup root)", "the kernel's %s ASID counts could not be read: %s", pool, misc);
+                return;
+        }
+        if (withheld(e, m)) {
+                gate_withheld_slots(e, m, pool);
                 return;
         }
         g_autofree char *counts = describe_counts(&p);
@@ -208,7 +240,8 @@ static void gate_conflicting_guests(Eval *e) {
 }
 
 void gates_slots(Eval *e) {
+        /* Conflicting guests first: they withhold every model, and a withheld model has no slots. */
+        gate_conflicting_guests(e);
         for (Model m = 0; m < _MODEL_MAX; m++)
                 gate_slots(e, m);
-        gate_conflicting_guests(e);
 }

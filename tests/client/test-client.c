@@ -333,7 +333,7 @@ static const ModelExpect model_expect[] = {
         { "amd-sev", "amd_sev", "HW_CPU_X86_AMD_SEV", true, "", 32, 253, 222, 1, 221, 0x0033,
           "/usr/share/OVMF/OVMF.amdsev.fd /usr/share/OVMF/OVMF_CODE.cc.fd /usr/share/OVMF/OVMF_CODE_4M.ms.fd "
           "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd /usr/share/OVMF/OVMF_CODE_4M.fd" },
-        { "amd-sev-es", "amd_sev_es", "HW_CPU_X86_AMD_SEV_ES", false, "es-blocked-by-snp", 1, 31, 0, 2, 0, 0x0037,
+        { "amd-sev-es", "amd_sev_es", "HW_CPU_X86_AMD_SEV_ES", false, "es-blocked-by-snp", 1, 31, 0, 0, 0, 0x0037,
           "/usr/share/OVMF/OVMF.amdsev.fd /usr/share/OVMF/OVMF_CODE.cc.fd" },
         { "amd-sev-snp", "amd_sev_snp", "HW_CPU_X86_AMD_SEV_SNP", true, "", 1, 31, 31, 2, 29, 0x00030000,
           "/usr/share/OVMF/OVMF.amdsev.fd" },
