@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <systemd/sd-daemon.h>
 
 #include "bus-polkit.h"
@@ -11,15 +13,50 @@
 #include "watch.h"
 
 #define USEC_PER_SEC UINT64_C(1000000)
+/* The loop's exit code when the name was not ours: exit 1, but the bus itself is fine. */
+#define EXIT_NAME_REFUSED 100
 
+/* The system bus's address as sd-bus uses it, for messages. */
+static const char *system_bus_address(void) {
+        const char *a = getenv("DBUS_SYSTEM_BUS_ADDRESS");
+
+        return a && *a ? a : "unix:path=/run/dbus/system_bus_socket";
+}
+
+static int name_refused(Context *c, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static int name_refused(Context *c, const char *fmt, ...) {
+        g_autofree char *why = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        why = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+        g_warning("%s", why);
+        (void) sd_notifyf(false, "STATUS=%s", why);
+        return sd_event_exit(c->event, EXIT_NAME_REFUSED);
+}
+
+/* The name is requested without queueing (sd-bus sets DO_NOT_QUEUE unless SD_BUS_NAME_QUEUE): a
+ * second instance learns at once that another process serves org.memcrypt1, instead of waiting
+ * unnoticed in the queue. */
 static int on_name_request(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         Context *c = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(reply);
+        uint32_t ret = 0;
 
-        if (e) {
-                g_warning("Failed to acquire the bus name %s: %s", BUS_NAME, e->message ?: e->name);
-                return sd_event_exit(c->event, EXIT_FAILURE);
-        }
+        if (e && sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED))
+                return name_refused(c, "the bus policy does not let uid %u own %s on %s; run memcryptd as root (its "
+                                    "unit does), or install dbus/org.memcrypt1.conf into the bus's system.d directory "
+                                    "and reload the bus (%s)", (unsigned) getuid(), BUS_NAME, system_bus_address(),
+                                    e->message ?: e->name);
+        if (e)
+                return name_refused(c, "the bus refused the name %s: %s", BUS_NAME, e->message ?: e->name);
+        if (sd_bus_message_read(reply, "u", &ret) < 0)
+                return name_refused(c, "the bus answered the request for %s with a reply memcryptd cannot read",
+                                    BUS_NAME);
+        if (ret != 1 /* PRIMARY_OWNER */ && ret != 4 /* ALREADY_OWNER */)
+                return name_refused(c, "another process owns %s on %s; stop it first (systemctl stop memcryptd), or "
+                                    "use another bus (DBUS_SYSTEM_BUS_ADDRESS)", BUS_NAME, system_bus_address());
         /* Ready means callable: announce only once the name is ours. */
         (void) sd_notify(false, "READY=1\nSTATUS=Serving org.memcrypt1");
         return 1;
@@ -64,7 +101,7 @@ static int setup_bus(Context *c) {
 
         r = sd_bus_open_system(&bus);
         if (r < 0) {
-                g_warning("Failed to connect to the system bus: %s", g_strerror(-r));
+                g_warning("cannot connect to the system bus at %s: %s", system_bus_address(), g_strerror(-r));
                 return r;
         }
         r = bus_add_objects(c, bus);
@@ -148,8 +185,10 @@ int daemon_run(Context *c, const DaemonOptions *o) {
         if (r >= 0 && sd_event_get_exit_code(c->event, &code) < 0)
                 code = EXIT_SUCCESS;
         /* sd-bus ends the loop with EXIT_FAILURE when the bus goes away (exit-on-disconnect). */
-        if (r >= 0 && code != EXIT_SUCCESS && c->bus && sd_bus_is_open(c->bus) <= 0)
+        if (r >= 0 && code == EXIT_FAILURE && c->bus && sd_bus_is_open(c->bus) <= 0)
                 g_warning("Lost the connection to the system bus; exiting (bus activation starts memcryptd again)");
+        if (code == EXIT_NAME_REFUSED)
+                code = EXIT_FAILURE;
         if (r < 0)
                 g_warning("Event loop failed: %s", g_strerror(-r));
 

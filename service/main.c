@@ -8,6 +8,7 @@
 #include "context.h"
 #include "daemon.h"
 #include "libvirt-events.h"
+#include "log.h"
 #include "snapshot.h"
 
 #define EXIT_USAGE 2
@@ -246,6 +247,7 @@ int main(int argc, char *argv[]) {
         int r;
 
         umask(0022);
+        log_setup();
         r = parse_argv(argc, argv, &a);
         if (r > 0) {
                 r = check_arguments(&a);

@@ -19,7 +19,7 @@ check "stray argument exits 2" expect_exit 2 "unexpected argument 'extra'" --dum
 check "--root must be a directory" expect_exit 2 "--root=/nonexistent: not a directory" --root=/nonexistent --dump
 DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/no-bus" \
         check "without a system bus the service exits 1 and says why" \
-        expect_exit 1 "Failed to connect to the system bus" --no-libvirt
+        expect_exit 1 "cannot connect to the system bus at unix:path=$tmp/no-bus: No such file or directory" --no-libvirt
 check "--exit-on-idle needs seconds > 0" expect_exit 2 "expected seconds from 1 to 86400" --exit-on-idle=0
 check "--exit-on-idle is for the service only" expect_exit 2 "only applies to the bus service" --exit-on-idle --dump
 mkdir "$tmp/introspect"

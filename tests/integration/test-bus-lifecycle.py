@@ -12,6 +12,7 @@ import socket
 import subprocess
 import tempfile
 
+import harness
 from harness import (BUS_NAME, MANAGER_IFACE, MANAGER_PATH, TIMEOUT, World, check, eq, tap_main)
 
 
@@ -115,6 +116,66 @@ def test_bus_gone_then_activation():
     return 'exit 1 on bus loss; activated again by the next call'
 
 
+def no_glib_decoration(text, what):
+    check('WARNING **' not in text and '** Message' not in text and 'memcryptd:' in text,
+          '%s: GLib decoration instead of "memcryptd: MESSAGE" lines' % what, text)
+
+
+def second_instance(w, env):
+    """A second memcryptd on W's bus, its stderr in a file; returns (exit status, stderr)."""
+    path = os.path.join(w.tmp, 'second.err')
+    with open(path, 'wb') as err:
+        st = os.fstat(err.fileno())
+        env = dict(env, JOURNAL_STREAM='%d:%d' % (st.st_dev, st.st_ino)) if env.get('JOURNAL_STREAM') else env
+        p = w.spawn('memcryptd-second', [w.memcryptd, '--root=' + w.root], log=False, stdout=subprocess.DEVNULL,
+                    stderr=err, env=env)
+    try:
+        rc = p.wait(timeout=TIMEOUT)             # it exits by itself at once; TIMEOUT is a guard
+    except subprocess.TimeoutExpired:
+        raise AssertionError('a second memcryptd still runs after %gs: it waits for the name' % TIMEOUT)
+    with open(path, errors='replace') as f:
+        return rc, f.read()
+
+
+def test_second_instance():
+    """The name is requested without queueing: a second instance exits 1 at once and says why."""
+    with World(polkit='none') as w:
+        first = owner(w)
+        rc, err = second_instance(w, w.env())
+        eq(rc, 1, 'second instance exit status\n' + err)
+        check('another process owns org.memcrypt1' in err, 'second instance: no "another process owns" message', err)
+        check('Lost the connection' not in err, 'second instance claims the bus was lost', err)
+        no_glib_decoration(err, 'second instance')
+        eq(owner(w), first, 'the first instance still owns org.memcrypt1')
+        # under systemd (stderr is the journal stream) the line carries its priority: <4> warning
+        rc, err = second_instance(w, w.env(JOURNAL_STREAM='1'))
+        eq(rc, 1, 'second instance under JOURNAL_STREAM: exit status')
+        check(err.startswith('<4>memcryptd: another process owns org.memcrypt1'),
+              'no <4> priority prefix with JOURNAL_STREAM naming stderr', err)
+
+
+def test_no_bus():
+    """No bus at the address: exit 1 naming the address and the error."""
+    with World(polkit='none', daemon=False) as w:
+        address = 'unix:path=' + os.path.join(w.tmp, 'no-such-bus')
+        r = harness.run([w.memcryptd, '--root=' + w.src_root], env=w.env(DBUS_SYSTEM_BUS_ADDRESS=address))
+        eq(r.returncode, 1, 'exit status without a bus\n%r' % r)
+        check(address in r.stderr and 'No such file or directory' in r.stderr,
+              'the message names the address and the error', r.stderr)
+        no_glib_decoration(r.stderr, 'no bus')
+
+
+def test_policy_refuses_name():
+    """A user the bus policy does not let own org.memcrypt1: exit 1 saying so and how to run it."""
+    with World(polkit='none') as w:
+        r = w.run([w.memcryptd, '--root=' + w.src_root, '--no-libvirt'], uid=65534)
+        eq(r.returncode, 1, 'exit status as uid 65534\n%r' % r)
+        check('bus policy does not let uid 65534 own org.memcrypt1' in r.stderr and 'run memcryptd as root' in r.stderr,
+              'the message says the policy refused the name and how to run it', r.stderr)
+        check('Lost the connection' not in r.stderr, 'policy refusal claims the bus was lost', r.stderr)
+        no_glib_decoration(r.stderr, 'policy refusal')
+
+
 TESTS = [
     ('READY=1 is sent once org.memcrypt1 is owned', test_ready_means_owned),
     ('SIGTERM: exit 0, the name is released', lambda: stop_with(signal.SIGTERM)),
@@ -122,6 +183,10 @@ TESTS = [
     ('restart on the same bus gets the name back', test_restart),
     ('--exit-on-idle=1: exits 0 by itself and releases the name', test_exit_on_idle),
     ('the bus daemon dies: memcryptd exits 1 by itself; a new bus activates it again', test_bus_gone_then_activation),
+    ('a second instance exits 1 at once: another process owns org.memcrypt1 (<4> under the journal)',
+     test_second_instance),
+    ('no bus: exit 1 naming the address and the error', test_no_bus),
+    ('the bus policy refuses the name: exit 1 saying so and how to run memcryptd', test_policy_refuses_name),
 ]
 
 if __name__ == '__main__':
