@@ -269,6 +269,14 @@ static void measurement_add_cpu(KeyValues *kv, const MemcryptLaunchMeasurement *
                *m->cpu_name ? " " : "", m->cpu_name, signature);
 }
 
+/* The service's reason for a missing measurement, or a generic one. */
+static const char *measurement_missing_why(const MemcryptLaunchMeasurement *m) {
+        for (char **u = m->unavailable; u && u[0] && u[1]; u += 2)
+                if (strcmp(u[0], "measurement") == 0)
+                        return u[1];
+        return "the service sent none (a guest that is not paused before its first run, or not SEV/SEV-ES)";
+}
+
 int attest_print_measurement(MemcryptClient *c, const char *domain, JsonMode json) {
         g_autoptr(MemcryptLaunchMeasurement) m = NULL;
         g_autoptr(KeyValues) kv = kv_new();
@@ -282,24 +290,29 @@ int attest_print_measurement(MemcryptClient *c, const char *domain, JsonMode jso
                 g_autoptr(JsonNode) node = json_from_measurement(m);
 
                 json_print(node, json);
-                return 0;
+        } else {
+                policy = format_policy(m->model, m->policy);
+                kv_add(kv, "Domain", NULL, "%s (%s)", m->domain, m->uuid);
+                kv_add(kv, "State", NULL, "%s", m->state);
+                kv_add(kv, "Model", NULL, "%s", m->model);
+                kv_add(kv, "Measurement", NULL, "%s", *m->measurement ? m->measurement : "none");
+                kv_add(kv, "SEV firmware", NULL, "%u.%u build %u", m->api_major, m->api_minor, m->build_id);
+                kv_add(kv, "Policy", NULL, "%s", policy);
+                add_file(kv, "Firmware", m->firmware, m->firmware_sha256);
+                kv_add(kv, "Kernel hashes", NULL, "%s", yes_no(m->kernel_hashes));
+                add_file(kv, "Kernel", m->kernel, m->kernel_sha256);
+                add_file(kv, "Initrd", m->initrd, m->initrd_sha256);
+                if (*m->cmdline_sha256)
+                        kv_add(kv, "Command line", NULL, "%s\nSHA-256 %s (with its NUL)", m->cmdline, m->cmdline_sha256);
+                measurement_add_cpu(kv, m);
+                add_unavailable(kv, m->unavailable);
+                kv_print(kv);
         }
-        policy = format_policy(m->model, m->policy);
-        kv_add(kv, "Domain", NULL, "%s (%s)", m->domain, m->uuid);
-        kv_add(kv, "State", NULL, "%s", m->state);
-        kv_add(kv, "Model", NULL, "%s", m->model);
-        kv_add(kv, "Measurement", NULL, "%s", *m->measurement ? m->measurement : "none");
-        kv_add(kv, "SEV firmware", NULL, "%u.%u build %u", m->api_major, m->api_minor, m->build_id);
-        kv_add(kv, "Policy", NULL, "%s", policy);
-        add_file(kv, "Firmware", m->firmware, m->firmware_sha256);
-        kv_add(kv, "Kernel hashes", NULL, "%s", yes_no(m->kernel_hashes));
-        add_file(kv, "Kernel", m->kernel, m->kernel_sha256);
-        add_file(kv, "Initrd", m->initrd, m->initrd_sha256);
-        if (*m->cmdline_sha256)
-                kv_add(kv, "Command line", NULL, "%s\nSHA-256 %s (with its NUL)", m->cmdline, m->cmdline_sha256);
-        measurement_add_cpu(kv, m);
-        add_unavailable(kv, m->unavailable);
-        kv_print(kv);
+        /* The inputs are still shown, but without a measurement there is nothing to attest. */
+        if (!*m->measurement) {
+                fprintf(stderr, "memcryptctl: %s has no launch measurement: %s\n", domain, measurement_missing_why(m));
+                return 1;
+        }
         return 0;
 }
 

@@ -21,6 +21,7 @@ char *attest_read_blob_file(const char *what, const char *path, bool raw, GError
 
 /* Each returns 0, or the library's negative errno with the service's error on C. */
 int attest_print_platform(MemcryptClient *c, JsonMode json);
+/* ... and 1 when the guest has no measurement (after printing the inputs, with the reason on stderr). */
 int attest_print_measurement(MemcryptClient *c, const char *domain, JsonMode json);
 int attest_inject(MemcryptClient *c, const char *domain, const char *header, const char *secret,
                   const MemcryptOptions *options, bool resume, JsonMode json);

@@ -299,6 +299,13 @@ JsonNode *json_from_signal(const MemcryptSignal *s) {
         json_add_string(b, "interface", s->interface);
         json_add_string(b, "member", s->member);
         json_add_strv(b, "names", s->names);
+        if (s->values) {        /* PropertiesChanged: each name's value as text ("" when invalidated) */
+                json_builder_set_member_name(b, "values");
+                json_builder_begin_object(b);
+                for (size_t i = 0; s->names[i] && s->values[i]; i++)
+                        json_add_string(b, s->names[i], s->values[i]);
+                json_builder_end_object(b);
+        }
         json_builder_end_object(b);
         return json_builder_get_root(b);
 }

@@ -2,6 +2,8 @@
 /* libmemcrypt: CapabilitiesChanged and PropertiesChanged of the service, as callbacks. */
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -34,10 +36,122 @@ static int read_strv_append(sd_bus_message *m, char ***l, size_t *n) {
         return sd_bus_message_exit_container(m);
 }
 
+static int strv_push(char ***l, size_t *n, char *s) {
+        char **grown;
+
+        if (!s)
+                return -ENOMEM;
+        grown = realloc(*l, (*n + 2) * sizeof(char *));
+        if (!grown) {
+                free(s);
+                return -ENOMEM;
+        }
+        *l = grown;
+        (*l)[*n] = s;
+        (*l)[++*n] = NULL;
+        return 0;
+}
+
+/* An array's elements as text, joined with ','; of structures the first string of each
+ * (a reason's code, a domain's name). CONTENTS is the array's signature without the 'a'. */
+static int write_array(sd_bus_message *m, const char *contents, FILE *f) {
+        size_t len = strlen(contents);
+        char *inner = contents[0] == '(' && len > 2 ? strndup(contents + 1, len - 2) : NULL;
+        const char *s;
+        int r, first = 1;
+
+        if (contents[0] == '(' && !inner)
+                return -ENOMEM;
+        r = sd_bus_message_enter_container(m, 'a', contents);
+        while (r >= 0) {
+                if (contents[0] == 's')
+                        r = sd_bus_message_read_basic(m, 's', &s);
+                else if (inner && inner[0] == 's') {
+                        r = sd_bus_message_enter_container(m, 'r', inner);
+                        if (r > 0 && (r = sd_bus_message_read_basic(m, 's', &s)) >= 0 &&
+                            (r = sd_bus_message_skip(m, inner + 1)) >= 0 && (r = sd_bus_message_exit_container(m)) >= 0)
+                                r = 1;
+                } else {
+                        r = sd_bus_message_skip(m, contents);
+                        s = "...";
+                }
+                if (r <= 0)
+                        break;
+                fprintf(f, "%s%s", first ? "" : ",", s);
+                first = 0;
+        }
+        free(inner);
+        if (r < 0)
+                return r;
+        if (first)
+                fputs("[]", f);
+        return sd_bus_message_exit_container(m);
+}
+
+/* The variant at the read position as text for a person: true/false, decimal numbers, strings as
+ * they are, arrays by write_array(). *RET is malloc'ed. */
+static int read_variant_text(sd_bus_message *m, char **ret) {
+        const char *contents, *s;
+        char type, *text = NULL;
+        size_t size = 0;
+        FILE *f;
+        int r, b;
+        uint32_t u;
+        uint64_t t;
+
+        r = sd_bus_message_peek_type(m, &type, &contents);
+        if (r <= 0)
+                return r < 0 ? r : -EBADMSG;
+        r = sd_bus_message_enter_container(m, 'v', contents);
+        if (r < 0)
+                return r;
+        f = open_memstream(&text, &size);
+        if (!f)
+                return -ENOMEM;
+        switch (contents[0]) {
+        case 'b':
+                r = sd_bus_message_read_basic(m, 'b', &b);
+                fputs(b ? "true" : "false", f);
+                break;
+        case 'u':
+                r = sd_bus_message_read_basic(m, 'u', &u);
+                fprintf(f, "%" PRIu32, u);
+                break;
+        case 't':
+                r = sd_bus_message_read_basic(m, 't', &t);
+                fprintf(f, "%" PRIu64, t);
+                break;
+        case 's':
+        case 'o':
+                r = sd_bus_message_read_basic(m, contents[0], &s);
+                if (r >= 0)
+                        fputs(s, f);
+                break;
+        case 'a':
+                r = write_array(m, contents + 1, f);
+                break;
+        default:
+                r = sd_bus_message_skip(m, contents);
+                fputs("...", f);
+        }
+        fclose(f);
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r < 0) {
+                free(text);
+                return r;
+        }
+        *ret = text;
+        return 0;
+}
+
 /* PropertiesChanged(s interface, a{sv} changed, as invalidated): the changed names, then
- * the invalidated ones; the values are for the caller to read with a GetAll. */
-static int read_properties_changed(sd_bus_message *m, const char **ret_interface, char ***l, size_t *n) {
+ * the invalidated ones into L, and each changed value as text into VALUES ("" for an
+ * invalidated one, whose value the caller reads with a Get). */
+static int read_properties_changed(sd_bus_message *m, const char **ret_interface, char ***l, size_t *n,
+                                   char ***values, size_t *n_values) {
         const char *name;
+        char *text;
         int r;
 
         r = sd_bus_message_read_basic(m, 's', ret_interface);
@@ -62,7 +176,9 @@ static int read_properties_changed(sd_bus_message *m, const char **ret_interface
                         return -ENOMEM;
                 (*l)[++*n] = NULL;
 
-                r = sd_bus_message_skip(m, "v");
+                r = read_variant_text(m, &text);
+                if (r >= 0)
+                        r = strv_push(values, n_values, text);
                 if (r >= 0)
                         r = sd_bus_message_exit_container(m);
                 if (r < 0)
@@ -74,7 +190,10 @@ static int read_properties_changed(sd_bus_message *m, const char **ret_interface
         if (r < 0)
                 return r;
 
-        return read_strv_append(m, l, n);
+        r = read_strv_append(m, l, n);
+        while (r >= 0 && *n_values < *n)
+                r = strv_push(values, n_values, strdup(""));
+        return r;
 }
 
 static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -84,8 +203,8 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                 .interface = sd_bus_message_get_interface(m),
                 .member = sd_bus_message_get_member(m),
         };
-        char **names = NULL;
-        size_t n = 0;
+        char **names = NULL, **values = NULL;
+        size_t n = 0, n_values = 0;
         int r;
 
         if (c->monitor_stop)
@@ -95,19 +214,22 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                 r = read_strv_append(m, &names, &n);
         else if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Properties", "PropertiesChanged"))
                 /* Show the interface whose properties changed, not the Properties interface. */
-                r = read_properties_changed(m, &signal.interface, &names, &n);
+                r = read_properties_changed(m, &signal.interface, &names, &n, &values, &n_values);
         else
                 return 0;       /* a signal the service added later: not ours to interpret */
         if (r < 0) {
                 /* A malformed signal is dropped, not fatal: monitoring goes on. */
                 strv_free(names);
+                strv_free(values);
                 return 0;
         }
 
         static const char *const empty[] = { NULL };
         signal.names = names ? (const char *const *) names : empty;
+        signal.values = values ? (const char *const *) values : NULL;
         c->monitor_stop = c->monitor_callback(&signal, c->monitor_userdata);
         strv_free(names);
+        strv_free(values);
         return 0;
 }
 

@@ -63,6 +63,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MemcryptHost, memcrypt_host_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MemcryptModel, memcrypt_model_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MemcryptPlacement, memcrypt_placement_free)
 
+static int usage_error(const char *format, ...) G_GNUC_PRINTF(1, 2);
+
 /* The service's own words when it answered; the errno's when it did not. */
 static int service_error(MemcryptClient *c, int r) {
         const char *name = memcrypt_client_error_name(c), *message = memcrypt_client_error_message(c);
@@ -76,7 +78,15 @@ static int service_error(MemcryptClient *c, int r) {
 
 /* ---- status ---- */
 
+static const char *n_a(uint32_t v, char buf[static 16]) {
+        if (v == 0)
+                return "n/a";
+        g_snprintf(buf, 16, "%" G_GUINT32_FORMAT, v);
+        return buf;
+}
+
 static void status_add_host(KeyValues *kv, const MemcryptHost *h) {
+        char buf[4][16];
         g_autofree char *usable = g_strjoinv(", ", h->usable_models);
         g_autofree char *refreshed = format_timestamp(h->last_refresh);
         g_autoptr(GString) domains = g_string_new(NULL);
@@ -94,10 +104,12 @@ static void status_add_host(KeyValues *kv, const MemcryptHost *h) {
         kv_add(kv, "Usable models", NULL, "%s", *usable ? usable : "none");
         kv_add(kv, "CPU vendor", NULL, "%s", h->cpu_vendor);
         kv_add(kv, "CPU generation", NULL, "%s", *h->cpu_generation ? h->cpu_generation : "unknown");
-        kv_add(kv, "C-bit position", NULL, "%" G_GUINT32_FORMAT, h->cbit_position);
-        kv_add(kv, "Reduced phys bits", NULL, "%" G_GUINT32_FORMAT, h->reduced_phys_bits);
-        kv_add(kv, "ASID count", NULL, "%" G_GUINT32_FORMAT, h->asid_count);
-        kv_add(kv, "Min SEV ASID", NULL, "%" G_GUINT32_FORMAT, h->min_sev_asid);
+        /* 0 is what the service sends when CPUID has no SEV leaf (a guest, another vendor): no C-bit is
+         * at 0 and no SEV host has 0 ASIDs, so it is shown as unknown rather than as a fact. */
+        kv_add(kv, "C-bit position", NULL, "%s", n_a(h->cbit_position, buf[0]));
+        kv_add(kv, "Reduced phys bits", NULL, "%s", n_a(h->reduced_phys_bits, buf[1]));
+        kv_add(kv, "ASID count", NULL, "%s", n_a(h->asid_count, buf[2]));
+        kv_add(kv, "Min SEV ASID", NULL, "%s", n_a(h->min_sev_asid, buf[3]));
         kv_add(kv, "Kernel", NULL, "%s", *h->kernel_version ? h->kernel_version : "unknown");
         kv_add(kv, "libvirt", NULL, "%s (%s)", *h->libvirt_version ? h->libvirt_version : "unknown",
                h->libvirt_connected ? "connected" : "not connected");
@@ -115,13 +127,22 @@ static const MemcryptReason *first_error(const MemcryptModel *m) {
         return NULL;
 }
 
+/* An unusable model: the first reason, its fix, and where the others are. */
 static void status_add_model(KeyValues *kv, const MemcryptModel *m) {
         const MemcryptReason *why = first_error(m);
 
-        if (why)
+        if (why) {
+                size_t errors = 0;
+                for (size_t i = 0; i < m->n_reasons; i++)
+                        errors += strcmp(m->reasons[i].severity, "error") == 0;
+                g_autofree char *more = errors > 1 ? g_strdup_printf("%zu more reasons: memcryptctl model %s",
+                                                                     errors - 1, m->name)
+                                                   : g_strdup_printf("details: memcryptctl model %s, memcryptctl doctor",
+                                                                     m->name);
                 kv_add(kv, m->name, color_red(), "no, %" G_GUINT32_FORMAT "/%" G_GUINT32_FORMAT
-                       " slots free; %s: %s", m->slots_free, m->slots_total, why->code, why->message);
-        else
+                       " slots free; %s: %s\n%s%s%s%s", m->slots_free, m->slots_total, why->code, why->message,
+                       *why->hint ? "hint: " : "", why->hint, *why->hint ? "\n" : "", more);
+        } else
                 kv_add(kv, m->name, m->usable ? color_green() : color_red(), "%s, %" G_GUINT32_FORMAT "/%"
                        G_GUINT32_FORMAT " slots free", m->usable ? "yes" : "no", m->slots_free, m->slots_total);
 }
@@ -181,8 +202,8 @@ static int verb_status(MemcryptClient *c, int argc, char **argv) {
 }
 
 static int verb_describe(MemcryptClient *c, int argc, char **argv) {
-        /* Scripts get the service's bytes unless they asked for a layout. */
-        return print_report(c, arg_json);
+        /* Scripts get the service's bytes unless they asked for a layout; a person reads it indented. */
+        return print_report(c, arg_json == JSON_OFF && isatty(STDOUT_FILENO) ? JSON_PRETTY : arg_json);
 }
 
 /* ---- models, model ---- */
@@ -318,17 +339,49 @@ static int verb_refresh(MemcryptClient *c, int argc, char **argv) {
         return EXIT_OK;
 }
 
+/* "manager" for /org/memcrypt1, the model's name for /org/memcrypt1/model/amd_sev_snp. */
+static char *signal_object(const char *path) {
+        const char *model = g_str_has_prefix(path, "/org/memcrypt1/model/") ? strrchr(path, '/') + 1 : NULL;
+
+        return model ? g_strdelimit(g_strdup(model), "_", '-') : g_strdup(strcmp(path, "/org/memcrypt1") == 0 ?
+                                                                           "manager" : path);
+}
+
+/* A value as one shell word: quoted when it has blanks or quotes (a message). */
+static char *signal_word(const char *value) {
+        for (const char *p = value; *p; p++)
+                if (g_ascii_isspace(*p) || *p == '\'' || *p == '"' || *p == '\\')
+                        return g_shell_quote(value);
+        return g_strdup(value);
+}
+
+/* "15:31:50.123 amd-sev-snp Usable=false SlotsFree=29", "15:31:50.123 manager CapabilitiesChanged
+ * amd-sev-snp": the local time it arrived, the object, and what changed to what. */
+static void print_signal_line(const MemcryptSignal *s) {
+        g_autoptr(GDateTime) now = g_date_time_new_now_local();
+        g_autofree char *clock = g_date_time_format(now, "%H:%M:%S");
+        g_autofree char *object = signal_object(s->path);
+        g_autoptr(GString) line = g_string_new(NULL);
+
+        g_string_printf(line, "%s.%03d %s", clock, g_date_time_get_microsecond(now) / 1000, object);
+        if (!s->values)
+                g_string_append_printf(line, " %s", s->member);
+        for (size_t i = 0; s->names[i]; i++) {
+                g_autofree char *word = s->values && *s->values[i] ? signal_word(s->values[i]) : NULL;
+                /* an invalidated property has no value in the signal: its name alone */
+                g_string_append_printf(line, " %s%s%s", s->names[i], word ? "=" : "", word ?: "");
+        }
+        puts(line->str);
+}
+
 static int on_signal(const MemcryptSignal *s, void *userdata) {
         if (arg_json != JSON_OFF) {
                 g_autoptr(JsonNode) node = json_from_signal(s);
 
                 /* One object per line whatever --json says, so the stream splits on newlines. */
                 json_print(node, JSON_SHORT);
-        } else {
-                g_autofree char *names = g_strjoinv(" ", (char **) s->names);
-
-                printf("%s %s %s %s\n", s->path, s->interface, s->member, names);
-        }
+        } else
+                print_signal_line(s);
         /* A pipe would buffer the lines: whoever reads them wants each as it comes. */
         fflush(stdout);
         return 0;
@@ -445,6 +498,13 @@ static void findings_print(const MemcryptFinding *findings, size_t n, size_t err
         table_print(t, arg_legend, footer);
 }
 
+static bool option_given(const char *key) {
+        for (guint i = 0; arg_option_keys && i < arg_option_keys->len; i++)
+                if (strcmp(arg_option_keys->pdata[i], key) == 0)
+                        return true;
+        return false;
+}
+
 static int verb_validate(MemcryptClient *c, int argc, char **argv) {
         MemcryptFinding *findings = NULL;
         size_t n = 0, errors = 0;
@@ -453,6 +513,15 @@ static int verb_validate(MemcryptClient *c, int argc, char **argv) {
         r = memcrypt_validate_domain(c, arg_domain_xml, arg_options, &findings, &n);
         if (r < 0)
                 return service_error(c, r);
+        /* Without --model the document's <launchSecurity> says the model; with neither, checking
+         * against some model would be a guess. The service's finding tells that there is none. */
+        if (!option_given(MEMCRYPT_OPTION_MODEL))
+                for (size_t i = 0; i < n; i++)
+                        if (strcmp(findings[i].code, "launch-security-missing") == 0) {
+                                memcrypt_findings_free(findings, n);
+                                return -usage_error("validate: the domain has no <launchSecurity> to say which model to "
+                                                    "check for; give --model amd-sev, amd-sev-es or amd-sev-snp");
+                        }
 
         for (size_t i = 0; i < n; i++)
                 if (strcmp(findings[i].severity, "error") == 0)
@@ -479,7 +548,7 @@ static int verb_attest_platform(MemcryptClient *c, int argc, char **argv) {
 static int verb_attest_measurement(MemcryptClient *c, int argc, char **argv) {
         int r = attest_print_measurement(c, argv[2], arg_json);
 
-        return r < 0 ? service_error(c, r) : EXIT_OK;
+        return r < 0 ? service_error(c, r) : r > 0 ? EXIT_SERVICE : EXIT_OK;
 }
 
 static int verb_attest_inject(MemcryptClient *c, int argc, char **argv) {
@@ -589,6 +658,31 @@ static void help(void) {
 }
 
 static int usage_error(const char *format, ...) G_GNUC_PRINTF(1, 2);
+
+/* A model name as the service spells it, from it or a short alias; NULL when it is neither. */
+static const char *model_name_from_arg(const char *arg) {
+        static const char *const aliases[][2] = {
+                { "sev", "amd-sev" }, { "sev-es", "amd-sev-es" }, { "snp", "amd-sev-snp" }, { "sev-snp", "amd-sev-snp" },
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(memcrypt_model_names); i++)
+                if (strcmp(arg, memcrypt_model_names[i]) == 0)
+                        return memcrypt_model_names[i];
+        for (size_t i = 0; i < G_N_ELEMENTS(aliases); i++)
+                if (strcmp(arg, aliases[i][0]) == 0)
+                        return aliases[i][1];
+        return NULL;
+}
+
+/* An unknown model is a usage error (exit 2) naming the valid ones, before anything is asked. */
+static int check_model_arg(const char *what, const char *arg, const char **ret) {
+        *ret = model_name_from_arg(arg);
+        if (!*ret)
+                return usage_error("%s '%s' is not a model; use amd-sev, amd-sev-es or amd-sev-snp "
+                                   "(or sev, sev-es, snp)", what, arg);
+        return 0;
+}
+
 static int usage_error(const char *format, ...) {
         va_list ap;
 
@@ -764,10 +858,14 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_verb_options |= VERB_OPT_OPTION;
                         r = add_option_pair(optarg);
                         break;
-                case ARG_MODEL:
+                case ARG_MODEL: {
+                        const char *model;
                         arg_verb_options |= VERB_OPT_MODEL;
-                        r = add_option("--model", MEMCRYPT_OPTION_MODEL, optarg);
+                        r = check_model_arg("--model", optarg, &model);
+                        if (r >= 0)
+                                r = add_option("--model", MEMCRYPT_OPTION_MODEL, model);
                         break;
+                }
                 case ARG_HEADER:
                         arg_verb_options |= VERB_OPT_HEADER;
                         r = set_file_option("--header", &arg_header_file, optarg);
@@ -904,6 +1002,14 @@ static int run(int argc, char *argv[]) {
         r = find_verb(argc, argv, &verb);
         if (r < 0)
                 return -r;
+        /* model NAME, launch-security MODEL, configure MODEL FILE */
+        if (strstr(verb->synopsis, "MODEL") == verb->synopsis || strcmp(verb->synopsis, "NAME") == 0) {
+                const char *model;
+                r = check_model_arg(verb->synopsis[0] == 'N' ? "model" : "MODEL", argv[1], &model);
+                if (r < 0)
+                        return -r;
+                argv[1] = (char *) model;
+        }
 
         r = read_verb_file(verb, argv);
         if (r < 0)

@@ -330,6 +330,10 @@ typedef struct {
         const char *interface;         /* "org.memcrypt1.Manager", or the interface whose properties changed */
         const char *member;            /* "CapabilitiesChanged" | "PropertiesChanged" */
         const char *const *names;      /* models (CapabilitiesChanged) or changed/invalidated property names */
+        /* PropertiesChanged: the value of each of NAMES as text ("true", "29", strings as they are, arrays
+         * joined with ',' and "[]" when empty, of structures the first string of each), "" for an
+         * invalidated property; NULL for CapabilitiesChanged. Appended in 0.3: older readers ignore it. */
+        const char *const *values;
 } MemcryptSignal;
 
 /* Return non-zero from the callback to stop monitoring. */

@@ -184,6 +184,10 @@ def test_measurement_errors():
             eq(got, ERR + name, 'GetLaunchMeasurement(%s): %s' % (domain, msg))
         r = ctl(w, 'attest', 'measurement', 'sev-shutoff', uid=DENIED_UID)
         check(r.returncode == 1 and 'InvalidDomainState' in r.stderr, 'memcryptctl exit 1 and the error name', r)
+        # a running guest libvirt gives no measurement for: the inputs, then why, and exit 1 (issue 16 item 11)
+        r = ctl(w, 'attest', 'measurement', 'es-guest-1', uid=DENIED_UID)
+        check(r.returncode == 1 and 'es-guest-1 has no launch measurement: ' in r.stderr and 'Model:' in r.stdout,
+              'memcryptctl attest measurement without a measurement', r)
     with World(host='milan-snp-attest', polkit='none') as w:
         got, msg, r = w.call_error(PATH, IFACE + '.GetLaunchMeasurement', 'snp-guest-1', uid=DENIED_UID)
         eq(got, ERR + 'ModelUnsupported', 'an SNP guest (%s)' % msg)

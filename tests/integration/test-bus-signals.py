@@ -9,6 +9,8 @@ the models whose Usable/Reasons/slots changed."""
 
 import json
 import os
+import re
+import shlex
 import time
 
 from expect import CAPABILITY_PROPERTIES, changed, manager_expected, model_expected
@@ -55,9 +57,20 @@ class Client:
         if self.kind == 'monitor-json':
             o = json.loads(line)
             path, iface, member, names = o['path'], o['interface'], o['member'], o['names']
+            if member == 'PropertiesChanged':
+                eq(sorted(o.get('values', {})), sorted(names), 'monitor --json: a value for each name')
         else:
-            parts = line.split(' ')
-            path, iface, member, names = parts[0], parts[1], parts[2], [p for p in parts[3:] if p]
+            # "HH:MM:SS.mmm OBJECT NAME=VALUE..." or "HH:MM:SS.mmm manager CapabilitiesChanged MODEL..."
+            parts = shlex.split(line)
+            check(re.match(r'^\d\d:\d\d:\d\d\.\d{3}$', parts[0]), 'monitor line without a timestamp: %r' % line)
+            manager = parts[1] == 'manager'
+            path = MANAGER_PATH if manager else harness.model_path(parts[1])
+            if parts[2] == 'CapabilitiesChanged':
+                member, iface, names = 'CapabilitiesChanged', MANAGER_IFACE, parts[3:]
+            else:
+                member, iface = 'PropertiesChanged', MANAGER_IFACE if manager else MODEL_IFACE
+                names = [p.split('=', 1)[0] for p in parts[2:]]
+                check(all('=' in p for p in parts[2:]), 'monitor line without values: %r' % line)
         if member == 'PropertiesChanged':
             return (member, path, iface, frozenset(names), None)
         return (member, path, iface, tuple(names), None)

@@ -8,6 +8,7 @@ import json
 import os
 import pwd
 import re
+import shlex
 
 import harness
 from harness import HarnessError, Skip, World, check, eq, is_root, tap_main
@@ -59,9 +60,9 @@ def test_status(host):
         want = {
             'Version': d['version'], 'Node name': d['node'], 'Health': d['health'],
             'Usable models': ', '.join(usable) or 'none', 'CPU vendor': h['cpu_vendor'],
-            'CPU generation': h['cpu_generation'] or 'unknown', 'C-bit position': str(h['cbitpos']),
-            'Reduced phys bits': str(h['reduced_phys_bits']), 'ASID count': str(h['asid_count']),
-            'Min SEV ASID': str(h['min_sev_asid']), 'Kernel': h['kernel'] or 'unknown',
+            'CPU generation': h['cpu_generation'] or 'unknown', 'C-bit position': str(h['cbitpos'] or 'n/a'),
+            'Reduced phys bits': str(h['reduced_phys_bits'] or 'n/a'), 'ASID count': str(h['asid_count'] or 'n/a'),
+            'Min SEV ASID': str(h['min_sev_asid'] or 'n/a'), 'Kernel': h['kernel'] or 'unknown',
             'libvirt': '%s (%s)' % (h['libvirt'] or 'unknown', 'connected' if h['libvirt_connected'] else 'not connected'),
             'QEMU': h['qemu'] or 'unknown', 'SEV firmware': h['sev_firmware'] or 'unknown',
             'Running domains': str(d['running_domains']),
@@ -81,7 +82,12 @@ def test_status(host):
                 host, m['model'], line))
             err = first_error(m)
             if err:
+                # the first reason, its fix, and where the rest is (issue 16 item 9)
                 check(err['code'] in line, '%s: status %s names %s: %r' % (host, m['model'], err['code'], line))
+                check('hint: ' + err['hint'].split('\n')[0][:40] in line.replace('\n', ' '),
+                      '%s: status %s has the hint: %r' % (host, m['model'], line))
+                check('memcryptctl model ' + m['model'] in line, '%s: status %s points to model: %r' % (
+                    host, m['model'], line))
         # --json status is the Describe report (docs/design.md "JSON report")
         eq(json.loads(ok(ctl(w, '--json', 'status'), 'status --json')), d, '%s: status --json' % host)
         out = ok(ctl(w, 'status', '--json=short'), 'status --json=short')
@@ -90,6 +96,16 @@ def test_status(host):
         # an unprivileged user gets the same
         if is_root():
             eq(kv(ok(ctl(w, 'status', uid=65534), 'status as uid 65534')), s, '%s: status as uid 65534' % host)
+
+
+def test_status_unknown_numbers():
+    """Inside a guest CPUID has no SEV leaf: the numbers are unknown, not 0 (issue 16 item 9)."""
+    with World(host='this-machine-guest', polkit='none') as w:
+        h = w.dump()['host']
+        s = kv(ok(ctl(w, 'status'), 'status'))
+        for key, field in (('C-bit position', 'cbitpos'), ('ASID count', 'asid_count'), ('Min SEV ASID', 'min_sev_asid')):
+            eq(s.get(key), str(h[field]) if h[field] else 'n/a', 'this-machine-guest: status ' + key)
+        check(s.get('ASID count') == 'n/a', 'this-machine-guest has no ASIDs to show: %r' % s.get('ASID count'))
 
 
 def test_models(host):
@@ -138,10 +154,12 @@ def test_model(host):
             if not m['reasons']:
                 eq(reasons, 'none', what + ' Reasons')
             eq(json.loads(ok(ctl(w, '--json', 'model', m['model']), 'model --json')), m, what + ' --json')
+        # an unknown model is a usage error naming the valid ones (issue 16 item 10); short aliases work
         r = ctl(w, 'model', 'amd-bogus')
-        eq(r.returncode, 1, 'model amd-bogus exit status')
-        check('org.memcrypt1.Error.UnknownModel' in r.stderr and 'amd-bogus' in r.stderr,
+        eq(r.returncode, 2, 'model amd-bogus exit status')
+        check("'amd-bogus' is not a model" in r.stderr and 'amd-sev-snp' in r.stderr,
               'model amd-bogus stderr: %r' % r.stderr)
+        eq(kv(ok(ctl(w, 'model', 'snp'), 'model snp')).get('Name'), 'amd-sev-snp', 'model snp')
 
 
 def test_doctor(host):
@@ -177,6 +195,12 @@ def test_describe():
         eq(ok(ctl(w, 'describe'), 'describe').rstrip('\n'), text.rstrip('\n'), 'describe prints the service\'s bytes')
         out = ok(ctl(w, 'describe', '--json=short'), 'describe --json=short')
         eq((out.count('\n'), json.loads(out)), (1, d), 'describe --json=short')
+        # on a terminal a person reads it indented (issue 16 item 11); script(1) gives it a pty
+        if harness.have('script'):
+            r = w.run(['script', '-qec', shlex.join([harness.MEMCRYPTCTL, 'describe']), '/dev/null'])
+            text = r.stdout.replace('\r\n', '\n')
+            check(r.returncode == 0 and '\n  "' in text, 'describe on a terminal is not indented', r)
+            eq(json.loads(text), d, 'describe on a terminal')
 
 
 def test_refresh():
@@ -217,6 +241,14 @@ def fails(r, error, what, *needles):
     """R exited 1 with the service's ERROR name (and NEEDLES) on stderr, nothing on stdout."""
     eq(r.returncode, 1, what + ': exit status')
     check('(%s%s)' % (ERR, error) in r.stderr, '%s: stderr lacks %s: %r' % (what, error, r.stderr))
+    for n in needles:
+        check(n in r.stderr, '%s: stderr lacks %r: %r' % (what, n, r.stderr))
+    eq(r.stdout, '', what + ': stdout')
+
+
+def usage(r, what, *needles):
+    """R exited 2 (usage) with NEEDLES on stderr, nothing on stdout."""
+    eq(r.returncode, 2, what + ': exit status')
     for n in needles:
         check(n in r.stderr, '%s: stderr lacks %r: %r' % (what, n, r.stderr))
     eq(r.stdout, '', what + ': stdout')
@@ -308,7 +340,7 @@ def test_launch_security():
         fails(ctl(w, 'launch-security', 'amd-sev', '--option', 'host_data=AAAA'), 'InvalidArgument',
               'an SNP option with SEV', 'host_data')
         fails(ctl(w, 'launch-security', 'amd-sev-es'), 'ModelUnsupported', 'SEV-ES on milan-snp')
-        fails(ctl(w, 'launch-security', 'amd-bogus'), 'UnknownModel', 'amd-bogus', 'amd-bogus')
+        usage(ctl(w, 'launch-security', 'amd-bogus'), 'launch-security amd-bogus', "'amd-bogus' is not a model")
     with World(host='milan-es-conflict', polkit='none') as w:
         fails(ctl(w, 'launch-security', 'amd-sev-snp'), 'HostMisconfigured', 'launch-security while in conflict')
 
@@ -397,9 +429,15 @@ def test_validate():
         eq(findings_rows(r.stdout)[-1], footer(findings), 'validate with warnings only: footer')
 
         fails(ctl(w, 'validate', '-', stdin='not xml'), 'InvalidDomainXml', 'validate malformed')
+        # neither --model nor <launchSecurity>: no guessing (issue 16 item 10)
+        _, plain = domain('nova-q35')
+        usage(ctl(w, 'validate', '-', stdin=plain), 'validate without a model', 'no <launchSecurity>', '--model')
+        r = ctl(w, 'validate', '-', '--model', 'sev', stdin=plain)
+        eq(r.returncode, 4, 'validate --model sev (an alias) of an unconfigured domain: exit status')
         fails(ctl(w, 'validate', path, '--option', 'policy=3'), 'InvalidArgument', 'validate takes no policy',
               "'policy'")
-        fails(ctl(w, 'validate', path, '--model', 'amd-bogus'), 'UnknownModel', 'validate --model amd-bogus')
+        usage(ctl(w, 'validate', path, '--model', 'amd-bogus'), 'validate --model amd-bogus',
+              "--model 'amd-bogus' is not a model")
 
 
 TESTS = []
@@ -411,6 +449,7 @@ for _h in HOSTS:
         ('%s: memcryptctl doctor (text, --json, exit status)' % _h, lambda h=_h: test_doctor(h)),
     ]
 TESTS += [
+    ('memcryptctl status: unknown numbers are n/a', test_status_unknown_numbers),
     ('memcryptctl resolve (text, --json, no encryption, refusals)', test_resolve),
     ('memcryptctl launch-security (each model, --policy, --option, refusals)', test_launch_security),
     ('memcryptctl configure (FILE, -, --json, options, refusals; its output validates)', test_configure),
