@@ -3,7 +3,7 @@
 
 #include "bus-util.h"
 #include "bus.h"
-#include "memcrypt/memcrypt.h"
+#include "memcrypt-errors.h"
 
 static int method_describe(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Context *c = userdata;

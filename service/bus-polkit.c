@@ -3,7 +3,7 @@
 
 #include "bus-polkit.h"
 #include "bus-util.h"
-#include "memcrypt/memcrypt.h"
+#include "memcrypt-errors.h"
 
 #define POLKIT_FLAG_ALLOW_USER_INTERACTION 1u
 

@@ -8,7 +8,7 @@
 #include "bus-util.h"
 #include "bus.h"
 #include "domain.h"
-#include "memcrypt/memcrypt.h"
+#include "memcrypt-errors.h"
 #include "request.h"
 #include "text.h"
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "bus-util.h"
-#include "memcrypt/memcrypt.h"
+#include "memcrypt-errors.h"
 #include "text.h"
 
 static int append_basic(sd_bus_message *m, GVariant *v, char type) {

@@ -16,7 +16,7 @@
 #include "bus-util.h"
 #include "bus.h"
 #include "error-map.h"
-#include "memcrypt/memcrypt.h"
+#include "memcrypt-errors.h"
 #include "test-context.h"
 
 #define HEADER "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMw=="

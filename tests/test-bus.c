@@ -11,7 +11,7 @@
 #include "bus.h"
 #include "context.h"
 #include "error-map.h"
-#include "memcrypt/memcrypt.h"
+#include "memcrypt-errors.h"
 #include "test-context.h"
 
 typedef struct {

@@ -29,23 +29,8 @@ extern "C" {
 #define MEMCRYPT_MODEL_INTERFACE     "org.memcrypt1.Model"
 #define MEMCRYPT_MODEL_PATH_PREFIX   "/org/memcrypt1/model/"
 
-/* Error names of the service (org.memcrypt1(5), ERRORS). */
-#define MEMCRYPT_ERROR_INVALID_ARGUMENT            "org.memcrypt1.Error.InvalidArgument"
-#define MEMCRYPT_ERROR_UNKNOWN_MODEL               "org.memcrypt1.Error.UnknownModel"
-#define MEMCRYPT_ERROR_CONFLICT                    "org.memcrypt1.Error.Conflict"
-#define MEMCRYPT_ERROR_UEFI_REQUIRED               "org.memcrypt1.Error.UefiRequired"
-#define MEMCRYPT_ERROR_MACHINE_TYPE_REQUIRED       "org.memcrypt1.Error.MachineTypeRequired"
-#define MEMCRYPT_ERROR_STATELESS_FIRMWARE_REQUIRED "org.memcrypt1.Error.StatelessFirmwareRequired"
-#define MEMCRYPT_ERROR_LOCKED_MEMORY_REQUIRED      "org.memcrypt1.Error.LockedMemoryRequired"
-#define MEMCRYPT_ERROR_INCOMPATIBLE_DEVICE         "org.memcrypt1.Error.IncompatibleDevice"
-#define MEMCRYPT_ERROR_INVALID_DOMAIN_XML          "org.memcrypt1.Error.InvalidDomainXml"
-#define MEMCRYPT_ERROR_MODEL_UNSUPPORTED           "org.memcrypt1.Error.ModelUnsupported"
-#define MEMCRYPT_ERROR_NO_SLOTS                    "org.memcrypt1.Error.NoSlots"
-#define MEMCRYPT_ERROR_HOST_MISCONFIGURED          "org.memcrypt1.Error.HostMisconfigured"
-#define MEMCRYPT_ERROR_LIBVIRT_UNAVAILABLE         "org.memcrypt1.Error.LibvirtUnavailable"
-#define MEMCRYPT_ERROR_NO_SUCH_DOMAIN              "org.memcrypt1.Error.NoSuchDomain"
-#define MEMCRYPT_ERROR_INVALID_DOMAIN_STATE        "org.memcrypt1.Error.InvalidDomainState"
-#define MEMCRYPT_ERROR_NOT_AUTHORIZED              "org.memcrypt1.Error.NotAuthorized"
+/* Error names of the service (MEMCRYPT_ERROR_INVALID_ARGUMENT, ...) and MEMCRYPT_ERROR_TABLE. */
+#include "memcrypt-errors.h"
 
 /* The errno a service error name maps to (-EIO for a name the library does not know). */
 int memcrypt_error_to_errno(const char *error_name);

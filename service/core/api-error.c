@@ -4,22 +4,10 @@
 
 const char *api_error_name(ApiError e) {
         static const char *const names[_API_ERROR_MAX] = {
-                [API_OK]                          = "",
-                [API_INVALID_ARGUMENT]            = "InvalidArgument",
-                [API_UNKNOWN_MODEL]               = "UnknownModel",
-                [API_CONFLICT]                    = "Conflict",
-                [API_UEFI_REQUIRED]               = "UefiRequired",
-                [API_MACHINE_TYPE_REQUIRED]       = "MachineTypeRequired",
-                [API_STATELESS_FIRMWARE_REQUIRED] = "StatelessFirmwareRequired",
-                [API_LOCKED_MEMORY_REQUIRED]      = "LockedMemoryRequired",
-                [API_INCOMPATIBLE_DEVICE]         = "IncompatibleDevice",
-                [API_INVALID_DOMAIN_XML]          = "InvalidDomainXml",
-                [API_MODEL_UNSUPPORTED]           = "ModelUnsupported",
-                [API_NO_SLOTS]                    = "NoSlots",
-                [API_HOST_MISCONFIGURED]          = "HostMisconfigured",
-                [API_LIBVIRT_UNAVAILABLE]         = "LibvirtUnavailable",
-                [API_NO_SUCH_DOMAIN]              = "NoSuchDomain",
-                [API_INVALID_DOMAIN_STATE]        = "InvalidDomainState",
+                [API_OK] = "",
+#define API_ERROR_NAME(e, name, errno_value) [API_##e] = name,
+                MEMCRYPT_ERROR_TABLE(API_ERROR_NAME)
+#undef API_ERROR_NAME
         };
         g_return_val_if_fail(e >= 0 && e < _API_ERROR_MAX, "");
         return names[e];

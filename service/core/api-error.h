@@ -5,28 +5,19 @@
  * The errors of org.memcrypt1's methods (org.memcrypt1(5), ERRORS), for core
  * functions that must stay free of sd-bus: they return an ApiError and a
  * message for people; the bus side prefixes "org.memcrypt1.Error." to the
- * name. The client's error map gives each name its errno.
+ * name. The one table is common/errors.tsv; the error map gives each name its errno.
  */
 
 #include <glib.h>
 
+#include "memcrypt-errors.h"
+
+/* API_OK, then one value per row of common/errors.tsv: API_INVALID_ARGUMENT, ... */
 typedef enum {
         API_OK = 0,
-        API_INVALID_ARGUMENT,
-        API_UNKNOWN_MODEL,
-        API_CONFLICT,
-        API_UEFI_REQUIRED,
-        API_MACHINE_TYPE_REQUIRED,
-        API_STATELESS_FIRMWARE_REQUIRED,
-        API_LOCKED_MEMORY_REQUIRED,
-        API_INCOMPATIBLE_DEVICE,
-        API_INVALID_DOMAIN_XML,
-        API_MODEL_UNSUPPORTED,
-        API_NO_SLOTS,
-        API_HOST_MISCONFIGURED,
-        API_LIBVIRT_UNAVAILABLE,
-        API_NO_SUCH_DOMAIN,
-        API_INVALID_DOMAIN_STATE,
+#define API_ERROR_ENUM(e, name, errno_value) API_##e,
+        MEMCRYPT_ERROR_TABLE(API_ERROR_ENUM)
+#undef API_ERROR_ENUM
         _API_ERROR_MAX,
 } ApiError;
 

@@ -4,7 +4,7 @@
 # they are installed, without glib or sd-bus headers.
 set -uo pipefail
 
-lib=${1:?} map=${2:?} header=${3:?} pc=${4:?}
+lib=${1:?} map=${2:?} header=${3:?} pc=${4:?} errors_header=${5:?}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=tests/tap.sh
@@ -34,10 +34,11 @@ check "the library's minor version follows the newest node" \
         bash -c "[ \"\$(readlink '$(dirname "$lib")/libmemcrypt.so.0')\" = libmemcrypt.so.0.$(grep -oE '^LIBMEMCRYPT_0\.[0-9]+' "$map" | tail -1 | cut -d. -f2).0 ]"
 check "soname is libmemcrypt.so.0" bash -c "objdump -p '$lib' | grep -q 'SONAME *libmemcrypt.so.0$'"
 
-# The installed layout: $prefix/include/memcrypt/memcrypt.h and the library in $libdir.
+# The installed layout: $prefix/include/memcrypt/memcrypt.h (with the generated memcrypt-errors.h
+# beside it) and the library in $libdir.
 prefix="$tmp/prefix"
 mkdir -p "$prefix/include/memcrypt" "$tmp/pc"
-cp "$header" "$prefix/include/memcrypt/"
+cp "$header" "$errors_header" "$prefix/include/memcrypt/"
 cp "$pc" "$tmp/pc/"
 libdir=$(PKG_CONFIG_PATH="$tmp/pc" pkg-config --define-variable=prefix="$prefix" --variable=libdir libmemcrypt)
 mkdir -p "$libdir"

@@ -14,3 +14,6 @@ extern const sd_bus_error_map memcrypt_error_map[];
 
 /* sd_bus_error_add_map() for memcrypt_error_map; safe to call repeatedly. */
 int memcrypt_error_map_register(void);
+
+/* -errno for an org.memcrypt1 error name, -EIO for others (libmemcrypt exports it: memcrypt.h). */
+int memcrypt_error_to_errno(const char *error_name);
