@@ -412,7 +412,7 @@ def tests():
     by_host = {}
     for case in CASES:
         by_host.setdefault(case.get('host', 'milan-snp'), []).append(case)
-    out = []
+    out = [('docs/conformance.md gives these counts per peer', test_documented_counts)]
     for host, cases in sorted(by_host.items()):
         for peer in ('nova', 'libvirt', 'kubevirt'):
             mine = [x for x in cases if x['peer'] == peer]
@@ -425,6 +425,15 @@ def tests():
     return out
 
 
+def test_documented_counts():
+    """docs/conformance.md's table gives the counts this file has."""
+    names = {'OpenStack Nova': 'nova', 'libvirt': 'libvirt', 'KubeVirt': 'kubevirt'}
+    with open(os.path.join(harness.SOURCE_ROOT, 'docs', 'conformance.md')) as f:
+        rows = [[x.strip() for x in line.strip().strip('|').split('|')] for line in f if line.startswith('| ')]
+    documented = {names[r[0]]: [int(r[2]), int(r[3])] for r in rows if r[0] in names}
+    eq(documented, counts(), 'docs/conformance.md counts (cases, deliberately different) per peer')
+
+
 def counts():
     """Cases per peer: all, and those where memcryptd deliberately differs."""
     table = {}
@@ -432,7 +441,7 @@ def counts():
         n = table.setdefault(case['peer'], [0, 0])
         n[0] += 1
         n[1] += 'stricter' in case or 'laxer' in case
-    return table
+    return {peer: list(n) for peer, n in table.items()}
 
 
 if __name__ == '__main__':
