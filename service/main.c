@@ -9,10 +9,19 @@
 #include "daemon.h"
 #include "libvirt-events.h"
 #include "log.h"
+#include "metrics.h"
+#include "node-labels.h"
 #include "snapshot.h"
 
 #define EXIT_USAGE 2
 #define DEFAULT_IDLE_SEC 30u
+
+typedef enum {
+        DUMP_NONE = 0,
+        DUMP_JSON,
+        DUMP_PROMETHEUS,
+        DUMP_NFD,
+} DumpFormat;
 
 typedef struct {
         char *root;
@@ -22,7 +31,7 @@ typedef struct {
         char *node_name;
         char *introspect_dir;
         unsigned exit_on_idle_sec;
-        bool dump;
+        DumpFormat dump;
         bool no_libvirt;
         bool strict;
 } Arguments;
@@ -44,7 +53,9 @@ static void help(void) {
                "  -h --help                Show this help\n"
                "     --version             Show the version\n"
                "     --root=DIR            Read every host fact under DIR (a host snapshot) instead of /\n"
-               "     --dump                Print the JSON report and exit, without touching any bus\n"
+               "     --dump[=FORMAT]       Print the verdicts and exit, without touching any bus:\n"
+               "                           json (the report; the default), prometheus (text\n"
+               "                           exposition) or nfd (node-feature-discovery labels)\n"
                "     --snapshot=DIR        Write the host's facts to DIR in the snapshot layout and exit\n"
                "     --config=FILE         Configuration file (default %s)\n"
                "     --libvirt-uri=URI     libvirt connection URI (default %s)\n"
@@ -75,6 +86,21 @@ static int parse_idle(const char *s, unsigned *ret) {
         return 0;
 }
 
+static int parse_dump(const char *s, DumpFormat *ret) {
+        if (!s || g_str_equal(s, "json"))
+                *ret = DUMP_JSON;
+        else if (g_str_equal(s, "prometheus"))
+                *ret = DUMP_PROMETHEUS;
+        else if (g_str_equal(s, "nfd"))
+                *ret = DUMP_NFD;
+        else {
+                g_autofree char *shown = g_strescape(s, NULL);
+                fprintf(stderr, "memcryptd: --dump=%.64s: expected json, prometheus or nfd\n", shown);
+                return -EXIT_USAGE;
+        }
+        return 0;
+}
+
 static void set_string(char **p, const char *v) {
         g_free(*p);
         *p = g_strdup(v);
@@ -87,7 +113,7 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                 { "help",           no_argument,       NULL, 'h' },
                 { "version",        no_argument,       NULL, ARG_VERSION },
                 { "root",           required_argument, NULL, ARG_ROOT },
-                { "dump",           no_argument,       NULL, ARG_DUMP },
+                { "dump",           optional_argument, NULL, ARG_DUMP },
                 { "snapshot",       required_argument, NULL, ARG_SNAPSHOT },
                 { "config",         required_argument, NULL, ARG_CONFIG },
                 { "libvirt-uri",    required_argument, NULL, ARG_LIBVIRT_URI },
@@ -109,7 +135,11 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                         printf("memcryptd %s\n", MEMCRYPT_VERSION);
                         return 0;
                 case ARG_ROOT:           set_string(&a->root, optarg); break;
-                case ARG_DUMP:           a->dump = true; break;
+                case ARG_DUMP:
+                        r = parse_dump(optarg, &a->dump);
+                        if (r < 0)
+                                return r;
+                        break;
                 case ARG_SNAPSHOT:       set_string(&a->snapshot_dir, optarg); break;
                 case ARG_CONFIG:         set_string(&a->config_path, optarg); break;
                 case ARG_LIBVIRT_URI:    set_string(&a->libvirt_uri, optarg); break;
@@ -196,15 +226,33 @@ static int check_strict(const Context *c) {
         return EXIT_FAILURE;
 }
 
+static void dump(const Context *c, DumpFormat format) {
+        g_autofree char *text = NULL;
+
+        switch (format) {
+        case DUMP_JSON:
+                text = context_describe(c, true);
+                puts(text);
+                return;
+        case DUMP_PROMETHEUS:
+                text = metrics_format(&c->facts, c->verdict, c->last_refresh_usec);
+                break;
+        case DUMP_NFD:
+                text = node_labels_format(&c->facts, c->verdict);
+                break;
+        case DUMP_NONE:
+                return;
+        }
+        fputs(text, stdout);
+}
+
 static int run_context(const Arguments *a, Context *c) {
         int r = a->strict ? check_strict(c) : EXIT_SUCCESS;
 
         if (r == EXIT_SUCCESS && a->snapshot_dir)
                 r = write_snapshot(c, a->snapshot_dir);
-        if (r == EXIT_SUCCESS && a->dump) {
-                g_autofree char *json = context_describe(c, true);
-                puts(json);
-        }
+        if (r == EXIT_SUCCESS && a->dump)
+                dump(c, a->dump);
         if (r == EXIT_SUCCESS && serves_bus(a)) {
                 DaemonOptions d = { .exit_on_idle_usec = (uint64_t) a->exit_on_idle_sec * 1000000 };
                 r = daemon_run(c, &d);
