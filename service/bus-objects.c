@@ -2,6 +2,7 @@
 #include "bus-util.h"
 #include "bus.h"
 #include "error-map.h"
+#include "export.h"
 
 int bus_add_objects(Context *c, sd_bus *bus) {
         int r;
@@ -45,10 +46,20 @@ static int emit_capabilities_changed(sd_bus *bus, char **models) {
         return sd_bus_send(bus, signal, NULL);
 }
 
+static bool change_set_empty(const ChangeSet *changes) {
+        for (Model m = 0; m < _MODEL_MAX; m++)
+                if (changes->models[m])
+                        return false;
+        return changes->manager == 0;
+}
+
+/* Signal what changed, and hand the fleet files the same news. */
 static void emit_changes(Context *c, const ChangeSet *changes) {
         g_autoptr(GPtrArray) models = g_ptr_array_new();
         int r;
 
+        if (!change_set_empty(changes))
+                exporter_publish(c->exporter, &c->facts, c->verdict, c->last_refresh_usec);
         if (!c->bus)
                 return;
         g_auto(GStrv) manager = manager_changed_names(changes->manager);
@@ -80,5 +91,12 @@ void bus_refresh_domains(Context *c) {
         ChangeSet changes;
 
         context_refresh_domains(c, &changes);
+        emit_changes(c, &changes);
+}
+
+void bus_rejudge(Context *c) {
+        ChangeSet changes;
+
+        context_rejudge(c, &changes);
         emit_changes(c, &changes);
 }

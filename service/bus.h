@@ -32,6 +32,9 @@ void bus_refresh(Context *c);
 /* The same after a libvirt domain event: only domains and the ASID counts are read again. */
 void bus_refresh_domains(Context *c);
 
+/* Judge the current facts again and signal what changed (the service's own state moved). */
+void bus_rejudge(Context *c);
+
 /* "/org/memcrypt1/model/amd_sev_es" for M. Free with g_free(). */
 char *model_object_path(Model m);
 

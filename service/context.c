@@ -3,6 +3,7 @@
 #include "build-config.h"
 #include "bus-polkit.h"
 #include "context.h"
+#include "export.h"
 #include "report.h"
 
 static bool load_config(Context *c, const ContextOptions *o, char **error) {
@@ -87,7 +88,10 @@ static void fill_libvirt(Context *c, HostFacts *f) {
 
 static void judge(Context *c, PropertyValues *values) {
         HostVerdict *v = host_verdict_new(&c->facts, &c->config);
+        const char *export_problem = exporter_problem(c->exporter);
 
+        if (export_problem)
+                host_verdict_add_service_problem(v, export_problem);
         g_clear_pointer(&c->verdict, host_verdict_free);
         c->verdict = v;
         c->last_refresh_usec = (uint64_t) g_get_real_time();
@@ -179,12 +183,16 @@ void context_refresh(Context *c, ChangeSet *changes) {
 }
 
 void context_refresh_domains(Context *c, ChangeSet *changes) {
-        PropertyValues fresh = {};
-
         if (c->libvirt && libvirt_keeper_connection(c->libvirt))
                 take_keeper_domains(c->libvirt, &c->facts.libvirt);
         /* The kernel counts a guest's ASID from launch to exit: its view moves with the domains. */
         probe_misc_cgroup(c->root, &c->facts.misc);
+        context_rejudge(c, changes);
+}
+
+void context_rejudge(Context *c, ChangeSet *changes) {
+        PropertyValues fresh = {};
+
         judge(c, &fresh);
         property_values_update(&c->values, &fresh, changes);
         property_values_clear(&fresh);

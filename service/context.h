@@ -37,6 +37,7 @@ typedef struct {
 typedef struct Context Context;
 typedef struct PolkitRegistry PolkitRegistry;
 typedef struct Watchers Watchers;
+typedef struct Exporter Exporter;
 
 /* Decides a polkit-guarded call: > 0 allowed, 0 pending (the message is
  * dispatched again once the answer is in), < 0 refused with ERROR set.
@@ -61,6 +62,7 @@ struct Context {
         sd_event *event;
         sd_event_source *refresh_timer;
         Watchers *watchers;
+        Exporter *exporter;             /* NULL: no [Export] file configured */
         PolkitRegistry *polkit;
         AuthorizeFunc authorize;
 };
@@ -76,6 +78,9 @@ void context_refresh(Context *c, ChangeSet *changes);
 /* Only the running domains (and the kernel's ASID counts with them) changed:
  * re-judge from the current facts without probing everything again. */
 void context_refresh_domains(Context *c, ChangeSet *changes);
+
+/* Judge the current facts again (the service's own state changed, e.g. an export file failed). */
+void context_rejudge(Context *c, ChangeSet *changes);
 
 /* The daemon's libvirt connection, borrowed; NULL while there is none (not
  * connected yet, lost, --no-libvirt, or a snapshot without --libvirt-uri). */

@@ -10,6 +10,7 @@
 #include "bus-util.h"
 #include "bus.h"
 #include "daemon.h"
+#include "export.h"
 #include "watch.h"
 
 #define USEC_PER_SEC UINT64_C(1000000)
@@ -137,6 +138,11 @@ static void on_libvirt_changed(Context *c, LibvirtChange what) {
                 bus_refresh(c);
 }
 
+/* An export file failed, or works again: Health says so. */
+static void on_export_changed(void *userdata) {
+        bus_rejudge(userdata);
+}
+
 static int on_name_released(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         Context *c = userdata;
 
@@ -179,6 +185,9 @@ int daemon_run(Context *c, const DaemonOptions *o) {
         if (r >= 0) {
                 c->libvirt_changed = on_libvirt_changed;
                 c->watchers = watchers_new(c);
+                /* Written at start, then with every change that is signalled. */
+                c->exporter = exporter_new(c->event, &c->config, on_export_changed, c);
+                exporter_publish(c->exporter, &c->facts, c->verdict, c->last_refresh_usec);
         }
         if (r >= 0)
                 r = o->exit_on_idle_usec > 0 ? run_with_idle_exit(c, o->exit_on_idle_usec) : sd_event_loop(c->event);
@@ -195,6 +204,7 @@ int daemon_run(Context *c, const DaemonOptions *o) {
         (void) sd_notify(false, "STOPPING=1");
         c->libvirt_changed = NULL;
         c->watchers = watchers_free(c->watchers);
+        c->exporter = exporter_free(c->exporter);
         c->refresh_timer = sd_event_source_unref(c->refresh_timer);
         c->bus = sd_bus_flush_close_unref(c->bus);
         c->event = sd_event_unref(c->event);

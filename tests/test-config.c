@@ -69,6 +69,35 @@ static void test_errors(void **state) {
         expect_error("this is not a key file\n", "memcryptd.conf");
 }
 
+/* [Export]: both files optional (off by default), absolute, with names their readers take. */
+static void test_export(void **state) {
+        MemcryptConfig c;
+        bool ok;
+
+        memcrypt_config_init(&c);
+        assert_null(c.prometheus_textfile);
+        assert_null(c.node_feature_file);
+        memcrypt_config_clear(&c);
+        g_autofree char *err = load("[Export]\nPrometheusTextfile=/var/lib/prometheus/node-exporter/memcrypt.prom\n"
+                                    "NodeFeatureFile=/etc/kubernetes/node-feature-discovery/features.d/memcrypt\n", &c, &ok);
+        assert_true(ok);
+        assert_string_equal(c.prometheus_textfile, "/var/lib/prometheus/node-exporter/memcrypt.prom");
+        assert_string_equal(c.node_feature_file, "/etc/kubernetes/node-feature-discovery/features.d/memcrypt");
+        memcrypt_config_clear(&c);
+        g_autofree char *err2 = load("[Export]\nPrometheusTextfile=\n", &c, &ok);  /* empty: off */
+        assert_true(ok);
+        assert_null(c.prometheus_textfile);
+        memcrypt_config_clear(&c);
+
+        expect_error("[Export]\nPrometheusTextfile=memcrypt.prom\n", "PrometheusTextfile='memcrypt.prom'");
+        expect_error("[Export]\nPrometheusTextfile=/var/lib/prometheus/node-exporter/memcrypt.txt\n", "ends in .prom");
+        expect_error("[Export]\nPrometheusTextfile=/var/lib/prometheus/node-exporter/\n", "absolute path");
+        expect_error("[Export]\nNodeFeatureFile=/etc/features.d/.hidden\n", "does not start with '.'");
+        expect_error("[Export]\nNodeFeatureFile=relative/memcrypt\n", "NodeFeatureFile");
+        expect_error("[Export]\nPrometheusTextfile=/x/m.prom\nNodeFeatureFile=/x/m.prom\n", "the same file");
+        expect_error("[Export]\nTextfile=/x/m.prom\n", "unknown key 'Textfile' in [Export]");
+}
+
 static void test_missing_explicit_file(void **state) {
         MemcryptConfig c;
         g_autofree char *error = NULL;
@@ -83,6 +112,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_defaults_and_values),
                 cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_export),
                 cmocka_unit_test(test_missing_explicit_file),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <string.h>
 
 #include "config.h"
 
@@ -13,6 +14,8 @@ static const struct {
         { "Guests", "PolicySEV" },
         { "Guests", "PolicySEVES" },
         { "Guests", "PolicySEVSNP" },
+        { "Export", "PrometheusTextfile" },
+        { "Export", "NodeFeatureFile" },
 };
 
 static const char *const policy_keys[_MODEL_MAX] = {
@@ -32,6 +35,8 @@ void memcrypt_config_clear(MemcryptConfig *c) {
         g_free(c->libvirt_uri);
         g_free(c->node_name);
         g_free(c->default_machine_type);
+        g_free(c->prometheus_textfile);
+        g_free(c->node_feature_file);
         *c = (MemcryptConfig) {};
 }
 
@@ -66,8 +71,8 @@ static bool check_known_keys(GKeyFile *kf, const char *path, char **error) {
 
         for (char **g = groups; *g; g++) {
                 g_auto(GStrv) keys = g_key_file_get_keys(kf, *g, NULL, NULL);
-                if (!g_str_equal(*g, "Service") && !g_str_equal(*g, "Guests")) {
-                        *error = g_strdup_printf("%s: unknown group [%s] (known: [Service], [Guests])", path, *g);
+                if (!g_str_equal(*g, "Service") && !g_str_equal(*g, "Guests") && !g_str_equal(*g, "Export")) {
+                        *error = g_strdup_printf("%s: unknown group [%s] (known: [Service], [Guests], [Export])", path, *g);
                         return false;
                 }
                 for (char **k = keys; k && *k; k++)
@@ -110,6 +115,27 @@ static bool load_policy(GKeyFile *kf, const char *path, Model m, uint64_t *dst, 
         return true;
 }
 
+/* An export file: an absolute path to a file whose name its reader takes (node_exporter reads
+ * only *.prom; the writer's temporary files beside it start with a dot, so no name may). */
+static bool load_export_path(GKeyFile *kf, const char *path, const char *key, const char *suffix, char **dst,
+                             char **error) {
+        g_autofree char *v = NULL, *base = NULL;
+
+        if (!load_string(kf, "Export", key, &v))
+                return true;
+        base = g_path_get_basename(v);
+        if (!g_path_is_absolute(v) || g_str_has_suffix(v, "/") || strlen(v) > 1024 || base[0] == '.' ||
+            (suffix && !g_str_has_suffix(base, suffix))) {
+                *error = g_strdup_printf("%s: [Export] %s='%s' is not an absolute path of at most 1024 bytes to a file "
+                                         "whose name does not start with '.'%s%s", path, key, v,
+                                         suffix ? " and ends in " : "", suffix ?: "");
+                return false;
+        }
+        g_free(*dst);
+        *dst = g_steal_pointer(&v);
+        return true;
+}
+
 static bool load_values(MemcryptConfig *c, GKeyFile *kf, const char *path, char **error) {
         g_autofree char *interval = NULL;
         guint64 n;
@@ -128,6 +154,13 @@ static bool load_values(MemcryptConfig *c, GKeyFile *kf, const char *path, char 
         for (Model m = 0; m < _MODEL_MAX; m++)
                 if (!load_policy(kf, path, m, &c->policy[m], error))
                         return false;
+        if (!load_export_path(kf, path, "PrometheusTextfile", ".prom", &c->prometheus_textfile, error) ||
+            !load_export_path(kf, path, "NodeFeatureFile", NULL, &c->node_feature_file, error))
+                return false;
+        if (c->prometheus_textfile && c->node_feature_file && g_str_equal(c->prometheus_textfile, c->node_feature_file)) {
+                *error = g_strdup_printf("%s: [Export] PrometheusTextfile and NodeFeatureFile name the same file", path);
+                return false;
+        }
         return true;
 }
 

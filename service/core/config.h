@@ -16,6 +16,10 @@
  *   PolicySEV=0x0033
  *   PolicySEVES=0x0037
  *   PolicySEVSNP=0x00030000
+ *
+ *   [Export]
+ *   PrometheusTextfile=/var/lib/prometheus/node-exporter/memcrypt.prom
+ *   NodeFeatureFile=/etc/kubernetes/node-feature-discovery/features.d/memcrypt
  */
 
 #include "model.h"
@@ -26,6 +30,8 @@ typedef struct {
         char *default_machine_type;
         uint64_t policy[_MODEL_MAX];
         unsigned refresh_interval_sec;
+        char *prometheus_textfile;  /* NULL: not written */
+        char *node_feature_file;    /* NULL: not written */
 } MemcryptConfig;
 
 #define DEFAULT_LIBVIRT_URI "qemu:///system"

@@ -164,6 +164,15 @@ HostVerdict *host_verdict_new(const HostFacts *f, const MemcryptConfig *cfg) {
         return v;
 }
 
+void host_verdict_add_service_problem(HostVerdict *v, const char *problem) {
+        char *message = g_strdup_printf("%s%s%s", v->health_message, *v->health_message ? "; " : "", problem);
+
+        if (v->health == HEALTH_OK)
+                v->health = HEALTH_DEGRADED;
+        g_free(v->health_message);
+        v->health_message = message;
+}
+
 void host_verdict_free(HostVerdict *v) {
         if (!v)
                 return;

@@ -47,6 +47,11 @@ HostVerdict *host_verdict_new(const HostFacts *f, const MemcryptConfig *cfg);
 void host_verdict_free(HostVerdict *v);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HostVerdict, host_verdict_free)
 
+/* A problem of the service itself, not of the host (an export file it cannot
+ * write): Health becomes degraded unless it is already in conflict, and
+ * HealthMessage says it after what it said before. */
+void host_verdict_add_service_problem(HostVerdict *v, const char *problem);
+
 /* Whether M has a reason with CODE (any severity). */
 bool model_verdict_has_reason(const ModelVerdict *mv, const char *code);
 const Check *host_verdict_find_check(const HostVerdict *v, const char *id);
