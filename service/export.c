@@ -143,8 +143,10 @@ Exporter *exporter_new(sd_event *event, const MemcryptConfig *cfg, void (*change
         g_mutex_init(&x->lock);
         x->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         r = x->efd < 0 ? -errno : sd_event_add_io(event, &x->source, x->efd, EPOLLIN, on_written, x);
+        /* Exclusive: its one thread starts here and inherits this thread's scheduling. A shared
+         * pool would copy it with sched_setattr(), which the unit's ~@resources filter denies. */
         if (r >= 0)
-                x->writer = g_thread_pool_new(writer_job, x, 1, false, &err);
+                x->writer = g_thread_pool_new(writer_job, x, 1, true, &err);
         if (r < 0 || !x->writer) {
                 g_warning("Cannot start the export writer: %s", r < 0 ? g_strerror(-r) : err->message);
                 return exporter_free(x);

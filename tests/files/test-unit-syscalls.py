@@ -115,8 +115,12 @@ def run_bus(daemon, hosts, tmp):
             return None
         env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=address)
         trace = os.path.join(tmp, "bus.trace")
+        # With both [Export] files, so the writer thread's calls are traced too.
+        export_conf = os.path.join(tmp, "export.conf")
+        with open(export_conf, "w", encoding="utf-8") as f:
+            f.write(f"[Export]\nPrometheusTextfile={tmp}/memcrypt.prom\nNodeFeatureFile={tmp}/memcrypt\n")
         d = subprocess.Popen(["strace", "-f", "-qq", "-o", trace, daemon, f"--root={hosts}/milan-snp",
-                              "--no-libvirt", "--exit-on-idle=2"], env=env,
+                              f"--config={export_conf}", "--no-libvirt", "--exit-on-idle=2"], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         busctl = ["busctl", f"--address={address}"]
         calls = [
@@ -147,6 +151,8 @@ def run_bus(daemon, hosts, tmp):
             d.kill()
             _, err = d.communicate()
         ok(d.returncode == 0, f"memcryptd exits on idle with status 0 (got {d.returncode})", err.splitlines()[-10:])
+        written = [p for p in ("memcrypt.prom", "memcrypt") if os.path.isfile(os.path.join(tmp, p))]
+        ok(len(written) == 2, f"memcryptd wrote both [Export] files (found {written})")
         return trace
     finally:
         bus.terminate()
