@@ -7,9 +7,8 @@
 
 static int method_describe(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Context *c = userdata;
-        g_autofree char *json = context_describe(c, false);
 
-        return sd_bus_reply_method_return(m, "s", json);
+        return sd_bus_reply_method_return(m, "s", context_describe_cached(c));
 }
 
 static int method_doctor(sd_bus_message *m, void *userdata, sd_bus_error *error) {

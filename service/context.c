@@ -93,6 +93,7 @@ static void judge(Context *c, PropertyValues *values) {
         if (export_problem)
                 host_verdict_add_service_problem(v, export_problem);
         g_clear_pointer(&c->verdict, host_verdict_free);
+        g_clear_pointer(&c->describe_json, g_free);
         c->verdict = v;
         c->last_refresh_usec = (uint64_t) g_get_real_time();
         property_values_build(values, &c->facts, c->verdict, c->last_refresh_usec);
@@ -167,6 +168,7 @@ Context *context_free(Context *c) {
         libvirt_keeper_free(c->libvirt);
         property_values_clear(&c->values);
         g_clear_pointer(&c->verdict, host_verdict_free);
+        g_free(c->describe_json);
         host_facts_clear(&c->facts);
         memcrypt_config_clear(&c->config);
         g_free(c->root);
@@ -204,4 +206,11 @@ virConnectPtr context_libvirt_connection(Context *c) {
 
 char *context_describe(const Context *c, bool pretty) {
         return report_to_json(&c->facts, c->verdict, pretty);
+}
+
+const char *context_describe_cached(Context *c) {
+        /* The report reads only facts and verdict, and judge() replaces both together. */
+        if (!c->describe_json)
+                c->describe_json = context_describe(c, false);
+        return c->describe_json;
 }

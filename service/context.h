@@ -51,6 +51,7 @@ struct Context {
         HostFacts facts;
         HostVerdict *verdict;
         PropertyValues values;
+        char *describe_json;            /* Describe()'s answer, built once per verdict; NULL: not yet */
         uint64_t last_refresh_usec;     /* CLOCK_REALTIME */
         LibvirtKeeper *libvirt;         /* NULL: libvirt is probed, not followed */
         /* Called when the libvirt connection or its running domains changed; the
@@ -88,3 +89,7 @@ virConnectPtr context_libvirt_connection(Context *c);
 
 /* The JSON report of the current state (Describe, --dump). Free with g_free(). */
 char *context_describe(const Context *c, bool pretty);
+
+/* The compact JSON report, built at most once per verdict and kept until the next one:
+ * Describe() costs a copy, not a rebuild. Borrowed. */
+const char *context_describe_cached(Context *c);

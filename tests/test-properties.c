@@ -92,9 +92,17 @@ static void test_stopped_guest_changes_exactly_its_slots(void **state) {
         g_autofree char *domain = g_build_filename(fx->root, "libvirt/domains/snp-guest-2.xml", NULL);
         ChangeSet changes;
 
+        const char *before = context_describe_cached(fx->context);
+
+        assert_non_null(strstr(before, "snp-guest-2"));
+        assert_ptr_equal(context_describe_cached(fx->context), before);        /* built once */
         assert_int_equal(g_unlink(domain), 0);
         test_write(fx->root, "sys/fs/cgroup/misc.current", "sev 1\nsev_es 1\n");
         context_refresh(fx->context, &changes);
+        /* A new verdict: Describe's cached report is the new one. */
+        g_autofree char *fresh = context_describe(fx->context, false);
+        assert_string_equal(context_describe_cached(fx->context), fresh);
+        assert_null(strstr(fresh, "snp-guest-2"));
 
         assert_names(changes.manager, manager_changed_names, "RunningDomains,EncryptedDomains");
         assert_int_equal(changes.models[MODEL_SEV], 0);
