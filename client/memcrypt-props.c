@@ -346,6 +346,25 @@ static int get_all(MemcryptClient *c, const char *path, const char *interface,
         return client_read_dict(c, reply, map, base, "Property", interface, NULL);
 }
 
+/* EncryptedDomains grows with the host, so GetAll leaves it out: ask for the list itself. A
+ * memcryptd before ListEncryptedDomains sent it in GetAll, which filled it already. */
+static int get_encrypted_domains(MemcryptClient *c, MemcryptHost *h) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, "ListEncryptedDomains", &reply,
+                        "s", "");
+        if (r < 0 && memcrypt_client_error_name(c) &&
+            strcmp(memcrypt_client_error_name(c), SD_BUS_ERROR_UNKNOWN_METHOD) == 0) {
+                client_reset_error(c);
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        r = set_domains(reply, &h->encrypted_domains, &h->n_encrypted_domains);
+        return r < 0 ? client_set_error(c, NULL, r) : 0;
+}
+
 int memcrypt_get_host(MemcryptClient *c, MemcryptHost **ret) {
         MemcryptHost *h;
         int r;
@@ -359,6 +378,8 @@ int memcrypt_get_host(MemcryptClient *c, MemcryptHost **ret) {
                 return client_set_error(c, NULL, -ENOMEM);
 
         r = get_all(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, host_map, h);
+        if (r >= 0)
+                r = get_encrypted_domains(c, h);
         if (r < 0) {
                 memcrypt_host_free(h);
                 return r;

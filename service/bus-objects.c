@@ -23,14 +23,60 @@ int bus_add_objects(Context *c, sd_bus *bus) {
         return 0;
 }
 
-static void emit_properties(sd_bus *bus, const char *path, const char *interface, char **names) {
+/* One PropertiesChanged for the properties in MASK: the new value of each PROPERTY_EMITS_CHANGE
+ * one, the name alone of each PROPERTY_EXPLICIT one (invalidated). Built here rather than by
+ * sd_bus_emit_properties_changed(), whose invalidation in sd-bus 252 asserts when an interface is
+ * split over two vtables, as the Manager's is (its methods, and the properties of properties.c). */
+static int emit_properties_changed(sd_bus *bus, const char *path, const char *interface,
+                                   const PropertyInfo *info, size_t n, GVariant *const *values, uint64_t mask) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *signal = NULL;
+        bool any = false;
         int r;
 
-        if (!names[0])
-                return;
-        r = sd_bus_emit_properties_changed_strv(bus, path, interface, names);
+        r = sd_bus_message_new_signal(bus, &signal, path, "org.freedesktop.DBus.Properties", "PropertiesChanged");
+        if (r >= 0)
+                r = sd_bus_message_append(signal, "s", interface);
+        if (r >= 0)
+                r = sd_bus_message_open_container(signal, 'a', "{sv}");
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                if (!(mask & (UINT64_C(1) << i)) || info[i].change != PROPERTY_EMITS_CHANGE)
+                        continue;
+                any = true;
+                r = sd_bus_message_open_container(signal, 'e', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(signal, "s", info[i].name);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(signal, 'v', info[i].signature);
+                if (r >= 0)
+                        r = bus_append_gvariant(signal, values[i]);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(signal);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(signal);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(signal);
+        if (r >= 0)
+                r = sd_bus_message_open_container(signal, 'a', "s");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                if ((mask & (UINT64_C(1) << i)) && info[i].change == PROPERTY_EXPLICIT) {
+                        any = true;
+                        r = sd_bus_message_append(signal, "s", info[i].name);
+                }
+        if (r >= 0)
+                r = sd_bus_message_close_container(signal);
+        if (r < 0 || !any)
+                return r;
+        return sd_bus_send(bus, signal, NULL);
+}
+
+static bool emit_properties(sd_bus *bus, const char *path, const char *interface, const PropertyInfo *info,
+                            size_t n, GVariant *const *values, uint64_t mask) {
+        int r = emit_properties_changed(bus, path, interface, info, n, values, mask);
+
         if (r < 0)
                 g_warning("Failed to emit PropertiesChanged on %s: %s", path, g_strerror(-r));
+        return r > 0;
 }
 
 static int emit_capabilities_changed(sd_bus *bus, char **models) {
@@ -62,14 +108,13 @@ static void emit_changes(Context *c, const ChangeSet *changes) {
                 exporter_publish(c->exporter, &c->facts, c->verdict, c->last_refresh_usec);
         if (!c->bus)
                 return;
-        g_auto(GStrv) manager = manager_changed_names(changes->manager);
-        emit_properties(c->bus, MANAGER_PATH, MANAGER_INTERFACE, manager);
+        emit_properties(c->bus, MANAGER_PATH, MANAGER_INTERFACE, manager_property_info, _MANAGER_PROPERTY_MAX,
+                        c->values.manager, changes->manager);
         for (Model m = 0; m < _MODEL_MAX; m++) {
-                g_auto(GStrv) names = model_changed_names(changes->models[m]);
                 g_autofree char *path = model_object_path(m);
 
-                emit_properties(c->bus, path, MODEL_INTERFACE, names);
-                if (names[0])
+                if (emit_properties(c->bus, path, MODEL_INTERFACE, model_property_info, _MODEL_PROPERTY_MAX,
+                                    c->values.models[m], changes->models[m]))
                         g_ptr_array_add(models, (char *) model_name(m));
         }
         if (models->len == 0)

@@ -16,6 +16,8 @@ static uint64_t vtable_flags(PropertyChange change) {
         case PROPERTY_CONST:         return SD_BUS_VTABLE_PROPERTY_CONST;
         case PROPERTY_EMITS_CHANGE:  return SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE;
         case PROPERTY_NOT_SIGNALLED: return 0;
+        case PROPERTY_EXPLICIT:
+                return SD_BUS_VTABLE_PROPERTY_EXPLICIT | SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION;
         }
         return 0;
 }

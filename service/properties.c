@@ -21,7 +21,7 @@ const PropertyInfo manager_property_info[_MANAGER_PROPERTY_MAX] = {
         [MANAGER_SEV_FIRMWARE_VERSION] = { "SevFirmwareVersion", "s",      PROPERTY_EMITS_CHANGE },
         [MANAGER_LIBVIRT_CONNECTED]    = { "LibvirtConnected",   "b",      PROPERTY_EMITS_CHANGE },
         [MANAGER_RUNNING_DOMAINS]      = { "RunningDomains",     "u",      PROPERTY_EMITS_CHANGE },
-        [MANAGER_ENCRYPTED_DOMAINS]    = { "EncryptedDomains",   "a(sss)", PROPERTY_EMITS_CHANGE },
+        [MANAGER_ENCRYPTED_DOMAINS]    = { "EncryptedDomains",   "a(sss)", PROPERTY_EXPLICIT },
         [MANAGER_LAST_REFRESH]         = { "LastRefresh",        "t",      PROPERTY_NOT_SIGNALLED },
 };
 
@@ -193,22 +193,4 @@ void property_values_update(PropertyValues *old, PropertyValues *new_values, Cha
                                          _MODEL_PROPERTY_MAX);
         if (changes)
                 *changes = c;
-}
-
-static char **changed_names(uint64_t mask, const PropertyInfo *info, size_t n) {
-        g_autoptr(GPtrArray) names = g_ptr_array_new();
-
-        for (size_t i = 0; i < n; i++)
-                if ((mask & (UINT64_C(1) << i)) && info[i].change == PROPERTY_EMITS_CHANGE)
-                        g_ptr_array_add(names, g_strdup(info[i].name));
-        g_ptr_array_add(names, NULL);
-        return (char **) g_ptr_array_free(g_steal_pointer(&names), false);
-}
-
-char **manager_changed_names(uint64_t mask) {
-        return changed_names(mask, manager_property_info, _MANAGER_PROPERTY_MAX);
-}
-
-char **model_changed_names(uint64_t mask) {
-        return changed_names(mask, model_property_info, _MODEL_PROPERTY_MAX);
 }

@@ -56,6 +56,9 @@ typedef enum {
         PROPERTY_EMITS_CHANGE = 0,  /* PropertiesChanged carries the new value */
         PROPERTY_CONST,             /* fixed for the life of the process */
         PROPERTY_NOT_SIGNALLED,     /* changes on every refresh; read it when needed */
+        PROPERTY_EXPLICIT,          /* grows with the host (one entry per guest): not in GetAll, and
+                                     * PropertiesChanged names it without its value, so neither costs
+                                     * more with thousands of guests; read it with Get or a method */
 } PropertyChange;
 
 typedef struct {
@@ -88,7 +91,3 @@ void property_values_clear(PropertyValues *pv);
  * change under a running daemon, and a const property must never change. */
 void property_values_update(PropertyValues *old, PropertyValues *new_values, ChangeSet *changes);
 
-/* Property names set in MASK (for PropertiesChanged), excluding NOT_SIGNALLED
- * and CONST ones. Free with g_strfreev(). */
-char **manager_changed_names(uint64_t mask);
-char **model_changed_names(uint64_t mask);

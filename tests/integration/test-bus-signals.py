@@ -13,7 +13,7 @@ import re
 import shlex
 import time
 
-from expect import CAPABILITY_PROPERTIES, changed, manager_expected, model_expected
+from expect import CAPABILITY_PROPERTIES, changed, manager_expected, manager_get_all_expected, model_expected
 from harness import (MANAGER_IFACE, MANAGER_PATH, MODEL_IFACE, MODELS, TIMEOUT, Skip, World, check, eq, is_root,
                      model_path, tap_main)
 import harness
@@ -155,7 +155,7 @@ def refresh_after(w, cs, what, edit, call_refresh=True):
     # the properties now read back as the new --dump
     got = w.get_all(MANAGER_PATH, MANAGER_IFACE)
     got.pop('LastRefresh')
-    eq(got, manager_expected(after), 'Manager after ' + what)
+    eq(got, manager_get_all_expected(after), 'Manager after ' + what)
     for m in MODELS:
         eq(w.get_all(model_path(m), MODEL_IFACE), model_expected(after, m), '%s after %s' % (m, what))
     return caps
