@@ -16,6 +16,7 @@
 #include "build-config.h"
 #include "ctl-args.h"
 #include "ctl-attest.h"
+#include "ctl-measure.h"
 #include "ctl-output.h"
 
 enum {
@@ -626,6 +627,9 @@ static void help(void) {
                "  attest inject DOMAIN --header FILE --secret FILE [--raw] [--resume] [--address N]\n"
                "                         Inject the owner's launch secret (base64 files)\n"
                "                         into a paused SEV/SEV-ES guest\n"
+               "  measure --mode MODE --ovmf FILE ...\n"
+               "                         Print the expected launch digest, offline, with\n"
+               "                         sev-snp-measure's options (measure --help)\n"
                "\n"
                "Options:\n"
                "  -h --help              Show this help\n"
@@ -1028,6 +1032,9 @@ static int run(int argc, char *argv[]) {
 int main(int argc, char *argv[]) {
         int r;
 
+        /* The offline verbs have options of their own. */
+        if (ctl_measure_is_verb(argc, argv))
+                return ctl_measure_main(argc, argv);
         r = run(argc, argv);
         free_args();
         return r;

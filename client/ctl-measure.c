@@ -1,0 +1,582 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A drop-in for sev-snp-measure's command line over common/measure: the same
+ * options and output, plus --vmsa-init, --seves-features and --json. Nothing
+ * is printed on stdout unless a digest was computed; every error is one
+ * sentence on stderr. Only regular files are read (never a FIFO or device).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "build-config.h"
+#include "ctl-args.h"
+#include "ctl-measure.h"
+#include "ctl-output.h"
+#include "measure.h"
+#include "measure-input.h"
+
+enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2 };
+
+typedef struct {
+        int mode;                               /* MeasureMode, -1 until given */
+        char *ovmf, *kernel, *initrd, *append;
+        bool has_append;
+        char *vcpus_arg;
+        unsigned vcpus;
+        char *vcpu_type;
+        bool has_sig, has_family, has_model, has_stepping;
+        uint64_t sig, family, model, stepping;
+        uint64_t guest_features;
+        bool has_seves_features;
+        uint64_t seves_features;
+        char *seed_hex;
+        uint8_t seed[MEASURE_DIGEST_MAX];
+        bool base64, verbose;
+        MeasureVmsaForm vmsa_form;
+        JsonMode json;
+} Args;
+
+static void args_clear(Args *a) {
+        g_free(a->ovmf);
+        g_free(a->kernel);
+        g_free(a->initrd);
+        g_free(a->append);
+        g_free(a->vcpus_arg);
+        g_free(a->vcpu_type);
+        g_free(a->seed_hex);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Args, args_clear)
+
+static int usage(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static int usage(const char *fmt, ...) {
+        va_list ap;
+
+        fputs("memcryptctl measure: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputs(" (see 'memcryptctl measure --help').\n", stderr);
+        return -EXIT_USAGE;
+}
+
+static int input_error(const char *what, const char *path, const char *why) {
+        fprintf(stderr, "memcryptctl measure: %s %s: %s.\n", what, path, why);
+        return -EXIT_INPUT;
+}
+
+static void help(void) {
+        size_t n;
+        const MeasureVcpuType *types = measure_vcpu_types(&n);
+
+        printf("memcryptctl measure --mode MODE --ovmf FILE [OPTIONS...]\n"
+               "\n"
+               "Print the launch digest an AMD SEV, SEV-ES or SEV-SNP guest started by QEMU with\n"
+               "these inputs must measure, offline (sev-snp-measure's command line).\n"
+               "\n"
+               "  --mode MODE              sev, seves, snp, or snp:ovmf-hash (the SNP digest of\n"
+               "                           the firmware alone, to give as --snp-ovmf-hash)\n"
+               "  --ovmf FILE              The firmware image (pflash CODE or -bios file)\n"
+               "  --kernel FILE            Direct kernel boot: the kernel, measured by hash\n"
+               "  --initrd FILE            ... its initrd (needs --kernel)\n"
+               "  --append CMDLINE         ... its command line (needs --kernel)\n"
+               "  --vcpus N                vCPUs, 1 to %u (seves, snp)\n"
+               "  --vcpu-type NAME         QEMU's -cpu model, e.g. EPYC-Milan-v2 (seves, snp)\n"
+               "  --vcpu-sig N             ... or its CPUID 1 EAX signature (decimal or 0x hex)\n"
+               "  --vcpu-family N --vcpu-model N --vcpu-stepping N\n"
+               "                           ... or its family, model and stepping\n"
+               "  --guest-features N       SNP: the VMSA's SEV_FEATURES (default 0x1)\n"
+               "  --snp-ovmf-hash HEX      SNP: start from this snp:ovmf-hash of the firmware\n"
+               "  --vmm-type QEMU          The VMM: only QEMU is supported\n"
+               "  --output-format FORMAT   hex (default) or base64\n"
+               "  --vmsa-init FORM         init2 (default; QEMU >= 9.1 on Linux >= 6.10) or\n"
+               "                           legacy (KVM_SEV_ES_INIT: MXCSR and x87 FCW left 0)\n"
+               "  --seves-features N       SEV-ES: the VMSA's SEV_FEATURES (default 0; 0x20 where\n"
+               "                           the host's KVM enables debug_swap)\n"
+               "  --json[=MODE]            The digest, its inputs and this command as JSON\n"
+               "                           (pretty, the default, or short)\n"
+               "  -v --verbose             Name the mode before the digest\n"
+               "  -h --help                Show this help\n"
+               "\n"
+               "Firmware images up to %zu MiB, kernels and initrds up to %" PRIu64 " MiB.\n"
+               "Exit status: 0 the digest is printed, 1 an input cannot be measured, 2 usage error.\n"
+               "vCPU types:", MEASURE_VCPUS_MAX, MEASURE_FIRMWARE_MAX >> 20, MEASURE_BOOT_FILE_MAX >> 20);
+        for (size_t i = 0; i < n; i++)
+                printf("%s %s", i % 6 == 0 ? "\n " : "", types[i].name);
+        printf("\n");
+}
+
+static int set_string(char **field, const char *option, const char *value) {
+        if (*field)
+                return usage("%s is given twice", option);
+        *field = g_strdup(value);
+        return 0;
+}
+
+static int set_number(bool *has, uint64_t *field, const char *option, const char *value, uint64_t max) {
+        if (*has)
+                return usage("%s is given twice", option);
+        if (!parse_uint64(value, field) || *field > max)
+                return usage("%s %s: not a number from 0 to %" PRIu64 " (decimal or 0x hex)", option, value, max);
+        *has = true;
+        return 0;
+}
+
+static int parse_seed(Args *a) {
+        size_t len = strlen(a->seed_hex);
+
+        if (len != 2 * MEASURE_DIGEST_MAX)
+                return usage("--snp-ovmf-hash: %zu hex digits, not %u", len, 2 * MEASURE_DIGEST_MAX);
+        for (size_t i = 0; i < MEASURE_DIGEST_MAX; i++) {
+                int hi = g_ascii_xdigit_value(a->seed_hex[2 * i]), lo = g_ascii_xdigit_value(a->seed_hex[2 * i + 1]);
+
+                if (hi < 0 || lo < 0)
+                        return usage("--snp-ovmf-hash: '%s' is not hexadecimal", a->seed_hex);
+                a->seed[i] = (uint8_t) (hi << 4 | lo);
+        }
+        return 0;
+}
+
+/* What the options leave to check once all are read. */
+static int check_args(Args *a) {
+        bool needs_vcpus = a->mode == MEASURE_MODE_SEV_ES || a->mode == MEASURE_MODE_SNP;
+        unsigned sig_sources = (a->vcpu_type != NULL) + a->has_sig + (a->has_family || a->has_model || a->has_stepping);
+        uint64_t v;
+
+        if (a->mode < 0)
+                return usage("--mode is missing");
+        if (!a->ovmf)
+                return usage("--ovmf is missing");
+        if ((a->initrd || a->has_append) && !a->kernel)
+                return usage("--initrd and --append need --kernel");
+        if (a->seed_hex && a->mode != MEASURE_MODE_SNP)
+                return usage("--snp-ovmf-hash applies to --mode snp only");
+        if (a->seed_hex && parse_seed(a) < 0)
+                return -EXIT_USAGE;
+        if (a->has_seves_features && a->mode != MEASURE_MODE_SEV_ES)
+                return usage("--seves-features applies to --mode seves only");
+        if (!needs_vcpus)
+                return 0;       /* as sev-snp-measure: SEV has no VMSA, snp:ovmf-hash only the firmware */
+
+        if (!a->vcpus_arg)
+                return usage("--vcpus N is missing for --mode %s", measure_mode_to_string(a->mode));
+        if (!parse_uint64(a->vcpus_arg, &v) || v < 1 || v > MEASURE_VCPUS_MAX)
+                return usage("--vcpus %s: a guest has 1 to %u vCPUs", a->vcpus_arg, MEASURE_VCPUS_MAX);
+        a->vcpus = (unsigned) v;
+        if (sig_sources == 0)
+                return usage("the vCPU signature is missing for --mode %s: give --vcpu-type, --vcpu-sig, or "
+                             "--vcpu-family with --vcpu-model and --vcpu-stepping", measure_mode_to_string(a->mode));
+        if (sig_sources > 1)
+                return usage("give one of --vcpu-type, --vcpu-sig, or --vcpu-family/--vcpu-model/--vcpu-stepping");
+        if (a->vcpu_type) {
+                const MeasureVcpuType *t = measure_vcpu_type_lookup(a->vcpu_type);
+
+                if (!t)
+                        return usage("unknown --vcpu-type '%s' (QEMU's EPYC models are known, e.g. EPYC-v4, "
+                                     "EPYC-Milan-v2; or give --vcpu-sig)", a->vcpu_type);
+                a->sig = measure_cpu_signature(t->family, t->model, t->stepping);
+        } else if (!a->has_sig) {
+                if (!a->has_family || !a->has_model || !a->has_stepping)
+                        return usage("--vcpu-family, --vcpu-model and --vcpu-stepping go together");
+                a->sig = measure_cpu_signature((uint32_t) a->family, (uint32_t) a->model, (uint32_t) a->stepping);
+        }
+        return 0;
+}
+
+enum {
+        ARG_MODE = 0x100, ARG_OVMF, ARG_KERNEL, ARG_INITRD, ARG_APPEND, ARG_VCPUS, ARG_VCPU_TYPE,
+        ARG_VCPU_SIG, ARG_VCPU_FAMILY, ARG_VCPU_MODEL, ARG_VCPU_STEPPING, ARG_GUEST_FEATURES,
+        ARG_SNP_OVMF_HASH, ARG_VMM_TYPE, ARG_OUTPUT_FORMAT, ARG_VMSA_INIT, ARG_SEVES_FEATURES, ARG_JSON,
+        ARG_VERSION,
+};
+static const struct option options[] = {
+        { "help",            no_argument,       NULL, 'h'                 },
+        { "verbose",         no_argument,       NULL, 'v'                 },
+        { "version",         no_argument,       NULL, ARG_VERSION         },
+        { "mode",            required_argument, NULL, ARG_MODE            },
+        { "ovmf",            required_argument, NULL, ARG_OVMF            },
+        { "kernel",          required_argument, NULL, ARG_KERNEL          },
+        { "initrd",          required_argument, NULL, ARG_INITRD          },
+        { "append",          required_argument, NULL, ARG_APPEND          },
+        { "vcpus",           required_argument, NULL, ARG_VCPUS           },
+        { "vcpu-type",       required_argument, NULL, ARG_VCPU_TYPE       },
+        { "vcpu-sig",        required_argument, NULL, ARG_VCPU_SIG        },
+        { "vcpu-family",     required_argument, NULL, ARG_VCPU_FAMILY     },
+        { "vcpu-model",      required_argument, NULL, ARG_VCPU_MODEL      },
+        { "vcpu-stepping",   required_argument, NULL, ARG_VCPU_STEPPING   },
+        { "guest-features",  required_argument, NULL, ARG_GUEST_FEATURES  },
+        { "snp-ovmf-hash",   required_argument, NULL, ARG_SNP_OVMF_HASH   },
+        { "vmm-type",        required_argument, NULL, ARG_VMM_TYPE        },
+        { "output-format",   required_argument, NULL, ARG_OUTPUT_FORMAT   },
+        { "vmsa-init",       required_argument, NULL, ARG_VMSA_INIT       },
+        { "seves-features",  required_argument, NULL, ARG_SEVES_FEATURES  },
+        { "json",            optional_argument, NULL, ARG_JSON            },
+        {}
+};
+
+/* Whether "--NAME" (without "=VALUE") is one of ours that takes the next word as its value. */
+static bool takes_value(const char *arg) {
+        if (!g_str_has_prefix(arg, "--") || strchr(arg, '='))
+                return false;
+        for (const struct option *o = options; o->name; o++)
+                if (o->has_arg == required_argument && strcmp(arg + 2, o->name) == 0)
+                        return true;
+        return false;
+}
+
+bool ctl_measure_is_verb(int argc, char *argv[]) {
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--") == 0)
+                        return i + 1 < argc && strcmp(argv[i + 1], "measure") == 0;
+                if (argv[i][0] != '-')
+                        return strcmp(argv[i], "measure") == 0;
+                if (takes_value(argv[i]))
+                        i++;
+        }
+        return false;
+}
+
+static int parse_args(int argc, char *argv[], Args *a) {
+        bool has_features = false, has_format = false, has_form = false, has_vmm = false;
+        int c, r = 0, m;
+
+        *a = (Args) { .mode = -1, .guest_features = MEASURE_SNP_GUEST_FEATURES_DEFAULT };
+        optind = 0;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, ":hv", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("memcryptctl %s\n", MEMCRYPT_VERSION);
+                        return 0;
+                case 'v':
+                        a->verbose = true;
+                        break;
+                case ARG_MODE:
+                        if (a->mode >= 0)
+                                return usage("--mode is given twice");
+                        if (strcmp(optarg, "snp:svsm") == 0)
+                                return usage("--mode snp:svsm is not supported");
+                        m = measure_mode_from_string(optarg);
+                        if (m < 0)
+                                return usage("unknown --mode '%s' (sev, seves, snp, snp:ovmf-hash)", optarg);
+                        a->mode = m;
+                        break;
+                case ARG_OVMF:
+                        r = set_string(&a->ovmf, "--ovmf", optarg);
+                        break;
+                case ARG_KERNEL:
+                        r = set_string(&a->kernel, "--kernel", optarg);
+                        break;
+                case ARG_INITRD:
+                        r = set_string(&a->initrd, "--initrd", optarg);
+                        break;
+                case ARG_APPEND:
+                        r = set_string(&a->append, "--append", optarg);
+                        a->has_append = true;
+                        break;
+                case ARG_VCPUS:
+                        r = set_string(&a->vcpus_arg, "--vcpus", optarg);
+                        break;
+                case ARG_VCPU_TYPE:
+                        r = set_string(&a->vcpu_type, "--vcpu-type", optarg);
+                        break;
+                case ARG_VCPU_SIG:
+                        r = set_number(&a->has_sig, &a->sig, "--vcpu-sig", optarg, UINT32_MAX);
+                        break;
+                case ARG_VCPU_FAMILY:
+                        r = set_number(&a->has_family, &a->family, "--vcpu-family", optarg, 0xf + 0xff);
+                        break;
+                case ARG_VCPU_MODEL:
+                        r = set_number(&a->has_model, &a->model, "--vcpu-model", optarg, 0xff);
+                        break;
+                case ARG_VCPU_STEPPING:
+                        r = set_number(&a->has_stepping, &a->stepping, "--vcpu-stepping", optarg, 0xf);
+                        break;
+                case ARG_GUEST_FEATURES:
+                        r = set_number(&has_features, &a->guest_features, "--guest-features", optarg, UINT64_MAX);
+                        break;
+                case ARG_SEVES_FEATURES:
+                        r = set_number(&a->has_seves_features, &a->seves_features, "--seves-features", optarg,
+                                       UINT64_MAX);
+                        break;
+                case ARG_SNP_OVMF_HASH:
+                        r = set_string(&a->seed_hex, "--snp-ovmf-hash", optarg);
+                        break;
+                case ARG_VMM_TYPE:
+                        if (has_vmm)
+                                return usage("--vmm-type is given twice");
+                        has_vmm = true;
+                        if (strcmp(optarg, "ec2") == 0 || strcmp(optarg, "gce") == 0)
+                                return usage("--vmm-type %s is not supported: only QEMU guests are measured", optarg);
+                        if (strcmp(optarg, "QEMU") != 0)
+                                return usage("unknown --vmm-type '%s' (QEMU)", optarg);
+                        break;
+                case ARG_OUTPUT_FORMAT:
+                        if (has_format)
+                                return usage("--output-format is given twice");
+                        has_format = true;
+                        if (strcmp(optarg, "hex") != 0 && strcmp(optarg, "base64") != 0)
+                                return usage("unknown --output-format '%s' (hex, base64)", optarg);
+                        a->base64 = strcmp(optarg, "base64") == 0;
+                        break;
+                case ARG_VMSA_INIT:
+                        if (has_form)
+                                return usage("--vmsa-init is given twice");
+                        has_form = true;
+                        m = measure_vmsa_form_from_string(optarg);
+                        if (m < 0)
+                                return usage("unknown --vmsa-init '%s' (init2, legacy)", optarg);
+                        a->vmsa_form = m;
+                        break;
+                case ARG_JSON:
+                        if (!optarg || strcmp(optarg, "pretty") == 0)
+                                a->json = JSON_PRETTY;
+                        else if (strcmp(optarg, "short") == 0)
+                                a->json = JSON_SHORT;
+                        else if (strcmp(optarg, "off") == 0)
+                                a->json = JSON_OFF;
+                        else
+                                return usage("unknown --json mode '%s' (pretty, short, off)", optarg);
+                        break;
+                case ':':
+                        return usage("option '%s' needs a value", argv[optind - 1]);
+                case '?':
+                        return usage("unrecognized option '%s'", argv[optind - 1]);
+                default:
+                        g_assert_not_reached();
+                }
+                if (r < 0)
+                        return r;
+        }
+        /* The only word is the verb itself. */
+        for (int i = optind; i < argc; i++)
+                if (strcmp(argv[i], "measure") != 0 || i != optind)
+                        return usage("unexpected argument '%s'", argv[i]);
+        return check_args(a) < 0 ? -EXIT_USAGE : 1;
+}
+
+/* A boot file's SHA-256 and size, from a regular file only. */
+static int hash_file(const char *what, const char *path, uint8_t out[MEASURE_SHA256_LEN], uint64_t *size) {
+        g_autoptr(GError) error = NULL;
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        bool ok;
+
+        if (fd < 0)
+                return input_error(what, path, g_strerror(errno));
+        ok = measure_sha256_fd(fd, MEASURE_BOOT_FILE_MAX, out, size, &error);
+        close(fd);
+        return ok ? 0 : input_error(what, path, error->message);
+}
+
+static char *hex(const uint8_t *d, size_t n) {
+        GString *s = g_string_sized_new(2 * n);
+
+        for (size_t i = 0; i < n; i++)
+                g_string_append_printf(s, "%02x", d[i]);
+        return g_string_free(s, FALSE);
+}
+
+typedef struct {
+        GBytes *firmware;
+        uint8_t ovmf_sha256[MEASURE_SHA256_LEN], kernel_sha256[MEASURE_SHA256_LEN], initrd_sha256[MEASURE_SHA256_LEN];
+        uint64_t kernel_size, initrd_size;
+} Files;
+
+static void files_clear(Files *f) {
+        g_clear_pointer(&f->firmware, g_bytes_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Files, files_clear)
+
+static int read_files(const Args *a, Files *f, MeasureKernelHashes *kh) {
+        g_autoptr(GError) error = NULL;
+        int fd, r;
+
+        fd = open(a->ovmf, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return input_error("firmware", a->ovmf, g_strerror(errno));
+        f->firmware = measure_read_firmware_fd(fd, &error);
+        close(fd);
+        if (!f->firmware)
+                return input_error("firmware", a->ovmf, error->message);
+        measure_sha256(g_bytes_get_data(f->firmware, NULL), g_bytes_get_size(f->firmware), f->ovmf_sha256);
+        if (!a->kernel)
+                return 0;
+        r = hash_file("kernel", a->kernel, f->kernel_sha256, &f->kernel_size);
+        if (r == 0 && a->initrd)
+                r = hash_file("initrd", a->initrd, f->initrd_sha256, &f->initrd_size);
+        if (r < 0)
+                return r;
+        measure_kernel_hashes_init(kh, f->kernel_sha256, a->initrd ? f->initrd_sha256 : NULL, a->append);
+        return 0;
+}
+
+static void json_file(JsonBuilder *b, const char *member, const char *path, uint64_t size, const uint8_t *sum) {
+        g_autofree char *s = hex(sum, MEASURE_SHA256_LEN);
+
+        json_builder_set_member_name(b, member);
+        json_builder_begin_object(b);
+        json_add_string(b, "path", path);
+        json_add_int(b, "size", (int64_t) size);
+        json_add_string(b, "sha256", s);
+        json_builder_end_object(b);
+}
+
+static void json_hex_member(JsonBuilder *b, const char *member, uint64_t v) {
+        g_autofree char *s = g_strdup_printf("0x%" PRIx64, v);
+
+        json_add_string(b, member, s);
+}
+
+/* The command that recomputes the digest, with the signature as a number whichever way it came. */
+static void json_command(JsonBuilder *b, const Args *a) {
+        g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+
+#define ARG(...) g_ptr_array_add(argv, g_strdup_printf(__VA_ARGS__))
+        ARG("memcryptctl");
+        ARG("measure");
+        ARG("--mode");
+        ARG("%s", measure_mode_to_string(a->mode));
+        ARG("--ovmf");
+        ARG("%s", a->ovmf);
+        if (a->kernel) {
+                ARG("--kernel");
+                ARG("%s", a->kernel);
+        }
+        if (a->initrd) {
+                ARG("--initrd");
+                ARG("%s", a->initrd);
+        }
+        if (a->has_append) {
+                ARG("--append");
+                ARG("%s", a->append);
+        }
+        if (a->mode == MEASURE_MODE_SEV_ES || a->mode == MEASURE_MODE_SNP) {
+                ARG("--vcpus");
+                ARG("%u", a->vcpus);
+                ARG("--vcpu-sig");
+                ARG("0x%" PRIx64, a->sig);
+                ARG("--vmsa-init");
+                ARG("%s", measure_vmsa_form_to_string(a->vmsa_form));
+        }
+        if (a->mode == MEASURE_MODE_SNP) {
+                ARG("--guest-features");
+                ARG("0x%" PRIx64, a->guest_features);
+        }
+        if (a->mode == MEASURE_MODE_SNP && a->seed_hex) {
+                ARG("--snp-ovmf-hash");
+                ARG("%s", a->seed_hex);
+        }
+        if (a->has_seves_features) {
+                ARG("--seves-features");
+                ARG("0x%" PRIx64, a->seves_features);
+        }
+#undef ARG
+        json_builder_set_member_name(b, "command");
+        json_builder_begin_array(b);
+        for (guint i = 0; i < argv->len; i++)
+                json_builder_add_string_value(b, argv->pdata[i]);
+        json_builder_end_array(b);
+}
+
+static void print_json(const Args *a, const Files *f, const char *digest) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) node = NULL;
+
+        json_builder_begin_object(b);
+        json_add_string(b, "measurement", digest);
+        json_builder_set_member_name(b, "inputs");
+        json_builder_begin_object(b);
+        json_add_string(b, "mode", measure_mode_to_string(a->mode));
+        json_add_string(b, "vmm_type", "QEMU");
+        json_file(b, "ovmf", a->ovmf, g_bytes_get_size(f->firmware), f->ovmf_sha256);
+        if (a->kernel)
+                json_file(b, "kernel", a->kernel, f->kernel_size, f->kernel_sha256);
+        if (a->initrd)
+                json_file(b, "initrd", a->initrd, f->initrd_size, f->initrd_sha256);
+        if (a->has_append)
+                json_add_string(b, "append", a->append);
+        if (a->mode == MEASURE_MODE_SEV_ES || a->mode == MEASURE_MODE_SNP) {
+                json_add_int(b, "vcpus", a->vcpus);
+                if (a->vcpu_type)
+                        json_add_string(b, "vcpu_type", a->vcpu_type);
+                json_hex_member(b, "vcpu_sig", a->sig);
+                json_add_string(b, "vmsa_init", measure_vmsa_form_to_string(a->vmsa_form));
+                json_hex_member(b, "sev_features", a->mode == MEASURE_MODE_SNP ? a->guest_features : a->seves_features);
+        }
+        if (a->mode == MEASURE_MODE_SNP && a->seed_hex)
+                json_add_string(b, "snp_ovmf_hash", a->seed_hex);
+        json_builder_end_object(b);
+        json_command(b, a);
+        json_builder_end_object(b);
+        node = json_builder_get_root(b);
+        json_print(node, a->json);
+}
+
+static const char *verbose_name(MeasureMode mode) {
+        switch (mode) {
+        case MEASURE_MODE_SEV:
+                return "SEV";
+        case MEASURE_MODE_SEV_ES:
+                return "SEV_ES";
+        default:
+                return "SEV_SNP";
+        }
+}
+
+static int run(int argc, char *argv[]) {
+        g_auto(Args) a = {};
+        g_auto(Files) f = {};
+        g_auto(OvmfImage) img = {};
+        g_autoptr(GError) error = NULL;
+        g_autofree char *digest = NULL;
+        MeasureKernelHashes kh;
+        MeasureInputs in;
+        uint8_t out[MEASURE_DIGEST_MAX];
+        size_t len;
+        int r;
+
+        r = parse_args(argc, argv, &a);
+        if (r <= 0)
+                return r;
+        r = read_files(&a, &f, &kh);
+        if (r < 0)
+                return r;
+        if (!ovmf_parse(g_bytes_get_data(f.firmware, NULL), g_bytes_get_size(f.firmware), &img, &error))
+                return input_error("firmware", a.ovmf, error->message);
+
+        in = (MeasureInputs) {
+                .mode = a.mode,
+                .ovmf = &img,
+                .kernel = a.kernel ? &kh : NULL,
+                .vcpus = a.vcpus,
+                .vcpu_sig = (uint32_t) a.sig,
+                .sev_features = a.mode == MEASURE_MODE_SNP ? a.guest_features : a.seves_features,
+                .vmsa_form = a.vmsa_form,
+                .snp_seed = a.seed_hex ? a.seed : NULL,
+        };
+        if (!measure_launch_digest(&in, out, &len, &error)) {
+                fprintf(stderr, "memcryptctl measure: %s.\n", error->message);
+                return -EXIT_INPUT;
+        }
+
+        digest = a.base64 ? g_base64_encode(out, len) : hex(out, len);
+        if (a.json != JSON_OFF)
+                print_json(&a, &f, digest);
+        else if (a.verbose)
+                printf("Calculated %s guest measurement: %s\n", verbose_name(a.mode), digest);
+        else
+                printf("%s\n", digest);
+        return fflush(stdout) == 0 ? 0 : input_error("output", "stdout", g_strerror(errno));
+}
+
+int ctl_measure_main(int argc, char *argv[]) {
+        return -run(argc, argv);
+}
