@@ -4,6 +4,7 @@
 /* The expected launch measurement's one error domain: each message is one sentence a person can act on. */
 
 #include <glib.h>
+#include <stdbool.h>
 
 #define MEASURE_ERROR (measure_error_quark())
 GQuark measure_error_quark(void);
@@ -14,3 +15,6 @@ typedef enum {
         MEASURE_ERROR_INVALID,          /* an input out of range: vCPU count, seed, vCPU type */
         MEASURE_ERROR_IO,               /* a file handed in cannot be read */
 } MeasureErrorCode;
+
+/* Sets ERROR to a MEASURE_ERROR of CODE and returns false, for `return measure_fail(...)`. */
+bool measure_fail(GError **error, MeasureErrorCode code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);

@@ -11,29 +11,20 @@
 
 #define CHUNK ((size_t) 1024 * 1024)
 
-static bool fail(GError **error, MeasureErrorCode code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-static bool fail(GError **error, MeasureErrorCode code, const char *fmt, ...) {
-        va_list ap;
-
-        va_start(ap, fmt);
-        g_propagate_error(error, g_error_new_valist(MEASURE_ERROR, code, fmt, ap));
-        va_end(ap);
-        return false;
-}
-
 /* FD's size when it is a regular file of at most MAX bytes. */
 static bool regular_size(int fd, uint64_t max, MeasureErrorCode too_large, uint64_t *ret, GError **error) {
         struct stat st;
 
         if (fstat(fd, &st) < 0)
-                return fail(error, MEASURE_ERROR_IO, "cannot stat it: %s", g_strerror(errno));
+                return measure_fail(error, MEASURE_ERROR_IO, "cannot stat it: %s", g_strerror(errno));
         if (S_ISDIR(st.st_mode))
-                return fail(error, MEASURE_ERROR_IO, "it is a directory, not a file");
+                return measure_fail(error, MEASURE_ERROR_IO, "it is a directory, not a file");
         if (!S_ISREG(st.st_mode))
-                return fail(error, MEASURE_ERROR_IO, "it is not a regular file (a FIFO, socket or device is not read)");
+                return measure_fail(error, MEASURE_ERROR_IO, "it is not a regular file (a FIFO, socket or device is "
+                                    "not read)");
         if ((uint64_t) st.st_size > max)
-                return fail(error, too_large, "it has %" PRIu64 " bytes, more than the %" PRIu64 " measured here",
-                            (uint64_t) st.st_size, max);
+                return measure_fail(error, too_large, "it has %"PRIu64 " bytes, more than the %"PRIu64 " measured here",
+                                    (uint64_t) st.st_size, max);
         *ret = (uint64_t) st.st_size;
         return true;
 }
@@ -67,12 +58,12 @@ GBytes *measure_read_firmware_fd(int fd, GError **error) {
         data = g_malloc(MAX(size, 1));
         n = read_at(fd, data, size, 0);
         if (n < 0) {
-                fail(error, MEASURE_ERROR_IO, "cannot read it: %s", g_strerror(errno));
+                measure_fail(error, MEASURE_ERROR_IO, "cannot read it: %s", g_strerror(errno));
                 return NULL;
         }
         /* A file that changes while it is read has no one digest. */
         if ((uint64_t) n != size || read_at(fd, &extra, 1, size) != 0) {
-                fail(error, MEASURE_ERROR_IO, "it changed size while it was read");
+                measure_fail(error, MEASURE_ERROR_IO, "it changed size while it was read");
                 return NULL;
         }
         return g_bytes_new_take(g_steal_pointer(&data), size);
@@ -91,16 +82,16 @@ bool measure_sha256_fd(int fd, uint64_t max, uint8_t out[MEASURE_SHA256_LEN], ui
                 ssize_t got = read_at(fd, buf, CHUNK, off);
 
                 if (got < 0)
-                        return fail(error, MEASURE_ERROR_IO, "cannot read it: %s", g_strerror(errno));
+                        return measure_fail(error, MEASURE_ERROR_IO, "cannot read it: %s", g_strerror(errno));
                 if (got == 0)
                         break;
                 off += (uint64_t) got;
                 if (off > size)
-                        return fail(error, MEASURE_ERROR_IO, "it grew while it was read");
+                        return measure_fail(error, MEASURE_ERROR_IO, "it grew while it was read");
                 g_checksum_update(sum, buf, (gssize) got);
         }
         if (off != size)
-                return fail(error, MEASURE_ERROR_IO, "it shrank while it was read");
+                return measure_fail(error, MEASURE_ERROR_IO, "it shrank while it was read");
         g_checksum_get_digest(sum, out, &n);
         if (ret_size)
                 *ret_size = size;

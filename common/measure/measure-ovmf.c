@@ -12,6 +12,8 @@
 #include "measure-error.h"
 #include "measure-ovmf.h"
 
+#define firmware_error(error, ...) measure_fail(error, MEASURE_ERROR_FIRMWARE, __VA_ARGS__)
+
 #define TABLE_END_GAP 32u       /* bytes between the table's end and the image's end */
 #define ENTRY_HEADER 18u        /* u16 length + GUID */
 #define METADATA_HEADER 16u     /* "ASEV", u32 size, u32 version, u32 count */
@@ -42,26 +44,16 @@ typedef struct {
         size_t len;
 } Entry;
 
-static bool bad(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static bool bad(GError **error, const char *fmt, ...) {
-        va_list ap;
-
-        va_start(ap, fmt);
-        g_propagate_error(error, g_error_new_valist(MEASURE_ERROR, MEASURE_ERROR_FIRMWARE, fmt, ap));
-        va_end(ap);
-        return false;
-}
-
 static bool check_size(size_t size, GError **error) {
         if (size == 0)
-                return bad(error, "the firmware image is empty");
+                return firmware_error(error, "the firmware image is empty");
         if (size > MEASURE_FIRMWARE_MAX)
-                return bad(error, "the firmware image has %zu bytes, more than the %zu this measures", size,
-                           MEASURE_FIRMWARE_MAX);
+                return firmware_error(error, "the firmware image has %zu bytes, more than the %zu this measures", size,
+                                      MEASURE_FIRMWARE_MAX);
         /* QEMU maps pflash in 4 KiB sectors and SNP measures whole pages: a tail means a cut file. */
         if (size % MEASURE_PAGE_SIZE != 0)
-                return bad(error, "the firmware image has %zu bytes, not a whole number of 4096-byte pages "
-                           "(truncated?)", size);
+                return firmware_error(error, "the firmware image has %zu bytes, not a whole number of 4096-byte pages "
+                                      "(truncated?)", size);
         return true;
 }
 
@@ -74,14 +66,15 @@ static bool walk_table(const uint8_t *data, size_t size, Entry *reset, Entry *ha
         size_t remaining;
 
         if (memcmp(data + footer + 2, guid_footer, 16) != 0)
-                return bad(error, "the firmware image does not end with OVMF's GUIDed footer table "
-                           "(not an OVMF image, or truncated)");
+                return firmware_error(error, "the firmware image does not end with OVMF's GUIDed footer table (not an "
+                                      "OVMF image, or truncated)");
         if (len < ENTRY_HEADER)
-                return bad(error, "the firmware's footer table claims %u bytes, less than its own %u-byte header",
-                           len, ENTRY_HEADER);
+                return firmware_error(error, "the firmware's footer table claims %u bytes, less than its own %u-byte "
+                                      "header", len, ENTRY_HEADER);
         remaining = len - ENTRY_HEADER;
         if (remaining > footer)
-                return bad(error, "the firmware's footer table claims %u bytes, beyond the start of the file", len);
+                return firmware_error(error, "the firmware's footer table claims %u bytes, beyond the start of the file",
+                                      len);
 
         table = data + footer - remaining;
         while (remaining >= ENTRY_HEADER) {
@@ -90,11 +83,11 @@ static bool walk_table(const uint8_t *data, size_t size, Entry *reset, Entry *ha
                 Entry e;
 
                 if (esize < ENTRY_HEADER)
-                        return bad(error, "an entry of the firmware's footer table claims %u bytes, less than its "
-                                   "own %u-byte header", esize, ENTRY_HEADER);
+                        return firmware_error(error, "an entry of the firmware's footer table claims %u bytes, less "
+                                              "than its own %u-byte header", esize, ENTRY_HEADER);
                 if (esize > remaining)
-                        return bad(error, "an entry of the firmware's footer table claims %u bytes, beyond the "
-                                   "table's start", esize);
+                        return firmware_error(error, "an entry of the firmware's footer table claims %u bytes, beyond "
+                                              "the table's start", esize);
                 e = (Entry) { table + remaining - esize, esize - ENTRY_HEADER };
                 if (memcmp(hdr + 2, guid_reset_block, 16) == 0)
                         *reset = e;
@@ -114,25 +107,25 @@ static bool parse_metadata(const uint8_t *data, size_t size, const Entry *meta, 
         uint64_t pages = 0;
 
         if (meta->len < 4)
-                return bad(error, "the firmware's SEV metadata entry has %zu bytes, not 4", meta->len);
+                return firmware_error(error, "the firmware's SEV metadata entry has %zu bytes, not 4", meta->len);
         offset = le32(meta->data);
         if (offset < METADATA_HEADER || offset > size)
-                return bad(error, "the firmware's SEV metadata lies outside the image (%" PRIu32 " bytes from "
-                           "its end, the image has %zu)", offset, size);
+                return firmware_error(error, "the firmware's SEV metadata lies outside the image (%"PRIu32 " bytes "
+                                      "from its end, the image has %zu)", offset, size);
         hdr = data + size - offset;
         if (memcmp(hdr, "ASEV", 4) != 0)
-                return bad(error, "the firmware's SEV metadata does not start with the signature 'ASEV'");
+                return firmware_error(error, "the firmware's SEV metadata does not start with the signature 'ASEV'");
         hsize = le32(hdr + 4);
         version = le32(hdr + 8);
         count = le32(hdr + 12);
         if (version != 1)
-                return bad(error, "the firmware's SEV metadata has version %" PRIu32 ", not 1", version);
+                return firmware_error(error, "the firmware's SEV metadata has version %"PRIu32 ", not 1", version);
         if (hsize > offset)
-                return bad(error, "the firmware's SEV metadata claims %" PRIu32 " bytes, beyond the end of the "
-                           "image", hsize);
+                return firmware_error(error, "the firmware's SEV metadata claims %"PRIu32 " bytes, beyond the end of "
+                                      "the image", hsize);
         if ((uint64_t) METADATA_HEADER + (uint64_t) SECTION_DESC * count > hsize)
-                return bad(error, "the firmware's SEV metadata lists %" PRIu32 " sections, more than its %"
-                           PRIu32 " bytes hold", count, hsize);
+                return firmware_error(error, "the firmware's SEV metadata lists %"PRIu32 " sections, more than its %"
+                                      PRIu32 " bytes hold", count, hsize);
 
         img->has_metadata = true;
         img->n_sections = count;
@@ -144,8 +137,8 @@ static bool parse_metadata(const uint8_t *data, size_t size, const Entry *meta, 
                 *s = (OvmfSection) { le32(d), le32(d + 4), le32(d + 8) };
                 pages += ((uint64_t) s->size + MEASURE_PAGE_SIZE - 1) / MEASURE_PAGE_SIZE;
                 if (pages > SECTION_PAGES_MAX)
-                        return bad(error, "the firmware's SEV metadata sections cover more than %u pages of guest "
-                                   "memory", SECTION_PAGES_MAX);
+                        return firmware_error(error, "the firmware's SEV metadata sections cover more than %u pages of "
+                                              "guest memory", SECTION_PAGES_MAX);
         }
         return true;
 }
@@ -158,13 +151,15 @@ bool ovmf_parse(const uint8_t *data, size_t size, OvmfImage *ret, GError **error
                 return false;
         if (reset.data) {
                 if (reset.len < 4)
-                        return bad(error, "the firmware's SEV-ES reset block entry has %zu bytes, not 4", reset.len);
+                        return firmware_error(error, "the firmware's SEV-ES reset block entry has %zu bytes, not 4",
+                                              reset.len);
                 img.has_reset_eip = true;
                 img.reset_eip = le32(reset.data);
         }
         if (hashes.data) {
                 if (hashes.len < 8)
-                        return bad(error, "the firmware's kernel hashes table entry has %zu bytes, not 8", hashes.len);
+                        return firmware_error(error, "the firmware's kernel hashes table entry has %zu bytes, not 8",
+                                              hashes.len);
                 img.has_hash_table = true;
                 img.hash_table_base = le32(hashes.data);
                 img.hash_table_size = le32(hashes.data + 4);

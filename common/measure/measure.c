@@ -13,8 +13,6 @@
 #include "measure.h"
 #include "measure-snp.h"
 
-G_DEFINE_QUARK(memcrypt-measure-error-quark, measure_error)
-
 static const char *const mode_names[] = {
         [MEASURE_MODE_SEV] = "sev",
         [MEASURE_MODE_SEV_ES] = "seves",
@@ -37,28 +35,18 @@ size_t measure_digest_len(MeasureMode mode) {
         return mode == MEASURE_MODE_SEV || mode == MEASURE_MODE_SEV_ES ? MEASURE_SHA256_LEN : SNP_LD_LEN;
 }
 
-static bool fail(GError **error, MeasureErrorCode code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-static bool fail(GError **error, MeasureErrorCode code, const char *fmt, ...) {
-        va_list ap;
-
-        va_start(ap, fmt);
-        g_propagate_error(error, g_error_new_valist(MEASURE_ERROR, code, fmt, ap));
-        va_end(ap);
-        return false;
-}
-
 /* SEV-ES and SNP start every vCPU from a VMSA: the APs at the firmware's SEV-ES reset block. */
 static bool check_vcpus(const MeasureInputs *in, GError **error) {
         if (in->vcpus < 1 || in->vcpus > MEASURE_VCPUS_MAX)
-                return fail(error, MEASURE_ERROR_INVALID, "%u vCPUs: a guest has 1 to %u", in->vcpus,
-                            MEASURE_VCPUS_MAX);
+                return measure_fail(error, MEASURE_ERROR_INVALID, "%u vCPUs: a guest has 1 to %u", in->vcpus,
+                                    MEASURE_VCPUS_MAX);
         if (!in->ovmf->has_reset_eip)
-                return fail(error, MEASURE_ERROR_UNSUPPORTED, "the firmware has no SEV-ES reset block, so it cannot "
-                            "start an SEV-ES or SEV-SNP guest");
+                return measure_fail(error, MEASURE_ERROR_UNSUPPORTED, "the firmware has no SEV-ES reset block, so it "
+                                    "cannot start an SEV-ES or SEV-SNP guest");
         if (in->ovmf->reset_eip == 0 && in->vcpus > 1)
-                return fail(error, MEASURE_ERROR_FIRMWARE, "the firmware's SEV-ES reset block gives address 0, so "
-                            "the %u application processors of a %u-vCPU guest could not start", in->vcpus - 1,
-                            in->vcpus);
+                return measure_fail(error, MEASURE_ERROR_FIRMWARE, "the firmware's SEV-ES reset block gives address 0, "
+                                    "so the %u application processors of a %u-vCPU guest could not start",
+                                    in->vcpus - 1, in->vcpus);
         return true;
 }
 
@@ -73,9 +61,9 @@ static bool sev_digest(const MeasureInputs *in, uint8_t out[MEASURE_SHA256_LEN],
         gsize n = MEASURE_SHA256_LEN;
 
         if (in->kernel && !ovmf_supports_kernel_hashes(in->ovmf))
-                return fail(error, MEASURE_ERROR_UNSUPPORTED, "the firmware has no kernel hashes table, so it "
-                            "cannot measure a kernel, initrd or command line (boot one from the guest's disk, "
-                            "or use a firmware built for it such as OVMF's AmdSev package)");
+                return measure_fail(error, MEASURE_ERROR_UNSUPPORTED, "the firmware has no kernel hashes table, so it "
+                                    "cannot measure a kernel, initrd or command line (boot one from the guest's disk, "
+                                    "or use a firmware built for it such as OVMF's AmdSev package)");
         if (in->mode == MEASURE_MODE_SEV_ES && !check_vcpus(in, error))
                 return false;
 
@@ -104,29 +92,30 @@ static bool check_sections(const MeasureInputs *in, GError **error) {
                 const char *name = ovmf_section_type_name(s->type);
 
                 if (!name)
-                        return fail(error, MEASURE_ERROR_FIRMWARE, "the firmware's SEV metadata section %zu has the "
-                                    "unknown type 0x%" PRIx32, i, s->type);
+                        return measure_fail(error, MEASURE_ERROR_FIRMWARE, "the firmware's SEV metadata section %zu "
+                                            "has the unknown type 0x%"PRIx32, i, s->type);
                 if (s->type == OVMF_SECTION_SNP_SECRETS || s->type == OVMF_SECTION_CPUID)
                         continue;
                 if (s->size % MEASURE_PAGE_SIZE != 0)
-                        return fail(error, MEASURE_ERROR_FIRMWARE, "the firmware's SEV metadata section %zu (%s) has "
-                                    "%" PRIu32 " bytes, not whole pages", i, name, s->size);
+                        return measure_fail(error, MEASURE_ERROR_FIRMWARE, "the firmware's SEV metadata section %zu "
+                                            "(%s) has %"PRIu32 " bytes, not whole pages", i, name, s->size);
                 if (s->type == OVMF_SECTION_SNP_KERNEL_HASHES && in->kernel && s->size != MEASURE_PAGE_SIZE)
-                        return fail(error, MEASURE_ERROR_FIRMWARE, "the firmware's SNP_KERNEL_HASHES section has %"
-                                    PRIu32 " bytes, not one page", s->size);
+                        return measure_fail(error, MEASURE_ERROR_FIRMWARE, "the firmware's SNP_KERNEL_HASHES section "
+                                            "has %"PRIu32 " bytes, not one page", s->size);
         }
         if (!in->kernel)
                 return true;
         if (!ovmf_has_section(img, OVMF_SECTION_SNP_KERNEL_HASHES))
-                return fail(error, MEASURE_ERROR_UNSUPPORTED, "the firmware's SEV metadata has no SNP_KERNEL_HASHES "
-                            "section, so it cannot measure a kernel, initrd or command line (boot one from the "
-                            "guest's disk, or use a firmware built for it such as OVMF's AmdSev package)");
+                return measure_fail(error, MEASURE_ERROR_UNSUPPORTED, "the firmware's SEV metadata has no "
+                                    "SNP_KERNEL_HASHES section, so it cannot measure a kernel, initrd or command line "
+                                    "(boot one from the guest's disk, or use a firmware built for it such as OVMF's "
+                                    "AmdSev package)");
         if (!img->has_hash_table)
-                return fail(error, MEASURE_ERROR_FIRMWARE, "the firmware has an SNP_KERNEL_HASHES section but no "
-                            "kernel hashes table entry saying where in it the table goes");
+                return measure_fail(error, MEASURE_ERROR_FIRMWARE, "the firmware has an SNP_KERNEL_HASHES section but "
+                                    "no kernel hashes table entry saying where in it the table goes");
         if ((img->hash_table_base & (MEASURE_PAGE_SIZE - 1)) + MEASURE_HASH_TABLE_LEN > MEASURE_PAGE_SIZE)
-                return fail(error, MEASURE_ERROR_FIRMWARE, "the firmware's kernel hashes table at 0x%" PRIx32
-                            " would cross the end of its page", img->hash_table_base);
+                return measure_fail(error, MEASURE_ERROR_FIRMWARE, "the firmware's kernel hashes table at 0x%"PRIx32 " "
+                                    "would cross the end of its page", img->hash_table_base);
         return true;
 }
 
@@ -194,7 +183,7 @@ bool measure_launch_digest(const MeasureInputs *in, uint8_t out[MEASURE_DIGEST_M
                 ok = snp_digest(in, out, error);
                 break;
         default:
-                return fail(error, MEASURE_ERROR_INVALID, "unknown measurement mode %d", (int) in->mode);
+                return measure_fail(error, MEASURE_ERROR_INVALID, "unknown measurement mode %d", (int) in->mode);
         }
         if (ok && ret_len)
                 *ret_len = measure_digest_len(in->mode);
