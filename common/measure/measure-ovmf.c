@@ -73,7 +73,8 @@ static bool walk_table(const uint8_t *data, size_t size, Entry *reset, Entry *ha
                                       "header", len, ENTRY_HEADER);
         remaining = len - ENTRY_HEADER;
         if (remaining > footer)
-                return firmware_error(error, "the firmware's footer table claims %u bytes, beyond the start of the file",
+                return firmware_error(error, "the firmware's footer table claims %u bytes, beyond the start "
+                                      "of the file",
                                       len);
 
         table = data + footer - remaining;
