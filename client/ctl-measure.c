@@ -194,7 +194,7 @@ enum {
         ARG_SNP_OVMF_HASH, ARG_VMM_TYPE, ARG_OUTPUT_FORMAT, ARG_VMSA_INIT, ARG_SEVES_FEATURES, ARG_JSON,
         ARG_VERSION,
 };
-static const struct option options[] = {
+const struct option ctl_measure_options[] = {
         { "help",            no_argument,       NULL, 'h'                 },
         { "verbose",         no_argument,       NULL, 'v'                 },
         { "version",         no_argument,       NULL, ARG_VERSION         },
@@ -219,28 +219,6 @@ static const struct option options[] = {
         {}
 };
 
-/* Whether "--NAME" (without "=VALUE") is one of ours that takes the next word as its value. */
-static bool takes_value(const char *arg) {
-        if (!g_str_has_prefix(arg, "--") || strchr(arg, '='))
-                return false;
-        for (const struct option *o = options; o->name; o++)
-                if (o->has_arg == required_argument && strcmp(arg + 2, o->name) == 0)
-                        return true;
-        return false;
-}
-
-bool ctl_measure_is_verb(int argc, char *argv[]) {
-        for (int i = 1; i < argc; i++) {
-                if (strcmp(argv[i], "--") == 0)
-                        return i + 1 < argc && strcmp(argv[i + 1], "measure") == 0;
-                if (argv[i][0] != '-')
-                        return strcmp(argv[i], "measure") == 0;
-                if (takes_value(argv[i]))
-                        i++;
-        }
-        return false;
-}
-
 static int parse_args(int argc, char *argv[], Args *a) {
         bool has_features = false, has_format = false, has_form = false, has_vmm = false;
         int c, r = 0, m;
@@ -248,7 +226,7 @@ static int parse_args(int argc, char *argv[], Args *a) {
         *a = (Args) { .mode = -1, .guest_features = MEASURE_SNP_GUEST_FEATURES_DEFAULT };
         optind = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, ":hv", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":hv", ctl_measure_options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         help();

@@ -7,8 +7,7 @@
  * ARGV[0] is the program; "measure" may stand anywhere among the options.
  * Exit status: 0 the digest on stdout, 1 an input cannot be measured, 2 usage.
  */
-#include <stdbool.h>
+#include <getopt.h>
 
-/* Whether ARGV's first word, skipping options and the values of ours, is "measure". */
-bool ctl_measure_is_verb(int argc, char *argv[]);
+extern const struct option ctl_measure_options[];
 int ctl_measure_main(int argc, char *argv[]);

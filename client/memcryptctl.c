@@ -17,6 +17,7 @@
 #include "ctl-args.h"
 #include "ctl-attest.h"
 #include "ctl-measure.h"
+#include "ctl-verify.h"
 #include "ctl-output.h"
 
 enum {
@@ -627,6 +628,10 @@ static void help(void) {
                "  attest inject DOMAIN --header FILE --secret FILE [--raw] [--resume] [--address N]\n"
                "                         Inject the owner's launch secret (base64 files)\n"
                "                         into a paused SEV/SEV-ES guest\n"
+               "  attest verify --measurement BASE64 --api-major N --api-minor N --build-id N\n"
+               "        --policy N --tik FILE --expected HEX\n"
+               "                         Check an SEV/SEV-ES launch measurement against the\n"
+               "                         expected digest with the owner's TIK, offline\n"
                "  measure --mode MODE --ovmf FILE ...\n"
                "                         Print the expected launch digest, offline, with\n"
                "                         sev-snp-measure's options (measure --help)\n"
@@ -1030,11 +1035,16 @@ static int run(int argc, char *argv[]) {
 }
 
 int main(int argc, char *argv[]) {
+        static const struct option *const offline[] = { ctl_measure_options, ctl_verify_options, NULL };
+        const char *w1, *w2;
         int r;
 
         /* The offline verbs have options of their own. */
-        if (ctl_measure_is_verb(argc, argv))
+        offline_words(argc, argv, offline, &w1, &w2);
+        if (g_strcmp0(w1, "measure") == 0)
                 return ctl_measure_main(argc, argv);
+        if (g_strcmp0(w1, "attest") == 0 && g_strcmp0(w2, "verify") == 0)
+                return ctl_verify_main(argc, argv);
         r = run(argc, argv);
         free_args();
         return r;

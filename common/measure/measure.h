@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "measure-attest.h"
 #include "measure-error.h"
 #include "measure-hashes.h"
 #include "measure-ovmf.h"

@@ -46,6 +46,15 @@ def ours(ctl, args):
     return r.stdout.strip() if r.returncode == 0 else None, r.stderr.strip()
 
 
+def verify(ctl, tmp, digest_hex, policy, measured_hex):
+    """memcryptctl attest verify's exit status on the measurement a launch with MEASURED_HEX gives."""
+    r = subprocess.run([ctl, "attest", "verify", "--measurement", measurement(measured_hex, policy),
+                        "--api-major", str(API[0]), "--api-minor", str(API[1]), "--build-id", str(API[2]),
+                        "--policy", str(policy), "--tik", f"{tmp}/tik", "--expected", digest_hex],
+                       capture_output=True, text=True)
+    return r.returncode
+
+
 def validate(tmp, digest_hex, policy, firmware, boot, cpus):
     """The validator's exit status, its own digest (from --debug) and its output."""
     args = [PYTHON, VALIDATOR, "--debug", "--measurement", measurement(digest_hex, policy),
@@ -102,6 +111,8 @@ def main():
                                            (cpus[0], CPUS[cpus[1]]) if cpus else None)
                 ok(rc == 0 and theirs == digest, f"{what}: virt-qemu-sev-validate agrees ({digest[:16]}...)",
                    [f"exit {rc}, its digest {theirs}, ours {digest}"] + out)
+                rc = verify(ctl, tmp, digest, policy, digest)
+                ok(rc == 0, f"{what}: memcryptctl attest verify accepts the measurement it accepts", [f"exit {rc}"])
                 compared += 1
         ok(compared >= 3 * 4 + 2, f"{compared} digests compared")
 
@@ -112,6 +123,8 @@ def main():
         rc, theirs, out = validate(tmp, wrong, 0x1, fw, False, None)
         ok(rc != 0 and theirs == digest, "a measurement made from another digest fails validation",
            [f"exit {rc}"] + out)
+        rc = verify(ctl, tmp, digest, 0x1, wrong)
+        ok(rc == 3, "memcryptctl attest verify refuses it too (exit 3)", [f"exit {rc}"])
     return done()
 
 

@@ -171,4 +171,45 @@ check "usage is checked before any file is read" refuses 2 "unknown --vcpu-type"
 check "measure --help" expect_exit 0 "--vmsa-init FORM" measure --help
 check "memcryptctl --help names measure" expect_exit 0 "measure --mode MODE --ovmf FILE" --help
 
+# ---- attest verify: the owner's HMAC check, offline ----
+python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(16)))' >tik
+python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(16, 32)) + bytes(range(16)))' >tk
+head -c 15 tik >short-tik
+ld=0d7c4a7caa8b6b2edbdb863b595d38cd3620801a8aa6eb17049130ea9b8b2ac6      # vector 1
+# mk_measurement LD POLICY: base64(HMAC-SHA256(TIK, 04 | 1 | 55 | 21 | policy | LD | nonce) | nonce)
+mk_measurement() {
+        python3 - "$1" "$2" <<'PY'
+import base64, hmac, sys
+nonce = bytes(range(100, 116))
+msg = bytes([4, 1, 55, 21]) + int(sys.argv[2], 0).to_bytes(4, "little") + bytes.fromhex(sys.argv[1]) + nonce
+print(base64.b64encode(hmac.new(bytes(range(16)), msg, "sha256").digest() + nonce).decode())
+PY
+}
+m=$(mk_measurement "$ld" 0x1)
+v=(attest verify --measurement "$m" --api-major 1 --api-minor 55 --build-id 21 --policy 0x1)
+check "verify: a matching measurement" expect_exit 0 "OK: the launch measurement matches" "${v[@]}" --tik tik --expected "$ld"
+check "verify: --tk holds TEK then TIK" expect_exit 0 "OK:" "${v[@]}" --tk tk --expected "$ld"
+check "verify: the options may come first" expect_exit 0 "OK:" --tik tik --expected "$ld" "${v[@]}"
+check "verify: another digest does not match" expect_exit 3 "does not match" "${v[@]}" --tik tik \
+        --expected "${ld/0d7c/0d7d}"
+check "verify: another policy does not match" expect_exit 3 "does not match" "${v[@]/0x1/0x3}" --tik tik --expected "$ld"
+head -c 16 tk >other-tik
+check "verify: another TIK does not match" expect_exit 3 "does not match" "${v[@]}" --tik other-tik --expected "$ld"
+check "verify: --json" expect_exit 0 '"match" : true' "${v[@]}" --tik tik --expected "$ld" --json
+check "verify: --json on a mismatch" expect_exit 3 '"match" : false' "${v[@]}" --tik tik --expected "${ld/0d7c/0d7d}" --json
+check "verify: a short TIK" expect_exit 1 "the key file 'short-tik' has 15 bytes, not 16" "${v[@]}" --tik short-tik \
+        --expected "$ld"
+check "verify: a TIK that is a directory" expect_exit 1 "cannot read the key file" "${v[@]}" --tik "$tmp" --expected "$ld"
+check "verify: a missing TIK" expect_exit 1 "cannot open the key file 'nope'" "${v[@]}" --tik nope --expected "$ld"
+check "verify: a short measurement" expect_exit 2 "--measurement: 3 bytes of base64, not 48" "${v[@]/$m/AAAA}" --tik tik \
+        --expected "$ld"
+check "verify: an SNP digest is not SEV's" expect_exit 2 "--expected: not 64 hex digits" "${v[@]}" --tik tik \
+        --expected "$want"
+check "verify: a missing policy" expect_exit 2 "--policy is missing" "${v[@]:0:10}" --tik tik --expected "$ld"
+check "verify: both --tik and --tk" expect_exit 2 "give one of --tik FILE and --tk FILE" "${v[@]}" --tik tik --tk tk \
+        --expected "$ld"
+check "verify: build id over 255" expect_exit 2 "--build-id 256: not a number from 0 to 255" "${v[@]/21/256}" --tik tik \
+        --expected "$ld"
+check "verify: --help" expect_exit 0 "--tk FILE" attest verify --help
+
 tap_done

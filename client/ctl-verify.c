@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl-args.h"
+#include "ctl-output.h"
+#include "ctl-verify.h"
+#include "measure-attest.h"
+
+enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_MISMATCH = 3 };
+enum { ARG_MEASUREMENT = 0x100, ARG_API_MAJOR, ARG_API_MINOR, ARG_BUILD_ID, ARG_POLICY, ARG_TIK, ARG_TK,
+       ARG_EXPECTED, ARG_JSON };
+
+const struct option ctl_verify_options[] = {
+        { "help",        no_argument,       NULL, 'h'             },
+        { "measurement", required_argument, NULL, ARG_MEASUREMENT },
+        { "api-major",   required_argument, NULL, ARG_API_MAJOR   },
+        { "api-minor",   required_argument, NULL, ARG_API_MINOR   },
+        { "build-id",    required_argument, NULL, ARG_BUILD_ID    },
+        { "policy",      required_argument, NULL, ARG_POLICY      },
+        { "tik",         required_argument, NULL, ARG_TIK         },
+        { "tk",          required_argument, NULL, ARG_TK          },
+        { "expected",    required_argument, NULL, ARG_EXPECTED    },
+        { "json",        optional_argument, NULL, ARG_JSON        },
+        {}
+};
+
+typedef struct {
+        char *measurement, *tik, *tk, *expected;
+        bool has[4];                    /* api-major, api-minor, build-id, policy */
+        uint64_t values[4];
+        JsonMode json;
+} Args;
+
+static void args_clear(Args *a) {
+        g_free(a->measurement);
+        g_free(a->tik);
+        g_free(a->tk);
+        g_free(a->expected);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Args, args_clear)
+
+static int usage(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static int usage(const char *fmt, ...) {
+        va_list ap;
+
+        fputs("memcryptctl attest verify: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputs(" (see 'memcryptctl attest verify --help').\n", stderr);
+        return -EXIT_USAGE;
+}
+
+static int input_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static int input_error(const char *fmt, ...) {
+        va_list ap;
+
+        fputs("memcryptctl attest verify: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputs(".\n", stderr);
+        return -EXIT_INPUT;
+}
+
+static void help(void) {
+        printf("memcryptctl attest verify --measurement BASE64 --api-major N --api-minor N --build-id N\n"
+               "                          --policy N --tik FILE|--tk FILE --expected HEX [--json]\n"
+               "\n"
+               "Check an SEV or SEV-ES guest's launch measurement, as libvirt reports it, against the\n"
+               "launch digest expected for it (memcryptctl measure), with the guest owner's TIK.\n"
+               "Offline: nothing is sent anywhere.\n"
+               "\n"
+               "  --measurement BASE64  The measurement: HMAC and nonce, 48 bytes in base64\n"
+               "  --api-major N         The SEV firmware's API major version\n"
+               "  --api-minor N         ... its minor version\n"
+               "  --build-id N          ... its build\n"
+               "  --policy N            The guest policy (decimal or 0x hex)\n"
+               "  --tik FILE            The transport integrity key: 16 bytes\n"
+               "  --tk FILE             ... or TEK and TIK together: 32 bytes\n"
+               "  --expected HEX        The expected launch digest (64 hex digits)\n"
+               "  --json[=MODE]         The verdict as JSON (pretty, the default, or short)\n"
+               "\n"
+               "Exit status: 0 the measurement matches, 1 an input cannot be read, 2 usage error,\n"
+               "3 the measurement does not match.\n");
+}
+
+static const char *const number_names[] = { "--api-major", "--api-minor", "--build-id", "--policy" };
+
+static int set_string(char **field, const char *option, const char *value) {
+        if (*field)
+                return usage("%s is given twice", option);
+        *field = g_strdup(value);
+        return 0;
+}
+
+static int set_number(Args *a, unsigned i, const char *value) {
+        uint64_t max = i == 3 ? UINT32_MAX : UINT8_MAX;
+
+        if (a->has[i])
+                return usage("%s is given twice", number_names[i]);
+        if (!parse_uint64(value, &a->values[i]) || a->values[i] > max)
+                return usage("%s %s: not a number from 0 to %" PRIu64, number_names[i], value, max);
+        a->has[i] = true;
+        return 0;
+}
+
+static int parse_args(int argc, char *argv[], Args *a) {
+        int c, r = 0;
+
+        optind = 0;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, ":h", ctl_verify_options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_MEASUREMENT:
+                        r = set_string(&a->measurement, "--measurement", optarg);
+                        break;
+                case ARG_API_MAJOR:
+                case ARG_API_MINOR:
+                case ARG_BUILD_ID:
+                case ARG_POLICY:
+                        r = set_number(a, (unsigned) (c - ARG_API_MAJOR), optarg);
+                        break;
+                case ARG_TIK:
+                        r = set_string(&a->tik, "--tik", optarg);
+                        break;
+                case ARG_TK:
+                        r = set_string(&a->tk, "--tk", optarg);
+                        break;
+                case ARG_EXPECTED:
+                        r = set_string(&a->expected, "--expected", optarg);
+                        break;
+                case ARG_JSON:
+                        if (!optarg || strcmp(optarg, "pretty") == 0)
+                                a->json = JSON_PRETTY;
+                        else if (strcmp(optarg, "short") == 0)
+                                a->json = JSON_SHORT;
+                        else if (strcmp(optarg, "off") == 0)
+                                a->json = JSON_OFF;
+                        else
+                                return usage("unknown --json mode '%s' (pretty, short, off)", optarg);
+                        break;
+                case ':':
+                        return usage("option '%s' needs a value", argv[optind - 1]);
+                case '?':
+                        return usage("unrecognized option '%s'", argv[optind - 1]);
+                default:
+                        g_assert_not_reached();
+                }
+                if (r < 0)
+                        return r;
+        }
+        if (argc - optind != 2 || strcmp(argv[optind], "attest") != 0 || strcmp(argv[optind + 1], "verify") != 0)
+                return usage("unexpected argument '%s'", argc - optind > 2 ? argv[optind + 2] : argv[argc - 1]);
+        if (!a->measurement)
+                return usage("--measurement is missing");
+        for (unsigned i = 0; i < G_N_ELEMENTS(number_names); i++)
+                if (!a->has[i])
+                        return usage("%s is missing", number_names[i]);
+        if (!a->tik == !a->tk)
+                return usage("give one of --tik FILE and --tk FILE");
+        if (!a->expected)
+                return usage("--expected is missing");
+        return 1;
+}
+
+static bool unhex(const char *s, uint8_t *out, size_t n) {
+        if (strlen(s) != 2 * n)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                int hi = g_ascii_xdigit_value(s[2 * i]), lo = g_ascii_xdigit_value(s[2 * i + 1]);
+
+                if (hi < 0 || lo < 0)
+                        return false;
+                out[i] = (uint8_t) (hi << 4 | lo);
+        }
+        return true;
+}
+
+/* The TIK: a --tik file of 16 bytes, or the second half of a --tk file of 32 (TEK then TIK, as libvirt). */
+static int read_tik(const Args *a, uint8_t tik[MEASURE_TIK_LEN]) {
+        const char *path = a->tik ?: a->tk;
+        size_t want = a->tik ? MEASURE_TIK_LEN : 2 * MEASURE_TIK_LEN;
+        g_autoptr(GByteArray) data = NULL;
+        int fd, err = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return input_error("cannot open the key file '%s': %s", path, g_strerror(errno));
+        data = read_at_most(fd, want, &err);
+        close(fd);
+        if (!data)
+                return input_error("cannot read the key file '%s': %s", path, g_strerror(err));
+        if (data->len != want)
+                return input_error("the key file '%s' has %s%u bytes, not %zu", path, data->len > want ? "more than " : "",
+                                   MIN(data->len, (guint) want), want);
+        memcpy(tik, data->data + want - MEASURE_TIK_LEN, MEASURE_TIK_LEN);
+        return 0;
+}
+
+static int run(int argc, char *argv[]) {
+        g_auto(Args) a = {};
+        g_autofree guchar *m = NULL;
+        uint8_t tik[MEASURE_TIK_LEN], ld[32];
+        MeasurePlatform p;
+        gsize mlen = 0;
+        bool match;
+        int r;
+
+        r = parse_args(argc, argv, &a);
+        if (r <= 0)
+                return r;
+        if (!unhex(a.expected, ld, sizeof(ld)))
+                return usage("--expected: not 64 hex digits (an SEV or SEV-ES launch digest)");
+        m = g_base64_decode(a.measurement, &mlen);
+        if (mlen != MEASURE_SEV_MEASUREMENT_LEN)
+                return usage("--measurement: %zu bytes of base64, not %u (the HMAC and nonce libvirt reports)",
+                             (size_t) mlen, MEASURE_SEV_MEASUREMENT_LEN);
+        r = read_tik(&a, tik);
+        if (r < 0)
+                return r;
+
+        p = (MeasurePlatform) { (uint8_t) a.values[0], (uint8_t) a.values[1], (uint8_t) a.values[2],
+                                (uint32_t) a.values[3] };
+        match = measure_sev_verify(tik, &p, ld, m);
+        if (a.json != JSON_OFF) {
+                g_autoptr(JsonBuilder) b = json_builder_new();
+                g_autoptr(JsonNode) node = NULL;
+
+                json_builder_begin_object(b);
+                json_builder_set_member_name(b, "match");
+                json_builder_add_boolean_value(b, match);
+                json_add_string(b, "expected", a.expected);
+                json_add_string(b, "measurement", a.measurement);
+                json_builder_end_object(b);
+                node = json_builder_get_root(b);
+                json_print(node, a.json);
+        } else if (match)
+                printf("OK: the launch measurement matches the expected digest.\n");
+        if (!match) {
+                fprintf(stderr, "memcryptctl attest verify: the launch measurement does not match the expected digest "
+                        "with this TIK, platform version and policy.\n");
+                return -EXIT_MISMATCH;
+        }
+        return 0;
+}
+
+int ctl_verify_main(int argc, char *argv[]) {
+        return -run(argc, argv);
+}
