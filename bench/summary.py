@@ -4,7 +4,7 @@
 measured in the same run, the ratio, and the goal (with ok/MISS where the benchmark judges it).
 
 Reads what bench/run saved in OUTPUT_DIR: bench-probe.txt, bench-domain.txt, bench-bus.txt,
-events.txt (their own tables, unchanged) and load.json (bench/load.py --json). A file that is
+events.txt, bench-measure.txt (their own tables, unchanged) and load.json (bench/load.py --json). A file that is
 missing or whose table cannot be read gives a row saying so, never a silent gap.
 
 Usage: bench/summary.py OUTPUT_DIR"""
@@ -138,6 +138,17 @@ def events(text):
         row('events.py: figures not found', '-')
 
 
+def measure(text):
+    for t in tables(text):
+        if not t or 'measurement' not in t[0]:
+            continue
+        for r in t:
+            row('measure: ' + r['measurement'], 'p50 %s ms' % r['p50 ms'],
+                '%s: %s ms' % (r['floor (same bytes, same run)'], list(r.values())[3]), r['ratio'], r['goal'])
+        return
+    row('bench-measure: table not found', '-')
+
+
 def load(text):
     d = json.loads(text)
     ping = next((k for k in d['kinds'] if k['kind'].startswith('Peer.Ping')), None)
@@ -160,7 +171,7 @@ def load(text):
 def main():
     out_dir = sys.argv[1]
     for name, fn in (('bench-probe.txt', probe), ('bench-domain.txt', domain), ('bench-bus.txt', bus),
-                     ('events.txt', events), ('load.json', load)):
+                     ('events.txt', events), ('bench-measure.txt', measure), ('load.json', load)):
         text = read(out_dir, name)
         if text is None:
             continue
