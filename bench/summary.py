@@ -144,7 +144,7 @@ def measure(text):
             continue
         for r in t:
             row('measure: ' + r['measurement'], 'p50 %s ms' % r['p50 ms'],
-                '%s: %s ms' % (r['floor (same bytes, same run)'], list(r.values())[3]), r['ratio'], r['goal'])
+                '%s: %s ms' % (r['floor (same bytes, same run)'], r['floor ms']), r['ratio'], r['goal'])
         return
     row('bench-measure: table not found', '-')
 
