@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -54,6 +55,18 @@ static GLogWriterOutput writer(GLogLevelFlags log_level, const GLogField *fields
                 fflush(stderr);
         }
         return G_LOG_WRITER_HANDLED;
+}
+
+void log_error(const char *fmt, ...) {
+        g_autofree char *message = NULL, *line = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        message = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+        line = log_format(G_LOG_LEVEL_CRITICAL, message, journal, debug);
+        fputs(line, stderr);
+        fflush(stderr);
 }
 
 void log_setup(void) {

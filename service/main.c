@@ -192,7 +192,7 @@ static int write_snapshot(const Context *c, const char *dir) {
         g_autofree char *error = NULL;
 
         if (snapshot_write(&c->facts, dir, &error) < 0) {
-                fprintf(stderr, "memcryptd: %s\n", error);
+                log_error("%s", error);
                 return EXIT_FAILURE;
         }
         return EXIT_SUCCESS;
@@ -212,7 +212,7 @@ static sd_event *daemon_event(void) {
         if (r >= 0)
                 r = libvirt_events_register(e);
         if (r < 0) {
-                fprintf(stderr, "memcryptd: cannot set up the event loop: %s\n", g_strerror(-r));
+                log_error("cannot set up the event loop: %s", g_strerror(-r));
                 return sd_event_unref(e);
         }
         return e;
@@ -222,7 +222,7 @@ static sd_event *daemon_event(void) {
 static int check_strict(const Context *c) {
         if (c->verdict->health != HEALTH_CONFLICT)
                 return EXIT_SUCCESS;
-        fprintf(stderr, "memcryptd: refusing to start (--strict): %s\n", c->verdict->health_message);
+        log_error("refusing to start (--strict): %s", c->verdict->health_message);
         return EXIT_FAILURE;
 }
 
@@ -280,7 +280,7 @@ static int run(const Arguments *a) {
         }
         c = context_new(&o, &error);
         if (!c) {
-                fprintf(stderr, "memcryptd: %s\n", error);
+                log_error("%s", error);
                 sd_event_unref(o.event);
                 return EXIT_USAGE;
         }

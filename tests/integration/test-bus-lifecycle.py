@@ -154,6 +154,23 @@ def test_second_instance():
               'no <4> priority prefix with JOURNAL_STREAM naming stderr', err)
 
 
+def test_strict_refusal_priority():
+    """A failure that ends memcryptd reaches the journal with error priority (<3>), plain on a terminal."""
+    with World(polkit='none', daemon=False) as w:
+        path = os.path.join(w.tmp, 'strict.err')
+        argv = [w.memcryptd, '--root=' + os.path.join(harness.HOSTS_DIR, 'milan-es-conflict'), '--strict']
+        with open(path, 'wb') as err:
+            st = os.fstat(err.fileno())
+            rc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                                env=w.env(JOURNAL_STREAM='%d:%d' % (st.st_dev, st.st_ino)), timeout=TIMEOUT).returncode
+        with open(path, errors='replace') as f:
+            text = f.read()
+        eq(rc, 1, '--strict on milan-es-conflict: exit status\n' + text)
+        check(text.startswith('<3>memcryptd: refusing to start (--strict)'), 'no <3> priority prefix', text)
+        r = harness.run(argv, env=w.env())
+        check(r.stderr.startswith('memcryptd: refusing to start (--strict)'), 'a prefix without the journal', r.stderr)
+
+
 def test_no_bus():
     """No bus at the address: exit 1 naming the address and the error."""
     with World(polkit='none', daemon=False) as w:
@@ -186,6 +203,7 @@ TESTS = [
     ('a second instance exits 1 at once: another process owns org.memcrypt1 (<4> under the journal)',
      test_second_instance),
     ('no bus: exit 1 naming the address and the error', test_no_bus),
+    ('--strict refusal: error priority <3> under the journal, plain otherwise', test_strict_refusal_priority),
     ('the bus policy refuses the name: exit 1 saying so and how to run memcryptd', test_policy_refuses_name),
 ]
 
