@@ -64,13 +64,14 @@ expect_has() {
 }
 
 expect "every command" "memcryptctl " \
-        status models model doctor describe refresh monitor resolve launch-security configure validate attest
+        status models model doctor describe refresh monitor resolve launch-security configure validate attest \
+        measure
 expect "commands by prefix" "memcryptctl mo" model models monitor
 expect "model names after model" "memcryptctl model " amd-sev amd-sev-es amd-sev-snp
 expect "model names by prefix after launch-security" "memcryptctl launch-security amd-sev-" amd-sev-es amd-sev-snp
 expect "model names after configure" "memcryptctl --no-legend configure " amd-sev amd-sev-es amd-sev-snp
 expect "nothing after model NAME" "memcryptctl model amd-sev " ""
-expect "attest commands" "memcryptctl attest " platform measurement inject
+expect "attest commands" "memcryptctl attest " platform measurement inject verify
 expect "XML files and directories after validate" "memcryptctl validate " dir guest.xml
 expect "XML files after configure MODEL" "memcryptctl configure amd-sev-snp " dir guest.xml
 expect "model names after --model" "memcryptctl validate --model " amd-sev amd-sev-es amd-sev-snp
@@ -95,6 +96,19 @@ expect "--flavor keys with a colon" "memcryptctl resolve --flavor hw:mem_encrypt
         mem_encryption= mem_encryption_model=
 expect "--flavor boolean values" "memcryptctl resolve --flavor hw:mem_encryption=" true false
 expect "--flavor model values" "memcryptctl resolve --flavor hw:mem_encryption_model=amd-sev-e" amd-sev-es
+expect_has "attest verify takes its own options" "memcryptctl attest verify --" \
+        "--measurement --api-major --api-minor --build-id --policy --tik --tk --expected --json" \
+        "--header --raw --model --no-legend"
+expect_has "measure takes sev-snp-measure's options" "memcryptctl measure --" \
+        "--mode --ovmf --kernel --initrd --append --vcpus --vcpu-type --vmsa-init --output-format" \
+        "--model --option --no-legend --header"
+expect "measure modes" "memcryptctl measure --mode " sev seves snp snp:ovmf-hash
+expect "measure mode with a colon" "memcryptctl measure --mode snp:" ovmf-hash
+expect "vCPU types by prefix" "memcryptctl measure --mode seves --vcpu-type EPYC-Milan" \
+        EPYC-Milan EPYC-Milan-v1 EPYC-Milan-v2 EPYC-Milan-v3
+expect "files after --ovmf" "memcryptctl measure --ovmf " dir guest.xml notes.txt
+expect "a value of measure is no command argument" "memcryptctl measure --vcpus 4 --" \
+        $(candidates "memcryptctl measure --")
 expect "a command after options with values" "memcryptctl --json=short model amd-sev-snp " ""
 expect "the command is found after an option's value" "memcryptctl validate --model amd-sev g" guest.xml
 tap_done
