@@ -11,6 +11,7 @@
 #include "attest-domain.h"
 #include "attest-typed-params.h"
 #include "attest.h"
+#include "measure-vcpu.h"
 #include "probe.h"
 #include "test-util.h"
 
@@ -520,8 +521,15 @@ static void test_domain_inputs(void **state) {
         assert_true(fam == 26 && mod == 2 && step == 1);
         attest_domain_inputs_clear(&in);
 
-        /* An unknown model or a version whose signature is not known here: unknown, never guessed. */
+        /* A versioned model has its base model's signature (the measurement library's table). */
         assert_int_equal(attest_domain_inputs_parse("<domain><cpu><model>EPYC-Milan-v2</model></cpu></domain>", &in,
+                                                    &message), API_OK);
+        assert_true(attest_cpu_signature(&in, &host, &fam, &mod, &step));
+        assert_true(fam == 25 && mod == 1 && step == 1);
+        attest_domain_inputs_clear(&in);
+
+        /* A model whose signature is not known here: unknown, never guessed. */
+        assert_int_equal(attest_domain_inputs_parse("<domain><cpu><model>EPYC-Venice</model></cpu></domain>", &in,
                                                     &message), API_OK);
         assert_false(attest_cpu_signature(&in, &host, &fam, &mod, &step));
         attest_domain_inputs_clear(&in);
@@ -530,11 +538,11 @@ static void test_domain_inputs(void **state) {
 }
 
 static void test_cpuid_eax(void **state) {
-        assert_int_equal(attest_cpuid_eax(23, 1, 2), 0x00800f12);      /* QEMU's EPYC */
-        assert_int_equal(attest_cpuid_eax(23, 49, 0), 0x00830f10);     /* EPYC-Rome */
-        assert_int_equal(attest_cpuid_eax(25, 17, 0), 0x00a10f10);     /* EPYC-Genoa */
-        assert_int_equal(attest_cpuid_eax(26, 0, 0), 0x00b00f00);      /* EPYC-Turin */
-        assert_int_equal(attest_cpuid_eax(15, 107, 1), 0x00060fb1);    /* qemu64 */
+        assert_int_equal(measure_cpu_signature(23, 1, 2), 0x00800f12);      /* QEMU's EPYC */
+        assert_int_equal(measure_cpu_signature(23, 49, 0), 0x00830f10);     /* EPYC-Rome */
+        assert_int_equal(measure_cpu_signature(25, 17, 0), 0x00a10f10);     /* EPYC-Genoa */
+        assert_int_equal(measure_cpu_signature(26, 0, 0), 0x00b00f00);      /* EPYC-Turin */
+        assert_int_equal(measure_cpu_signature(15, 107, 1), 0x00060fb1);    /* qemu64 */
 }
 
 int main(void) {

@@ -3,6 +3,7 @@
 
 #include "attest-domain.h"
 #include "fileio.h"
+#include "measure-vcpu.h"
 #include "probe.h"
 #include "xml-util.h"
 
@@ -87,23 +88,6 @@ ApiError attest_domain_inputs_parse(const char *xml, AttestDomainInputs *ret, ch
         return API_OK;
 }
 
-/* QEMU's x86 CPU models of the EPYC line whose signature is known; any other name is left unknown. */
-static const struct {
-        const char *name;
-        uint32_t family, model, stepping;
-} qemu_models[] = {
-        { "EPYC",       23,  1, 2 },
-        { "EPYC-v1",    23,  1, 2 },
-        { "EPYC-v2",    23,  1, 2 },
-        { "EPYC-v3",    23,  1, 2 },
-        { "EPYC-v4",    23,  1, 2 },
-        { "EPYC-IBPB",  23,  1, 2 },
-        { "EPYC-Rome",  23, 49, 0 },
-        { "EPYC-Milan", 25,  1, 1 },
-        { "EPYC-Genoa", 25, 17, 0 },
-        { "EPYC-Turin", 26,  0, 0 },
-};
-
 bool attest_cpu_signature(const AttestDomainInputs *in, const CpuidFacts *host, uint32_t *family,
                           uint32_t *model, uint32_t *stepping) {
         if (!in->cpu_mode)
@@ -114,17 +98,10 @@ bool attest_cpu_signature(const AttestDomainInputs *in, const CpuidFacts *host, 
                 *family = host->family, *model = host->model, *stepping = host->stepping;
                 return true;
         }
-        for (size_t i = 0; in->cpu_name && i < G_N_ELEMENTS(qemu_models); i++)
-                if (g_str_equal(in->cpu_name, qemu_models[i].name)) {
-                        *family = qemu_models[i].family, *model = qemu_models[i].model;
-                        *stepping = qemu_models[i].stepping;
-                        return true;
-                }
-        return false;
-}
-
-uint32_t attest_cpuid_eax(uint32_t family, uint32_t model, uint32_t stepping) {
-        uint32_t base = family > 0xf ? 0xf : family, ext = family > 0xf ? family - 0xf : 0;
-
-        return ext << 20 | (model >> 4) << 16 | base << 8 | (model & 0xf) << 4 | (stepping & 0xf);
+        /* QEMU's EPYC models, from the one table the measurement library keeps. */
+        const MeasureVcpuType *t = measure_vcpu_type_lookup(in->cpu_name);
+        if (!t)
+                return false;
+        *family = t->family, *model = t->model, *stepping = t->stepping;
+        return true;
 }

@@ -35,5 +35,3 @@ ApiError attest_domain_inputs_parse(const char *xml, AttestDomainInputs *ret, ch
 bool attest_cpu_signature(const AttestDomainInputs *in, const CpuidFacts *host, uint32_t *family,
                           uint32_t *model, uint32_t *stepping);
 
-/* CPUID Fn0000_0001 EAX for FAMILY/MODEL/STEPPING (0x00A00F11 for 25/1/1). */
-uint32_t attest_cpuid_eax(uint32_t family, uint32_t model, uint32_t stepping);

@@ -12,6 +12,7 @@
 #include "attest-domain.h"
 #include "attest-internal.h"
 #include "attest-params.h"
+#include "measure-vcpu.h"
 #include "model.h"
 #include "text.h"
 
@@ -124,7 +125,7 @@ static void add_cpu(Answer *a, const HostFacts *f, const AttestDomainInputs *in)
         add(a, "cpu_family", g_variant_new_uint32(family));
         add(a, "cpu_model", g_variant_new_uint32(model));
         add(a, "cpu_stepping", g_variant_new_uint32(stepping));
-        add(a, "cpu_signature", g_variant_new_uint32(attest_cpuid_eax(family, model, stepping)));
+        add(a, "cpu_signature", g_variant_new_uint32(measure_cpu_signature(family, model, stepping)));
 }
 
 static Model guest_model(GuestModel m) {
