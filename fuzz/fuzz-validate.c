@@ -67,6 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                 continue;
                         }
                         FUZZ_ASSERT(doc && !message);
+                        FUZZ_ASSERT(findings->len <= DOMAIN_FINDINGS_MAX + 1);
                         for (guint k = 0; k < findings->len; k++) {
                                 const Finding *f = findings->pdata[k];
                                 FUZZ_ASSERT(f->severity == SEVERITY_ERROR || f->severity == SEVERITY_WARNING);

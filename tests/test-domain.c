@@ -372,6 +372,51 @@ static void test_configure_refusals(void **state) {
         xml_close(&x);
 }
 
+/* kernel-boot.xml with TEXT inserted before BEFORE. */
+static char *kernel_boot_with(const char *before, const char *text) {
+        g_autofree char *xml = domain_fixture("kernel-boot.xml");
+        g_auto(GStrv) parts = g_strsplit(xml, before, 2);
+
+        assert_int_equal(g_strv_length(parts), 2);
+        return g_strconcat(parts[0], text, before, parts[1], NULL);
+}
+
+static void test_limits(void **state) {
+        g_autoptr(Host) h = host_load("milan-snp-off");
+        g_autoptr(GString) vsocks = g_string_new(NULL), hostdevs = g_string_new(NULL);
+        g_autoptr(GString) gt = g_string_new("<description>");
+        g_autofree char *many = NULL, *refused = NULL, *big = NULL;
+        g_autoptr(GPtrArray) f = NULL;
+        const Finding *last;
+
+        /* 1000 findings at vsock siblings: DOMAIN_FINDINGS_MAX listed, then one saying how many more */
+        for (int i = 0; i < 1000; i++)
+                g_string_append(vsocks, "<vsock/>");
+        many = kernel_boot_with("</devices>", vsocks->str);
+        f = validate(h, many, NULL);
+        assert_int_equal(f->len, DOMAIN_FINDINGS_MAX + 1);
+        last = f->pdata[f->len - 1];
+        assert_string_equal(last->code, "more-findings");
+        assert_int_equal(last->severity, SEVERITY_ERROR);   /* the host's and launchSecurity's come last */
+        assert_non_null(strstr(last->message, "more findings are not listed (at most 256"));
+        assert_string_equal(((Finding *) f->pdata[10])->where, "/domain/devices/vsock[3]/driver");
+
+        /* ConfigureDomain answers with the first refusal */
+        for (int i = 0; i < 1000; i++)
+                g_string_append(hostdevs, "<hostdev mode='subsystem' type='pci'/>");
+        refused = kernel_boot_with("</devices>", hostdevs->str);
+        g_free(configure_text(h, refused, MODEL_SEV, NULL, API_INCOMPATIBLE_DEVICE,
+                              "/domain/devices/hostdev[1]: <hostdev type='pci'>"));
+
+        /* well under 1 MiB in, over 2 MiB out: libxml2 writes each '>' of a text as "&gt;" */
+        for (int i = 0; i < 600000; i++)
+                g_string_append_c(gt, '>');
+        g_string_append(gt, "</description>");
+        big = kernel_boot_with("<uuid>", gt->str);
+        assert_true(strlen(big) < DOMAIN_XML_MAX);
+        g_free(configure_text(h, big, MODEL_SEV, NULL, API_INVALID_DOMAIN_XML, "more than the 2097152 bytes"));
+}
+
 static void test_locked_memory(void **state) {
         g_autoptr(Host) h = host_load("milan-snp-off");
         static const char *const limits[] = {
@@ -623,6 +668,8 @@ static void test_bad_input(void **state) {
         g_autoptr(Host) h = host_load("milan-snp-off");
         g_autoptr(GString) laughs = g_string_new("<?xml version='1.0'?>\n<!DOCTYPE domain [\n <!ENTITY a 'lol'>\n");
         g_autoptr(GString) huge = g_string_new("<domain type='kvm'><name>x</name><description>");
+        g_autofree char *why = NULL;
+        unsigned built = 1;
 
         for (char c = 'b'; c <= 'j'; c++)
                 g_string_append_printf(laughs, " <!ENTITY %c '&%c;&%c;&%c;&%c;&%c;&%c;&%c;&%c;&%c;&%c;'>\n", c,
@@ -640,8 +687,11 @@ static void test_bad_input(void **state) {
         expect_bad_domain(h, "<?xml version='1.0' encoding='ISO-8859-1'?><domain><name>\xff</name></domain>",
                           "not proper UTF-8");
         expect_bad_domain(h, huge->str, "larger than 1048576 bytes");
-        /* Refused at the DOCTYPE itself, before any entity is declared: none can be expanded. */
+        /* Refused at the DOCTYPE itself, before any entity is declared: none can be expanded, and
+         * the parser stopped before it built <domain>. */
         expect_bad_domain(h, laughs->str, "DOCTYPE");
+        assert_null(xml_parse_untrusted_counted(laughs->str, laughs->len, DOMAIN_XML_MAX, "domain", 0, &built, &why));
+        assert_int_equal(built, 0);
 }
 
 static void test_bad_options(void **state) {
@@ -677,6 +727,7 @@ int main(void) {
                 cmocka_unit_test(test_configure_idempotent),
                 cmocka_unit_test(test_configure_keeps_owner_inputs),
                 cmocka_unit_test(test_configure_refusals),
+                cmocka_unit_test(test_limits),
                 cmocka_unit_test(test_locked_memory),
                 cmocka_unit_test(test_validate_findings),
                 cmocka_unit_test(test_validate_launch_security),

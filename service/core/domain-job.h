@@ -19,8 +19,10 @@ typedef struct {
         const LaunchOptions *options;
         const HostView *host;
         bool apply;                     /* ConfigureDomain: change the document */
-        GPtrArray *findings;            /* Finding*: what is wrong (ValidateDomain) or refused */
-        ApiError refusal;               /* the first refusal, API_OK when none */
+        GPtrArray *findings;            /* Finding*: what is wrong (ValidateDomain), DOMAIN_FINDINGS_MAX */
+        unsigned more_findings;         /* not listed, beyond DOMAIN_FINDINGS_MAX */
+        bool more_errors;               /* one of those is an error */
+        ApiError refusal;               /* ConfigureDomain: the first refusal, API_OK when none */
         char *refusal_message;
 } DomainJob;
 
@@ -32,7 +34,8 @@ typedef struct {
 void job_finding(DomainJob *j, const xmlNode *at, const char *child, Severity severity, const char *code,
                  const char *fmt, ...) G_GNUC_PRINTF(6, 7);
 
-/* Records something that cannot be fixed: an error finding and, the first time, the refusal. */
+/* Records something that cannot be fixed: an error finding (ValidateDomain) or, the first time, the
+ * refusal (ConfigureDomain). */
 void job_refuse(DomainJob *j, const xmlNode *at, ApiError error, const char *code, const char *fmt, ...)
         G_GNUC_PRINTF(5, 6);
 

@@ -7,41 +7,65 @@
 /* QEMU pins this much beyond guest RAM for an SEV guest (libvirt's kbase: RAM + 256 MiB). */
 #define LOCKED_OVERHEAD_KIB (256u * 1024u)
 
-static Finding *finding_new(const xmlNode *at, const char *child, Severity severity, const char *code,
-                            char *message) {
+static Finding *finding_new(char *where, Severity severity, const char *code, char *message) {
         Finding *f = g_new0(Finding, 1);
-        g_autofree char *path = xml_path(at);
 
         f->severity = severity;
         f->code = g_strdup(code);
-        f->where = child ? g_strdup_printf("%s/%s", path, child) : g_steal_pointer(&path);
-        f->message = text_bus_safe_take(message);     /* quotes of the document, cut to a length */
+        f->where = where;
+        f->message = message;
         return f;
+}
+
+/* Whether ValidateDomain lists one more finding; else it counts it for the last one (domain.c). */
+static bool job_has_room(DomainJob *j, Severity severity) {
+        if (j->findings->len < DOMAIN_FINDINGS_MAX)
+                return true;
+        j->more_findings++;
+        j->more_errors |= severity == SEVERITY_ERROR;
+        return false;
+}
+
+/* Quotes of the document in a message are cut to a length, maybe inside a character: made bus-safe. */
+static char *message_vprintf(const char *fmt, va_list ap) {
+        return text_bus_safe_take(g_strdup_vprintf(fmt, ap));
+}
+
+static char *where(const xmlNode *at, const char *child) {
+        g_autofree char *path = xml_path(at);
+
+        return child ? g_strdup_printf("%s/%s", path, child) : g_steal_pointer(&path);
 }
 
 void job_finding(DomainJob *j, const xmlNode *at, const char *child, Severity severity, const char *code,
                  const char *fmt, ...) {
         va_list ap;
 
-        if (j->apply)
-                return;         /* ConfigureDomain makes the change; only ValidateDomain reports it */
+        /* ConfigureDomain makes the change; only ValidateDomain reports it. */
+        if (j->apply || !job_has_room(j, severity))
+                return;
         va_start(ap, fmt);
-        g_ptr_array_add(j->findings, finding_new(at, child, severity, code, g_strdup_vprintf(fmt, ap)));
+        g_ptr_array_add(j->findings, finding_new(where(at, child), severity, code, message_vprintf(fmt, ap)));
         va_end(ap);
 }
 
 void job_refuse(DomainJob *j, const xmlNode *at, ApiError error, const char *code, const char *fmt, ...) {
-        Finding *f;
         va_list ap;
 
+        /* ConfigureDomain answers with the first refusal and builds nothing for the others. */
+        if (j->apply ? j->refusal != API_OK : !job_has_room(j, SEVERITY_ERROR))
+                return;
         va_start(ap, fmt);
-        f = finding_new(at, NULL, SEVERITY_ERROR, code, g_strdup_vprintf(fmt, ap));
-        va_end(ap);
-        g_ptr_array_add(j->findings, f);
-        if (j->refusal == API_OK) {
+        if (j->apply) {
+                g_autofree char *path = xml_path(at);
+                g_autofree char *message = message_vprintf(fmt, ap);
+
                 j->refusal = error;
-                j->refusal_message = g_strdup_printf("%s: %s", f->where, f->message);
-        }
+                j->refusal_message = g_strdup_printf("%s: %s", path, message);
+        } else
+                g_ptr_array_add(j->findings, finding_new(where(at, NULL), SEVERITY_ERROR, code,
+                                                         message_vprintf(fmt, ap)));
+        va_end(ap);
 }
 
 bool domain_boots_kernel(const xmlNode *domain) {

@@ -56,6 +56,7 @@ static ApiError job_init(DomainJob *j, const char *xml, GVariant *options, Launc
         if (!j->doc)
                 return api_fail(message, API_INVALID_DOMAIN_XML, "the domain XML is refused: %s", why);
         j->domain = xmlDocGetRootElement(j->doc);
+        xml_index_positions(j->doc);    /* findings' paths without walking siblings for each */
         j->findings = g_ptr_array_new_with_free_func((GDestroyNotify) finding_free);
         return API_OK;
 }
@@ -91,10 +92,31 @@ ApiError domain_configure(const char *xml, Model m, GVariant *options, const Hos
                 e = launch_security_keep_owner_inputs(j.domain, m, &o, message);
         if (e == API_OK)
                 e = configure(&j, m, message);
-        if (e == API_OK)
-                *ret_xml = xml_format_node(j.doc, j.domain);
+        if (e == API_OK) {
+                g_autofree char *out = xml_format_node(j.doc, j.domain);
+                size_t len = strlen(out);
+
+                if (len > DOMAIN_XML_RESULT_MAX)
+                        e = api_fail(message, API_INVALID_DOMAIN_XML, "the configured domain would be %zu bytes, "
+                                     "more than the %u bytes ConfigureDomain answers with (escaped characters and "
+                                     "indentation made it grow)", len, DOMAIN_XML_RESULT_MAX);
+                else
+                        *ret_xml = g_steal_pointer(&out);
+        }
         job_clear(&j);
         return e;
+}
+
+/* The last finding when there were more than DOMAIN_FINDINGS_MAX: how many, an error if one of them is. */
+static Finding *more_findings(const DomainJob *j) {
+        Finding *f = g_new0(Finding, 1);
+
+        f->severity = j->more_errors ? SEVERITY_ERROR : SEVERITY_WARNING;
+        f->code = g_strdup("more-findings");
+        f->where = g_strdup("/domain");
+        f->message = g_strdup_printf("%u more findings are not listed (at most %u are, per call); fix these "
+                                     "and validate again", j->more_findings, DOMAIN_FINDINGS_MAX);
+        return f;
 }
 
 /* The model to check for: the option, else what <launchSecurity> asks for, else Nova's default. */
@@ -120,6 +142,8 @@ ApiError domain_validate(const char *xml, GVariant *options, const HostView *h, 
         run_rules(&j);
         rule_launch_security_check(&j);
         rule_host(&j);
+        if (j.more_findings)
+                g_ptr_array_add(j.findings, more_findings(&j));
         *ret_findings = g_steal_pointer(&j.findings);
         job_clear(&j);
         return API_OK;

@@ -11,6 +11,12 @@
 
 /* Larger documents are refused before parsing. */
 #define DOMAIN_XML_MAX (1024u * 1024u)
+/* ConfigureDomain refuses to answer with a larger document (escapes and indentation make the
+ * result longer than the input: twice the largest input is more than any real domain needs). */
+#define DOMAIN_XML_RESULT_MAX (2u * DOMAIN_XML_MAX)
+/* ValidateDomain lists at most this many findings, then one "more-findings" saying how many more
+ * (a real domain has a few dozen at most: one per virtio device and rule). */
+#define DOMAIN_FINDINGS_MAX 256u
 
 typedef struct {
         Severity severity;      /* error: will not launch (or not safely); warning: would change it */

@@ -1,33 +1,47 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
 
+#include "xml-limits.h"
 #include "xml-util.h"
+
+typedef struct {
+        XmlCounter count;       /* first: xml_counter_install() finds it at ctxt->_private */
+        bool saw_doctype;
+} Guard;
 
 /* SAX internalSubset: called at <!DOCTYPE, before any declaration in it is parsed. */
 static void refuse_doctype(void *user, const xmlChar *name, const xmlChar *external_id, const xmlChar *system_id) {
         xmlParserCtxt *ctxt = user;
 
         (void) name, (void) external_id, (void) system_id;
-        *(bool *) ctxt->_private = true;
+        ((Guard *) ctxt->_private)->saw_doctype = true;
         xmlStopParser(ctxt);
 }
 
-static xmlDoc *parse_guarded(const char *xml, size_t len, int extra_options, char **error) {
+static xmlDoc *parse_guarded(const char *xml, size_t len, int extra_options, unsigned *ret_elements,
+                             char **error) {
         g_autoptr(xmlParserCtxt) ctxt = xmlNewParserCtxt();
         g_autoptr(xmlDoc) doc = NULL;
-        bool saw_doctype = false;
+        Guard guard = {};
 
         if (!ctxt) {
                 *error = g_strdup("out of memory");
                 return NULL;
         }
         ctxt->sax->internalSubset = refuse_doctype;
-        ctxt->_private = &saw_doctype;
+        ctxt->_private = &guard;
+        xml_counter_install(ctxt, &guard.count);
         /* Our callers hold UTF-8 text (D-Bus strings, libvirt's output): a declared encoding is wrong. */
         doc = xmlCtxtReadMemory(ctxt, xml, (int) len, NULL, "UTF-8",
                                 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | extra_options);
-        if (saw_doctype) {
+        if (ret_elements)
+                *ret_elements = guard.count.elements;
+        if (guard.saw_doctype) {
                 *error = g_strdup("XML with a DOCTYPE is not accepted (entity declarations are never processed)");
+                return NULL;
+        }
+        if (guard.count.refusal) {
+                *error = g_steal_pointer(&guard.count.refusal);
                 return NULL;
         }
         if (!doc || !ctxt->wellFormed) {
@@ -61,9 +75,16 @@ static const xmlChar *unserializable_namespace(xmlNode *root) {
 
 xmlDoc *xml_parse_untrusted(const char *xml, size_t len, size_t max, const char *root_name, int extra_options,
                             char **error) {
+        return xml_parse_untrusted_counted(xml, len, max, root_name, extra_options, NULL, error);
+}
+
+xmlDoc *xml_parse_untrusted_counted(const char *xml, size_t len, size_t max, const char *root_name,
+                                    int extra_options, unsigned *ret_elements, char **error) {
         g_autoptr(xmlDoc) doc = NULL;
         xmlNode *root;
 
+        if (ret_elements)
+                *ret_elements = 0;
         if (!xml) {
                 xml = "";
                 len = 0;
@@ -77,7 +98,10 @@ xmlDoc *xml_parse_untrusted(const char *xml, size_t len, size_t max, const char 
                 *error = g_strdup("contains NUL bytes");
                 return NULL;
         }
-        doc = parse_guarded(xml, len, extra_options, error);
+        /* Before libxml2 sees the document: its duplicate-attribute check is quadratic. */
+        if (!xml_prescan(xml, len, error))
+                return NULL;
+        doc = parse_guarded(xml, len, extra_options, ret_elements, error);
         if (!doc)
                 return NULL;
         root = xmlDocGetRootElement(doc);
@@ -150,12 +174,107 @@ xmlNode *xml_ensure_child(xmlNode *parent, const char *name) {
         return n ?: xmlNewChild(parent, NULL, BAD_CAST name, NULL);
 }
 
-char *xml_path(const xmlNode *node) {
-        xmlChar *p = xmlGetNodePath(node);
-        char *s = g_strdup(p ? (const char *) p : "/");
+/*
+ * An element's step in xmlGetNodePath()'s paths: "name", "prefix:name", or "*" for an element in a
+ * default namespace (XPath 1.0 cannot name it), which is then counted among all element siblings.
+ */
+static bool step_generic(const xmlNode *n) {
+        return n->ns && !n->ns->prefix;
+}
 
-        xmlFree(p);
-        return s;
+/* What siblings share to be counted together ('\1' keeps "p:x" in no namespace apart). */
+static char *step_key(const xmlNode *n) {
+        return n->ns ? g_strdup_printf("\1%s:%s", n->ns->prefix, n->name) : g_strdup((const char *) n->name);
+}
+
+static unsigned bump(GHashTable *counts, char *key) {
+        unsigned n = GPOINTER_TO_UINT(g_hash_table_lookup(counts, key)) + 1;
+
+        g_hash_table_replace(counts, key, GUINT_TO_POINTER(n));
+        return n;
+}
+
+/* Stores in each element among FIRST and its siblings its position code (see xml_index_positions()). */
+static void index_siblings(xmlNode *first, GHashTable *totals, GHashTable *seen) {
+        unsigned elements = 0, nth_element = 0;
+
+        g_hash_table_remove_all(totals);
+        g_hash_table_remove_all(seen);
+        for (xmlNode *n = first; n; n = n->next)
+                if (n->type == XML_ELEMENT_NODE) {
+                        elements++;
+                        if (!step_generic(n))
+                                bump(totals, step_key(n));
+                }
+        for (xmlNode *n = first; n; n = n->next) {
+                unsigned nth, total;
+                char *key;
+
+                if (n->type != XML_ELEMENT_NODE)
+                        continue;
+                nth_element++;
+                if (step_generic(n)) {
+                        nth = nth_element;
+                        total = elements;
+                } else {
+                        key = step_key(n);
+                        total = GPOINTER_TO_UINT(g_hash_table_lookup(totals, key));
+                        nth = bump(seen, key);
+                }
+                n->_private = GUINT_TO_POINTER(total == 1 ? 1 : nth + 1);
+        }
+}
+
+void xml_index_positions(xmlDoc *doc) {
+        g_autoptr(GHashTable) totals = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        xmlNode *root = xmlDocGetRootElement(doc), *n = root;
+
+        if (!root)
+                return;
+        index_siblings(doc->children, totals, seen);
+        while (n) {
+                if (n->children && n->type == XML_ELEMENT_NODE) {
+                        index_siblings(n->children, totals, seen);
+                        n = n->children;
+                } else {
+                        while (n != root && !n->next)
+                                n = n->parent;
+                        n = n == root ? NULL : n->next;
+                }
+        }
+}
+
+char *xml_path(const xmlNode *node) {
+        g_autoptr(GPtrArray) steps = g_ptr_array_new();
+        GString *path = g_string_new(NULL);
+
+        for (const xmlNode *n = node; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
+                if (!n->_private) {
+                        /* Not indexed (added after parsing): libxml2's own walk, for this one. */
+                        xmlChar *p = xmlGetNodePath(node);
+                        g_string_assign(path, p ? (const char *) p : "/");
+                        xmlFree(p);
+                        return g_string_free(path, false);
+                }
+                g_ptr_array_add(steps, (gpointer) n);
+        }
+        for (guint i = steps->len; i > 0; i--) {
+                const xmlNode *n = steps->pdata[i - 1];
+                unsigned code = GPOINTER_TO_UINT(n->_private);
+
+                if (step_generic(n))
+                        g_string_append(path, "/*");
+                else if (n->ns)
+                        g_string_append_printf(path, "/%s:%s", n->ns->prefix, n->name);
+                else
+                        g_string_append_printf(path, "/%s", n->name);
+                if (code > 1)
+                        g_string_append_printf(path, "[%u]", code - 1);
+        }
+        if (!path->len)
+                g_string_assign(path, "/");
+        return g_string_free(path, false);
 }
 
 char *xml_format_node(xmlDoc *doc, xmlNode *node) {

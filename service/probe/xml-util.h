@@ -20,11 +20,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
  * no network, no entity substitution and no DTD at all: the parser stops
  * at a DOCTYPE, before any entity is declared, since even unexpanded
  * references would be expanded later by xmlNodeGetContent() (the billion
- * laughs). libvirt never writes a DTD. EXTRA_OPTIONS are XML_PARSE_* flags.
- * On failure returns NULL and *ERROR says why ("malformed XML: line 3: ...").
+ * laughs). libvirt never writes a DTD. Elements, attributes per element and
+ * depth stay within xml-limits.h's limits, checked before and while parsing.
+ * EXTRA_OPTIONS are XML_PARSE_* flags. On failure returns NULL and *ERROR
+ * says why ("malformed XML: line 3: ...", "line 2: more than 10000 elements
+ * (the limit of elements)").
  */
 xmlDoc *xml_parse_untrusted(const char *xml, size_t len, size_t max, const char *root_name, int extra_options,
                             char **error);
+/* The same, and *RET_ELEMENTS is how many elements libxml2 built, whatever the outcome (tests). */
+xmlDoc *xml_parse_untrusted_counted(const char *xml, size_t len, size_t max, const char *root_name,
+                                    int extra_options, unsigned *ret_elements, char **error);
 
 /* The first element child of PARENT named NAME (any element when NAME is NULL), or NULL. */
 xmlNode *xml_child(const xmlNode *parent, const char *name);
@@ -43,7 +49,17 @@ const char *xml_text(const xmlNode *node);
 /* The child NAME of PARENT, added at the end when missing. */
 xmlNode *xml_ensure_child(xmlNode *parent, const char *name);
 
-/* "/domain/devices/disk[2]" (g_free). */
+/*
+ * Records in every element of DOC its position among its like-named siblings (in the node's
+ * _private), in one pass, so that xml_path() does not walk siblings: libxml2's xmlGetNodePath()
+ * does, for every call, which made a finding per sibling quadratic.
+ */
+void xml_index_positions(xmlDoc *doc);
+
+/*
+ * "/domain/devices/disk[2]", as xmlGetNodePath() writes it (g_free). In depth steps when NODE
+ * and its ancestors are indexed by xml_index_positions(); else libxml2's walk for NODE.
+ */
 char *xml_path(const xmlNode *node);
 
 /* NODE serialised, indented, with a final newline (g_free). */
