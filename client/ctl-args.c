@@ -145,19 +145,54 @@ static GByteArray *read_fd(int fd, size_t max, int *ret_errno, bool *ret_too_lar
         return read_at_most(fd, max, ret_errno);
 }
 
+static const char *file_kind(mode_t mode) {
+        switch (mode & S_IFMT) {
+        case S_IFIFO:  return "a FIFO";
+        case S_IFSOCK: return "a socket";
+        case S_IFCHR:  return "a character device";
+        case S_IFBLK:  return "a block device";
+        default:       return "not a file";
+        }
+}
+
+int open_input_file(const char *path, const char *name, GError **error) {
+        struct stat st;
+        int fd, err;
+
+        if (strcmp(path, "-") == 0)
+                return STDIN_FILENO;
+        /* O_NONBLOCK: open() of a FIFO would wait for a writer; it returns at once, and fstat() tells. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+                err = errno;
+                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "cannot open %s: %s", name,
+                            g_strerror(err));
+                return -1;
+        }
+        err = fstat(fd, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+        if (err || !S_ISREG(st.st_mode)) {
+                close(fd);
+                if (err)
+                        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "cannot read %s: %s", name,
+                                    g_strerror(err));
+                else
+                        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "cannot read %s: it is %s, not a "
+                                    "regular file (give - and redirect it to standard input)", name,
+                                    file_kind(st.st_mode));
+                return -1;
+        }
+        return fd;
+}
+
 char *read_text_file(const char *path, size_t max, GError **error) {
         bool is_stdin = strcmp(path, "-") == 0, too_large = false;
         g_autofree char *name = is_stdin ? g_strdup("standard input") : g_strdup_printf("'%s'", path);
         GByteArray *data;
         int fd, saved = 0;
 
-        fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-                saved = errno;
-                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "cannot open %s: %s", name,
-                            g_strerror(saved));
+        fd = open_input_file(path, name, error);
+        if (fd < 0)
                 return NULL;
-        }
 
         data = read_fd(fd, max, &saved, &too_large);
         if (!is_stdin)

@@ -23,6 +23,11 @@ bool option_is_boolean(const char *key);
 /* Up to MAX + 1 bytes of FD, so a caller can tell "exactly MAX" from "more"; NULL with *RET_ERRNO. */
 GByteArray *read_at_most(int fd, size_t max, int *ret_errno);
 
+/* PATH opened for reading, or standard input for "-" (whatever it is). A named file must be a
+ * regular file: a FIFO, device, socket or directory is refused at once (open() of a FIFO would
+ * block until a writer comes). -1 and ERROR, a sentence naming the file as NAME, otherwise. */
+int open_input_file(const char *path, const char *name, GError **error);
+
 /* PATH's contents, or standard input's for "-": UTF-8 text without NUL bytes of at most MAX
  * bytes, checked before anything is sent. NULL and ERROR (a sentence naming PATH) otherwise. */
 char *read_text_file(const char *path, size_t max, GError **error);

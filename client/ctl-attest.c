@@ -21,17 +21,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MemcryptLaunchMeasurement, memcrypt_launch_measure
 
 char *attest_read_blob_file(const char *what, const char *path, bool raw, GError **error) {
         bool is_stdin = strcmp(path, "-") == 0;
+        g_autofree char *name = g_strdup_printf("the %s file '%s'", what, path);
         g_autoptr(GByteArray) data = NULL;
         GString *text;
         int fd, err = 0;
 
-        fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-                err = errno;
-                g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "cannot open the %s file '%s': %s",
-                            what, path, g_strerror(err));
+        fd = open_input_file(path, name, error);
+        if (fd < 0)
                 return NULL;
-        }
         data = read_at_most(fd, ATTEST_BLOB_FILE_MAX, &err);
         if (!is_stdin)
                 close(fd);

@@ -103,8 +103,17 @@ static GVariant *read_basic(sd_bus_message *m, char type, int *r) {
         return NULL;
 }
 
-/* One {sv} entry, the dictionary entry already entered. */
-static int read_option(sd_bus_message *m, GVariantBuilder *b, sd_bus_error *error) {
+/* A dictionary that gives KEY twice is refused: which value counts would be a guess (GVariant and
+ * GHashTable keep the last, a caller's check may have read the first). */
+static int refuse_duplicate(sd_bus_error *error, const char *what, const char *noun, const char *key) {
+        g_autofree char *q = utf8_shorten(key, 64, "…");   /* cut on characters: the message must be UTF-8 */
+
+        return sd_bus_error_setf(error, MEMCRYPT_ERROR_INVALID_ARGUMENT, "%s%s '%s' is given more than once.",
+                                 what, noun, q);
+}
+
+/* One {sv} entry, the dictionary entry already entered; SEEN holds the keys read before. */
+static int read_option(sd_bus_message *m, GVariantBuilder *b, GHashTable *seen, sd_bus_error *error) {
         const char *key, *contents;
         GVariant *value;
         char type;
@@ -113,6 +122,8 @@ static int read_option(sd_bus_message *m, GVariantBuilder *b, sd_bus_error *erro
         r = sd_bus_message_read(m, "s", &key);
         if (r < 0)
                 return r;
+        if (!g_hash_table_add(seen, g_strdup(key)))
+                return refuse_duplicate(error, "Option", "", key);
         r = sd_bus_message_peek_type(m, &type, &contents);
         if (r < 0)
                 return r;
@@ -135,6 +146,7 @@ static int read_option(sd_bus_message *m, GVariantBuilder *b, sd_bus_error *erro
 
 int bus_read_options(sd_bus_message *m, size_t max, GVariant **ret, sd_bus_error *error) {
         g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
+        g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         size_t n = 0;
         int r;
 
@@ -145,7 +157,7 @@ int bus_read_options(sd_bus_message *m, size_t max, GVariant **ret, sd_bus_error
                 if (++n > max)
                         return sd_bus_error_setf(error, MEMCRYPT_ERROR_INVALID_ARGUMENT,
                                                  "More than %zu options given.", max);
-                r = read_option(m, &b, error);
+                r = read_option(m, &b, seen, error);
                 if (r < 0)
                         return r;
                 r = sd_bus_message_exit_container(m);
@@ -179,6 +191,8 @@ int bus_read_string_map(sd_bus_message *m, const char *what, size_t max, size_t 
                         return sd_bus_error_setf(error, MEMCRYPT_ERROR_INVALID_ARGUMENT,
                                                  "%s entry '%s' is longer than %zu bytes.", what, q, max_len);
                 }
+                if (g_hash_table_contains(map, key))
+                        return refuse_duplicate(error, what, " key", key);
                 g_hash_table_insert(map, g_strdup(key), g_strdup(value));
         }
         if (r < 0)

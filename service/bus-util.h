@@ -13,14 +13,16 @@ int bus_append_gvariant(sd_bus_message *m, GVariant *v);
 
 /*
  * Reads an a{sv} of basic-typed values from M into a GVariant a{sv}
- * (floating references sunk). More than MAX entries, or a value of a
- * container type, sets org.memcrypt1.Error.InvalidArgument in ERROR.
+ * (floating references sunk). More than MAX entries, a key given twice, or
+ * a value of a container type, sets org.memcrypt1.Error.InvalidArgument in
+ * ERROR, naming the key.
  */
 int bus_read_options(sd_bus_message *m, size_t max, GVariant **ret, sd_bus_error *error);
 
 /*
  * Reads an a{ss} from M into a GHashTable of owned strings. More than MAX
- * entries, or a key or value longer than MAX_LEN bytes, is InvalidArgument.
+ * entries, a key given twice (named in the message with WHAT), or a key or
+ * value longer than MAX_LEN bytes, is InvalidArgument.
  */
 int bus_read_string_map(sd_bus_message *m, const char *what, size_t max, size_t max_len, GHashTable **ret,
                         sd_bus_error *error);

@@ -95,6 +95,18 @@ check "1 MiB exactly is sent" nobus 1 "cannot connect" validate "$tmp/1mib.xml"
 check "a missing file" nobus 1 "cannot open '/nonexistent/domain.xml': No such file or directory" \
         configure amd-sev /nonexistent/domain.xml
 check "a directory" nobus 1 "cannot read '$tmp': Is a directory" validate "$tmp"
+# A FIFO nobody writes: open() would wait for a writer forever (timeout is only the hang guard).
+mkfifo "$tmp/fifo"
+fifo_refused() {
+        local out
+        out=$(DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/x timeout 60 "$ctl" "$@" 2>&1 </dev/null)
+        [ $? = 1 ] && grep -qF "'$tmp/fifo': it is a FIFO, not a regular file" <<<"$out" ||
+                { echo "# memcryptctl $*: ${out:0:300}"; return 1; }
+}
+check "a FIFO is refused, not waited on" fifo_refused validate "$tmp/fifo"
+check "a FIFO as configure's file" fifo_refused configure amd-sev "$tmp/fifo"
+check "a character device" nobus 1 "cannot read '/dev/zero': it is a character device, not a regular file" \
+        validate /dev/zero
 check "a NUL byte" nobus 1 "contains a NUL byte" validate "$tmp/nul.xml"
 check "not UTF-8" nobus 1 "is not UTF-8 text" validate "$tmp/latin1.xml"
 check "- reads standard input" bash -c "DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/x '$ctl' validate - \
@@ -132,6 +144,7 @@ check "a secret file over 256 KiB" nobus 1 "larger than 256 KiB" \
         attest inject guest --header "$tmp/hdr.b64" --secret "$tmp/big.b64"
 check "a directory as the header" nobus 1 "cannot read the header file '$tmp': Is a directory" \
         attest inject guest --header "$tmp" --secret "$tmp/sec.b64"
+check "a FIFO as the header file" fifo_refused attest inject guest --header "$tmp/fifo" --secret "$tmp/sec.b64"
 check "--raw takes any bytes" nobus 1 "cannot connect" \
         attest inject guest --header "$tmp/nul.b64" --secret "$tmp/nul.b64" --raw
 check "--raw is inject's" expect_exit 2 "--raw does not apply to 'attest platform'" attest platform --raw

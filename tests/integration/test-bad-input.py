@@ -83,8 +83,12 @@ LONG_UTF8 = 'a' + '\u00e9' * 40        # 81 bytes: a cut at 64 bytes falls insid
 I440FX_UTF8 = NOVA.replace('machine="q35"', 'machine="pc-i440fx-%s"' % LONG_UTF8, 1)
 assert I440FX_UTF8 != NOVA
 BIG = "<domain type='kvm'><name>big</name><description>" + 'x' * (1024 * 1024) + '</description></domain>'
+OVER_ATTRIBUTES = NOVA.replace('<devices>', '<devices><vsock %s/>' % ' '.join("a%d='v'" % i for i in range(65)), 1)
+OVER_ELEMENTS = NOVA.replace('<devices>', '<devices>' + '<vsock/>' * 10000, 1)
+OVER_DEPTH = NOVA.replace('<devices>', '<devices><metadata>%s</metadata>' % ('<n>' * 31 + '</n>' * 31), 1)
+assert OVER_ATTRIBUTES != NOVA and OVER_ELEMENTS != NOVA and OVER_DEPTH != NOVA
 
-# (name, method, GVariant text of the arguments, expected error name); names are unique.
+# (name, method, GVariant text of the arguments, expected error name[, words of its message]); names are unique.
 CASES = [
     # GetModel(s model)
     ('GetModel unknown name', 'GetModel', args("'amd-bogus'"), E + 'UnknownModel'),
@@ -278,6 +282,31 @@ CASES = [
      args(s(I440FX_UTF8), "'amd-sev'", sv([])),
      E + 'MachineTypeRequired'),
 
+    # A key given twice: refused by name (which value would count is a guess)
+    ('GenerateLaunchSecurity policy twice', 'GenerateLaunchSecurity',
+     args("'amd-sev'", sv([('policy', 'uint64 0x33'), ('policy', 'uint64 0x37')])), E + 'InvalidArgument',
+     "Option 'policy' is given more than once"),
+    ('ConfigureDomain keep_balloon twice', 'ConfigureDomain',
+     args(s(NOVA), "'amd-sev'", sv([('keep_balloon', 'false'), ('keep_balloon', 'true')])), E + 'InvalidArgument',
+     "Option 'keep_balloon' is given more than once"),
+    ('ValidateDomain model twice', 'ValidateDomain',
+     args(s(NOVA), sv([('model', "'amd-sev'"), ('model', "'amd-sev-snp'")])), E + 'InvalidArgument',
+     "Option 'model' is given more than once"),
+    ('ResolveRequest flavor hw:mem_encryption false then true', 'ResolveRequest',
+     '(@a{ss} {%s: %s, %s: %s}, %s)' % (s('hw:mem_encryption'), s('false'), s('hw:mem_encryption'), s('true'), ss(UEFI)),
+     E + 'InvalidArgument', "flavor_extra_specs key 'hw:mem_encryption' is given more than once"),
+    ('ResolveRequest image key twice', 'ResolveRequest',
+     '(%s, @a{ss} {%s: %s, %s: %s})' % (ss(SEV), s('hw_firmware_type'), s('bios'), s('hw_firmware_type'), s('uefi')),
+     E + 'InvalidArgument', "image_properties key 'hw_firmware_type' is given more than once"),
+
+    # The limits of domain XML (docs/limits.md), each named
+    ('ConfigureDomain 65 attributes on an element', 'ConfigureDomain',
+     args(s(OVER_ATTRIBUTES), "'amd-sev'", sv([])), E + 'InvalidDomainXml', 'the limit of attributes per element'),
+    ('ValidateDomain 10001 elements', 'ValidateDomain', args(s(OVER_ELEMENTS), sv([])), E + 'InvalidDomainXml',
+     'more than 10000 elements (the limit of elements)'),
+    ('ValidateDomain nested 33 deep', 'ValidateDomain', args(s(OVER_DEPTH), sv([])), E + 'InvalidDomainXml',
+     'the limit of depth'),
+
     # Members that do not exist
     ('Manager.Bogus', 'Bogus', '()', UNKNOWN_METHOD),
     ('GetModel with a lower-case name', 'getModel', args("'amd-sev'"), UNKNOWN_METHOD),
@@ -287,21 +316,27 @@ CASES = [
 class Gio:
     """gio-call.py on the world's bus: one request line, one JSON reply line."""
 
-    def __init__(self, w):
+    def __init__(self, w, uid=None):
         py = dbus_python()
         if not py:
             raise Skip('python3-gi is not installed')
         self.w = w
         script = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'gio-call.py')
         log = os.path.join(w.tmp, 'gio-call.log')
-        self.proc = subprocess.Popen([py, script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=open(log, 'wb'), env=w.env(), preexec_fn=harness._pdeathsig)
+        self.proc = subprocess.Popen(harness.as_user(uid) + [py, script], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=open(log, 'wb'), env=w.env(),
+                                     preexec_fn=harness._pdeathsig)
         w.procs.append(('gio-call', self.proc))
         w.logs['gio-call'] = log
         self.reader = Reader(self.proc)
         self.n = 0
 
     def call(self, method, text, path=MANAGER_PATH, iface=MANAGER_IFACE):
+        self.send(method, text, path, iface)
+        return self.receive(method)
+
+    def send(self, method, text, path=MANAGER_PATH, iface=MANAGER_IFACE):
+        """Sends the call without waiting for its reply (receive() reads it)."""
         # A guard: a call the daemon never answers fails here instead of after D-Bus's 25 s.
         req = {'path': path, 'iface': iface, 'method': method, 'timeout_ms': int(TIMEOUT * 1000)}
         if len(text) > 64 * 1024:       # keep request lines small: big arguments go through a file
@@ -314,6 +349,8 @@ class Gio:
             req['args'] = text
         self.proc.stdin.write((json.dumps(req) + '\n').encode())
         self.proc.stdin.flush()
+
+    def receive(self, method):
         line = self.reader.next_line(time.monotonic() + TIMEOUT * 3)
         if line is None:
             raise HarnessError('no reply to %s within %gs\n%s' % (method, TIMEOUT * 3, self.w.all_logs()))
@@ -353,7 +390,7 @@ def test_table():
         gio = Gio(w)
         before = strip_last_refresh(state(w, gio))
         failures = []
-        for name, method, text, want in CASES:
+        for name, method, text, want, *words in CASES:
             r = gio.call(method, text)
             got = r.get('error')
             if got != want:
@@ -361,6 +398,8 @@ def test_table():
                                                             (r.get('message') or r.get('ok', ''))[:300]))
                 continue
             msg = r.get('message', '')
+            if words and words[0] not in msg:
+                failures.append('%s: the message does not say %r: %s' % (name, words[0], msg[:300]))
             if not msg.strip():
                 failures.append('%s: %s with an empty message' % (name, got))
             elif len(msg) > MESSAGE_MAX:
@@ -382,9 +421,54 @@ def test_table():
         return '%d malformed calls, each with its error name' % len(CASES)
 
 
+# The issue's XML attacks, scaled down (each over a limit all the same), and the limit that stops it.
+ATTACKS = [
+    ('1 MiB of <vsock/> (131k findings): 20000 elements', 'ValidateDomain',
+     args(s(NOVA.replace('<devices>', '<devices>' + '<vsock/>' * 20000, 1)), sv([])), 'the limit of elements'),
+    ('an element with 96k attributes: 20000', 'ValidateDomain',
+     args(s(NOVA.replace('<devices>', '<devices><vsock %s/>' % ' '.join("a%d=''" % i for i in range(20000)), 1)),
+          sv([])), 'the limit of attributes per element'),
+    ('the same for ConfigureDomain', 'ConfigureDomain',
+     args(s(NOVA.replace('<devices>', '<devices><vsock %s/>' % ' '.join("a%d=''" % i for i in range(20000)), 1)),
+          "'amd-sev'", sv([])), 'the limit of attributes per element'),
+    ("50k <hostdev type='pci'/>: 20000", 'ConfigureDomain',
+     args(s(NOVA.replace('<devices>', '<devices>' + "<hostdev mode='subsystem' type='pci'/>" * 20000, 1)),
+          "'amd-sev'", sv([])), 'the limit of elements'),
+    ('1 MiB nested (18 MB configured): 20000 deep', 'ConfigureDomain',
+     args(s(NOVA.replace('<devices>', '<devices><metadata>%s</metadata>' % ('<n>' * 20000 + '</n>' * 20000), 1)),
+          "'amd-sev'", sv([])), 'the limit of depth'),
+]
+MANY_FINDINGS = NOVA.replace('<devices>', '<devices>' + "<vsock model='virtio'/>" * 1000, 1)
+NOBODY = 65534
+
+
+def test_xml_attacks():
+    uid = NOBODY if harness.is_root() else None
+    with World(host='milan-snp') as w:
+        gio = Gio(w, uid=uid)
+        for what, method, text, words in ATTACKS:
+            gio.send(method, text)
+            # a second client, while the attack is sent: answered
+            r = w.busctl('call', harness.BUS_NAME, MANAGER_PATH, 'org.freedesktop.DBus.Peer', 'Ping', uid=uid)
+            eq(r.returncode, 0, '%s: a second client\'s Ping (%r)' % (what, r))
+            r = gio.receive(method)
+            eq(r.get('error'), E + 'InvalidDomainXml', '%s: %s' % (what, r.get('message') or str(r.get('ok'))[:300]))
+            check(words in r['message'], '%s: the message does not name %r: %s' % (what, words, r['message']))
+        # within the limits, with 1000 findings: 256 listed, then one saying how many more
+        r = gio.call('ValidateDomain', args(s(MANY_FINDINGS), sv([])))
+        check('ok' in r, 'ValidateDomain of 1000 vsocks: %r' % r)
+        eq(r['ok'].count("('error', ") + r['ok'].count("('warning', "), 256 + 1, 'findings listed')
+        check("'more-findings'" in r['ok'] and 'more findings are not listed (at most 256' in r['ok'],
+              'no more-findings finding: %s' % r['ok'][-600:])
+        check(w.daemon.poll() is None, 'memcryptd exited: %s' % w.daemon.returncode)
+        return '%d attacks, each refused by its limit' % len(ATTACKS)
+
+
 TESTS = [
     ('the table covers every method with arguments, at least 60 cases', test_table_size),
     ('milan-snp: every malformed call gets its exact error name; state and service unchanged', test_table),
+    ("the issue's XML attacks, scaled down: each InvalidDomainXml naming its limit, a second client's Ping "
+     'answered; findings capped at 256 and one more', test_xml_attacks),
 ]
 
 if __name__ == '__main__':
