@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <sys/inotify.h>
+#include <unistd.h>
 
 #include <systemd/sd-device.h>
 
@@ -74,14 +76,18 @@ static int on_inotify(sd_event_source *s, const struct inotify_event *ev, void *
 }
 
 static void dir_watch(Context *c, WatchedDir *d) {
-        g_autofree char *path = host_path(c->root, d->path);
-        int r;
+        int fd, r;
 
         if (d->source)
                 return;
-        r = sd_event_add_inotify(c->event, &d->source, path, DIR_MASK, on_inotify, d);
-        if (r < 0 && r != -ENOENT && r != -ENOTDIR)
-                g_debug("Cannot watch %s: %s", path, g_strerror(-r));
+        /* The directory as resolved inside the root: a link out of it is not watched. */
+        fd = root_open(c->root, d->path, O_PATH | O_DIRECTORY);
+        if (fd < 0)
+                return;
+        r = sd_event_add_inotify_fd(c->event, &d->source, fd, DIR_MASK, on_inotify, d);
+        close(fd);
+        if (r < 0)
+                g_debug("Cannot watch /%s: %s", d->path, g_strerror(-r));
 }
 
 static void add_dirs(Watchers *w, const char *const *dirs, size_t n) {

@@ -59,10 +59,9 @@ char *attest_sha256_file(const char *root, const char *path, char **why) {
                 *why = g_strdup_printf("%s: not an absolute path without '..'", path);
                 return NULL;
         }
-        full = host_path(root, path);
-        fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        fd = root_open(root, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
         if (fd < 0) {
-                *why = g_strdup_printf("%s: %s", path, g_strerror(errno));
+                *why = g_strdup_printf("%s: %s", path, host_strerror(errno));
                 return NULL;
         }
         if (fstat(fd, &st) < 0)

@@ -149,9 +149,8 @@ static int compare_names(const void *a, const void *b) {
 
 /* The XML file in libvirt/domains whose <name> is NAME, in name order; files that do not parse are skipped. */
 static void find_domain_xml(Recorded *r, const char *name, char **ret_xml, char **ret_uuid) {
-        g_autofree char *dir = host_path(r->root, LIBVIRT_DIR "/domains");
         g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
-        DIR *d = opendir(dir);
+        DIR *d = root_opendir(r->root, LIBVIRT_DIR "/domains");
         struct dirent *de;
 
         while (d && (de = readdir(d)))

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -12,12 +14,88 @@ char *host_path(const char *root, const char *rel) {
         return g_canonicalize_filename(joined, NULL); /* a relative root is relative to the cwd */
 }
 
+bool probe_root_is_live(const char *root) {
+        return !root || !*root || g_str_equal(root, "/");
+}
+
+/* openat2(RESOLVE_IN_ROOT) without a glibc wrapper (glibc 2.36 has none). */
+static int openat2_in(int dirfd, const char *path, int flags, uint64_t resolve) {
+        struct open_how how = { .flags = (uint64_t) (flags | O_CLOEXEC), .resolve = resolve };
+
+        return (int) syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+int root_open(const char *root, const char *rel, int flags) {
+        const char *path = rel && *rel ? rel : ".";
+        int dirfd, fd, err;
+
+        dirfd = open(root && *root ? root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0)
+                return -1;
+        /* Absolute symlinks, absolute REL and ".." resolve as if ROOT were "/"; magic links
+         * (/proc/PID/fd/...) are not followed. */
+        fd = openat2_in(dirfd, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+        err = errno;
+        if (fd < 0 && err == ENOSYS && probe_root_is_live(root)) {
+                fd = openat(dirfd, path, flags | O_CLOEXEC);    /* before Linux 5.6: no root to leave */
+                err = errno;
+        } else if (fd < 0 && (err == ENOENT || err == ELOOP || err == ENOTDIR) && !probe_root_is_live(root)) {
+                /* Missing inside the root: say so when it is because a link leads out of it
+                 * (RESOLVE_BENEATH refuses such a link with EXDEV; REL itself is inside). */
+                const char *beneath_path = path + strspn(path, "/");
+                int beneath = openat2_in(dirfd, *beneath_path ? beneath_path : ".", O_PATH,
+                                         RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+                if (beneath >= 0)
+                        close(beneath);
+                else if (errno == EXDEV)
+                        err = EXDEV;
+        }
+        close(dirfd);
+        errno = err;
+        return fd;
+}
+
+DIR *root_opendir(const char *root, const char *rel) {
+        int fd = root_open(root, rel, O_RDONLY | O_DIRECTORY);
+        DIR *d;
+
+        if (fd < 0)
+                return NULL;
+        d = fdopendir(fd);
+        if (!d) {
+                int err = errno;
+                close(fd);
+                errno = err;
+        }
+        return d;
+}
+
+bool root_is_dir(const char *root, const char *rel) {
+        int fd = root_open(root, rel, O_PATH | O_DIRECTORY);
+
+        if (fd < 0)
+                return false;
+        close(fd);
+        return true;
+}
+
+#define LEFT_ROOT "a symbolic link leads out of the root, and is not followed"
+
+const char *host_strerror(int err) {
+        return err == EXDEV ? LEFT_ROOT : g_strerror(err);
+}
+
+bool source_left_root(const Source *src) {
+        return src->status == SOURCE_MISSING && src->detail && g_str_has_suffix(src->detail, LEFT_ROOT);
+}
+
 SourceStatus source_status_from_errno(int err) {
         switch (err) {
         case ENOENT:
         case ENOTDIR:
         case ENODEV:
         case ENXIO:
+        case EXDEV:     /* root_open(): out of the root, so not in the host it describes */
                 return SOURCE_MISSING;
         case EACCES:
         case EPERM:
@@ -35,15 +113,14 @@ static SourceStatus fail(Source *src, SourceStatus st, const char *rel, const ch
 
 SourceStatus host_read_file(const char *root, const char *rel, size_t max,
                             char **out, size_t *len, Source *src) {
-        g_autofree char *path = host_path(root, rel);
         g_autofree char *buf = NULL;
         size_t used = 0;
         int fd;
 
         *out = NULL;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        fd = root_open(root, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
-                return fail(src, source_status_from_errno(errno), rel, g_strerror(errno));
+                return fail(src, source_status_from_errno(errno), rel, host_strerror(errno));
 
         struct stat st;
         if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -92,8 +169,12 @@ SourceStatus host_read_line(const char *root, const char *rel, char **out, Sourc
 }
 
 bool host_path_exists(const char *root, const char *rel) {
-        g_autofree char *path = host_path(root, rel);
-        return access(path, F_OK) == 0;
+        int fd = root_open(root, rel, O_PATH);
+
+        if (fd < 0)
+                return false;
+        close(fd);
+        return true;
 }
 
 bool json_depth_within(const char *json, size_t len, unsigned max) {

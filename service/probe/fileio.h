@@ -7,14 +7,42 @@
  * host and a live one can never be read differently.
  */
 
+#include <dirent.h>
 #include <stddef.h>
+
 #include "facts.h"
 
 /* The largest file any probe reads. Bigger files are refused, not truncated. */
 #define HOST_FILE_MAX ((size_t) 1024 * 1024)
 
-/* root + "/" + rel, with duplicate slashes folded. Free with g_free(). */
+/* Whether ROOT is the live host ("/" or NULL) rather than a snapshot. */
+bool probe_root_is_live(const char *root);
+
+/* root + "/" + rel, with duplicate slashes folded, for messages and writing. Free with g_free(). */
 char *host_path(const char *root, const char *rel);
+
+/*
+ * Opens REL (relative, or absolute as seen from inside the root) under ROOT with
+ * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): symlinks and ".." resolve as if ROOT were
+ * "/", so no file outside a snapshot root is ever opened, whatever links it holds. FLAGS are
+ * open()'s (O_CLOEXEC is added). Returns the fd, or -1 with errno: EXDEV when REL is missing
+ * inside the root because a link leads out of it (host_strerror() says so). Every read of a
+ * host file goes through here: files, directories, existence checks, inotify watches.
+ */
+int root_open(const char *root, const char *rel, int flags);
+
+/* root_open() of a directory as a stream (closedir() it), or NULL with errno. */
+DIR *root_opendir(const char *root, const char *rel);
+
+/* Whether REL is a directory under ROOT (links resolved inside ROOT). */
+bool root_is_dir(const char *root, const char *rel);
+
+/* g_strerror(), and for EXDEV (see root_open()) that a link leads out of the root. */
+const char *host_strerror(int err);
+
+/* Whether SRC (from host_read_file()) is missing because a link leads out of the root: a caller
+ * that words its own "missing" reason keeps this one instead. */
+bool source_left_root(const Source *src);
 
 /*
  * Reads ROOT/REL, at most MAX bytes. On success returns SOURCE_OK and a

@@ -324,12 +324,11 @@ typedef struct {
 /* A directory we cannot read may hold overrides, so it taints the result. */
 static void search_note_failure(FirmwareSearch *s, SourceStatus st, const char *dir, int err) {
         if (st != SOURCE_MISSING && s->failure.status == SOURCE_OK)
-                source_set(&s->failure, st, "%s: %s", dir, g_strerror(err));
+                source_set(&s->failure, st, "%s: %s", dir, host_strerror(err));
 }
 
 static void search_dir(FirmwareSearch *s, const char *root, const char *dir) {
-        g_autofree char *path = host_path(root, dir);
-        DIR *d = opendir(path);
+        DIR *d = root_opendir(root, dir);
         struct dirent *de;
 
         if (!d) {

@@ -432,10 +432,9 @@ static GPtrArray *list_xml_files(DIR *d) {
 
 static void snapshot_domains(const char *root, LibvirtFacts *lv) {
         const char *dir = SNAPSHOT_DIR "/domains";
-        g_autofree char *path = host_path(root, dir);
         g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GPtrArray) names = NULL;
-        DIR *d = opendir(path);
+        DIR *d = root_opendir(root, dir);
 
         if (!d) {
                 int err = errno;
@@ -444,7 +443,7 @@ static void snapshot_domains(const char *root, LibvirtFacts *lv) {
                         source_clear(&lv->domains_src);
                 else
                         source_set(&lv->domains_src, source_status_from_errno(err), "/%s: %s",
-                                   dir, g_strerror(err));
+                                   dir, host_strerror(err));
                 return;
         }
         names = list_xml_files(d);
@@ -486,9 +485,7 @@ static void set_all_unavailable(LibvirtFacts *lv, SourceStatus status, const cha
 }
 
 static void probe_snapshot(const char *root, LibvirtFacts *lv) {
-        g_autofree char *dir = host_path(root, SNAPSHOT_DIR);
-
-        if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+        if (!root_is_dir(root, SNAPSHOT_DIR)) {
                 source_set(&lv->connection, SOURCE_MISSING, "no libvirt/ directory in the snapshot");
                 set_all_unavailable(lv, SOURCE_MISSING, "no libvirt/ directory in the snapshot");
                 return;

@@ -505,14 +505,13 @@ static void snp_read_platform_status(int fd, CpuGeneration gen, SevPlatformFacts
 }
 
 static void probe_sev_live(const char *root, CpuGeneration gen, SevPlatformFacts *s) {
-        g_autofree char *path = host_path(root, "dev/sev");
         int fd;
 
         /* Read-only is enough for the status commands and never changes platform state. */
-        fd = open(path, O_RDONLY | O_CLOEXEC);
+        fd = root_open(root, "dev/sev", O_RDONLY);
         if (fd < 0) {
                 int err = errno;
-                source_set(&s->device, source_status_from_errno(err), "/dev/sev: %s", g_strerror(err));
+                source_set(&s->device, source_status_from_errno(err), "/dev/sev: %s", host_strerror(err));
                 return;
         }
         source_clear(&s->device);
@@ -528,7 +527,7 @@ static void probe_sev_snapshot(const char *root, CpuGeneration gen, SevPlatformF
         SourceStatus st;
 
         st = host_read_file(root, "dev/sev.json", SEV_JSON_MAX, &json, &len, &s->device);
-        if (st == SOURCE_MISSING) {
+        if (st == SOURCE_MISSING && !source_left_root(&s->device)) {
                 source_set(&s->device, SOURCE_MISSING, "no /dev/sev (dev/sev.json absent in the snapshot)");
                 return;
         }

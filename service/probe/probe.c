@@ -1,10 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "probe.h"
 
-bool probe_root_is_live(const char *root) {
-        return !root || !*root || g_str_equal(root, "/");
-}
-
 void probe_host(const ProbeOptions *opts, HostFacts *f) {
         const char *root = probe_root_is_live(opts->root) ? "/" : opts->root;
 

@@ -12,6 +12,7 @@
 #include <libvirt/libvirt.h>
 
 #include "facts.h"
+#include "fileio.h"     /* probe_root_is_live() */
 
 typedef struct {
         const char *root;          /* "/" (live) or a snapshot directory */
@@ -22,9 +23,6 @@ typedef struct {
 
 /* Fills F (initialised with host_facts_init()) from every source. */
 void probe_host(const ProbeOptions *opts, HostFacts *f);
-
-/* Whether ROOT is the live host ("/" or NULL) rather than a snapshot. */
-bool probe_root_is_live(const char *root);
 
 /* Per source; each reads under ROOT and records failures in its Source. */
 void probe_cpuid(const char *root, bool live, CpuidFacts *c);

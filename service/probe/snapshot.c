@@ -155,15 +155,8 @@ static int snap_copy(Snapshot *w, const char *root, const char *rel) {
         return r;
 }
 
-static bool host_is_dir(const char *root, const char *rel) {
-        g_autofree char *path = host_path(root, rel);
-        struct stat st;
-
-        return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 static int snap_mirror_dir(Snapshot *w, const char *root, const char *rel) {
-        return host_is_dir(root, rel) ? snap_mkdir(w, rel) : 0;
+        return root_is_dir(root, rel) ? snap_mkdir(w, rel) : 0;
 }
 
 static gint compare_names(gconstpointer a, gconstpointer b) {
@@ -172,9 +165,8 @@ static gint compare_names(gconstpointer a, gconstpointer b) {
 
 /* The *.json names in ROOT/REL (files only), sorted so snapshots are reproducible. 0 or -errno. */
 static int list_json_files(const char *root, const char *rel, GPtrArray **out) {
-        g_autofree char *path = host_path(root, rel);
         g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-        DIR *d = opendir(path);
+        DIR *d = root_opendir(root, rel);
         struct dirent *de;
         int err;
 
@@ -183,7 +175,7 @@ static int list_json_files(const char *root, const char *rel, GPtrArray **out) {
         while ((errno = 0, de = readdir(d))) {
                 g_autofree char *entry = g_build_filename(rel, de->d_name, NULL);
 
-                if (g_str_has_suffix(de->d_name, ".json") && !host_is_dir(root, entry))
+                if (g_str_has_suffix(de->d_name, ".json") && !root_is_dir(root, entry))
                         g_ptr_array_add(names, g_strdup(de->d_name));
         }
         err = errno;
@@ -204,7 +196,7 @@ static int snap_copy_json_dir(Snapshot *w, const char *root, const char *rel) {
         if (r < 0) {
                 if (w->error) {
                         g_free(*w->error);
-                        *w->error = g_strdup_printf("cannot copy /%s: %s", rel, g_strerror(-r));
+                        *w->error = g_strdup_printf("cannot copy /%s: %s", rel, host_strerror(-r));
                 }
                 return r;
         }
