@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,21 +26,130 @@ static int openat2_in(int dirfd, const char *path, int flags, uint64_t resolve) 
         return (int) syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 }
 
+static bool same_inode(int a, int b) {
+        struct stat sa, sb;
+
+        return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* *FD becomes NEW (closing the old one); returns NEW. */
+static int replace_fd(int *fd, int new) {
+        close(*fd);
+        return *fd = new;
+}
+
+/* Closes FD keeping errno; returns -1. */
+static int close_fail(int fd) {
+        int err = errno;
+
+        if (fd >= 0)
+                close(fd);
+        errno = err;
+        return -1;
+}
+
+/* The next step of REST (its leading slashes and the name, taken off REST), or NULL at its end. */
+static char *next_step(GString *rest) {
+        size_t len;
+        char *name;
+
+        g_string_erase(rest, 0, (gssize) strspn(rest->str, "/"));
+        if (!rest->len)
+                return NULL;
+        len = strcspn(rest->str, "/");
+        name = g_strndup(rest->str, len);
+        g_string_erase(rest, 0, (gssize) len);
+        return name;
+}
+
+int root_open_walk(int rootfd, const char *path, int flags, bool *left) {
+        g_autoptr(GString) rest = g_string_new(path);
+        unsigned links = 0;
+        int cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3), fd;
+        char *step;
+
+        *left = false;
+        while (cur >= 0 && (step = next_step(rest))) {
+                g_autofree char *name = step;
+                char target[PATH_MAX];
+                struct stat st;
+                ssize_t n;
+
+                if (g_str_equal(name, "."))
+                        continue;
+                if (g_str_equal(name, "..")) {
+                        if (same_inode(cur, rootfd))
+                                *left = true;   /* ".." of the root is the root */
+                        else
+                                replace_fd(&cur, openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC));
+                        continue;
+                }
+                fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 || fstat(fd, &st) < 0) {
+                        close_fail(fd);
+                        return close_fail(cur);
+                }
+                if (S_ISLNK(st.st_mode)) {
+                        n = readlinkat(fd, "", target, sizeof(target) - 1);
+                        close(fd);
+                        if (n >= 0 && ++links > 40)
+                                errno = ELOOP;
+                        if (n < 0 || links > 40)
+                                return close_fail(cur);
+                        target[n] = '\0';
+                        if (target[0] == '/') {
+                                *left = true;   /* absolute: from the root, which is not the host's / */
+                                replace_fd(&cur, fcntl(rootfd, F_DUPFD_CLOEXEC, 3));
+                        }
+                        g_string_prepend(rest, "/");
+                        g_string_prepend(rest, target);
+                        continue;
+                }
+                if (rest->len > strspn(rest->str, "/")) {
+                        if (!S_ISDIR(st.st_mode)) {
+                                close(fd);
+                                errno = ENOTDIR;
+                                return close_fail(cur);
+                        }
+                        replace_fd(&cur, fd);
+                        continue;
+                }
+                /* The last step, not a link: opened for real from its directory. */
+                close(fd);
+                fd = openat(cur, name, flags | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        return close_fail(cur);
+                close(cur);
+                return fd;
+        }
+        if (cur < 0)
+                return -1;
+        /* PATH names a directory (the root, or one reached by ".." or a link). */
+        fd = openat(cur, ".", flags | O_CLOEXEC);
+        if (fd < 0)
+                return close_fail(cur);
+        close(cur);
+        return fd;
+}
+
 int root_open(const char *root, const char *rel, int flags) {
         const char *path = rel && *rel ? rel : ".";
+        bool live = probe_root_is_live(root), left = false;
         int dirfd, fd, err;
 
-        dirfd = open(root && *root ? root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        dirfd = open(live ? "/" : root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dirfd < 0)
                 return -1;
         /* Absolute symlinks, absolute REL and ".." resolve as if ROOT were "/"; magic links
          * (/proc/PID/fd/...) are not followed. */
         fd = openat2_in(dirfd, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
         err = errno;
-        if (fd < 0 && err == ENOSYS && probe_root_is_live(root)) {
-                fd = openat(dirfd, path, flags | O_CLOEXEC);    /* before Linux 5.6: no root to leave */
+        if (fd < 0 && err == ENOSYS) {
+                /* Linux before 5.6, or valgrind 3.19: the live host has no root to leave, a
+                 * snapshot is resolved by hand the same way. */
+                fd = live ? openat(dirfd, path, flags | O_CLOEXEC) : root_open_walk(dirfd, path, flags, &left);
                 err = errno;
-        } else if (fd < 0 && (err == ENOENT || err == ELOOP || err == ENOTDIR) && !probe_root_is_live(root)) {
+        } else if (fd < 0 && (err == ENOENT || err == ELOOP || err == ENOTDIR) && !live) {
                 /* Missing inside the root: say so when it is because a link leads out of it
                  * (RESOLVE_BENEATH refuses such a link with EXDEV; REL itself is inside). */
                 const char *beneath_path = path + strspn(path, "/");
@@ -47,9 +157,11 @@ int root_open(const char *root, const char *rel, int flags) {
                                          RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
                 if (beneath >= 0)
                         close(beneath);
-                else if (errno == EXDEV)
-                        err = EXDEV;
+                else
+                        left = errno == EXDEV;
         }
+        if (fd < 0 && left && (err == ENOENT || err == ELOOP || err == ENOTDIR))
+                err = EXDEV;
         close(dirfd);
         errno = err;
         return fd;

@@ -31,6 +31,13 @@ char *host_path(const char *root, const char *rel);
  */
 int root_open(const char *root, const char *rel, int flags);
 
+/*
+ * What root_open() does where openat2() is missing (Linux before 5.6, valgrind 3.19): PATH
+ * resolved under ROOTFD one step at a time with O_NOFOLLOW, each link read and resolved inside
+ * the root by hand; *LEFT says whether a link or ".." tried to leave it. -1 with errno.
+ */
+int root_open_walk(int rootfd, const char *path, int flags, bool *left);
+
 /* root_open() of a directory as a stream (closedir() it), or NULL with errno. */
 DIR *root_opendir(const char *root, const char *rel);
 
