@@ -118,25 +118,21 @@ static void test_depth(void **state) {
 
 /* Every element's xml_path() in DOC is xmlGetNodePath()'s; returns how many were compared. */
 static unsigned compare_paths(xmlDoc *doc) {
-        xmlNode *root = xmlDocGetRootElement(doc), *n = root;
+        xmlNode *root = xmlDocGetRootElement(doc);
         unsigned compared = 0;
 
-        while (n) {
-                if (n->type == XML_ELEMENT_NODE) {
-                        g_autofree char *ours = xml_path(n);
-                        xmlChar *theirs = xmlGetNodePath(n);
-                        if (g_strcmp0(ours, (const char *) theirs) != 0)
-                                fail_msg("xml_path() '%s', xmlGetNodePath() '%s'", ours, theirs);
-                        xmlFree(theirs);
-                        compared++;
-                }
-                if (n->children && n->type == XML_ELEMENT_NODE)
-                        n = n->children;
-                else {
-                        while (n != root && !n->next)
-                                n = n->parent;
-                        n = n == root ? NULL : n->next;
-                }
+        for (xmlNode *n = root; n; n = xml_walk_next(root, n)) {
+                g_autofree char *ours = NULL;
+                xmlChar *theirs;
+
+                if (n->type != XML_ELEMENT_NODE)
+                        continue;
+                ours = xml_path(n);
+                theirs = xmlGetNodePath(n);
+                if (g_strcmp0(ours, (const char *) theirs) != 0)
+                        fail_msg("xml_path() '%s', xmlGetNodePath() '%s'", ours, theirs);
+                xmlFree(theirs);
+                compared++;
         }
         return compared;
 }

@@ -53,23 +53,21 @@ static xmlDoc *parse_guarded(const char *xml, size_t len, int extra_options, uns
         return g_steal_pointer(&doc);
 }
 
+xmlNode *xml_walk_next(const xmlNode *root, xmlNode *n) {
+        if (n->children && n->type == XML_ELEMENT_NODE)
+                return n->children;
+        while (n != root && !n->next)
+                n = n->parent;
+        return n == root ? NULL : n->next;
+}
+
 /* The first namespace name under ROOT that libxml2 would write back unescaped into a
  * broken document ('<', '&' or '"' inside xmlns="..."; none belongs in a URI), or NULL. */
 static const xmlChar *unserializable_namespace(xmlNode *root) {
-        xmlNode *n = root;
-
-        while (n) {
+        for (xmlNode *n = root; n; n = xml_walk_next(root, n))
                 for (xmlNs *ns = n->type == XML_ELEMENT_NODE ? n->nsDef : NULL; ns; ns = ns->next)
                         if (ns->href && strpbrk((const char *) ns->href, "<&\""))
                                 return ns->href;
-                if (n->children && n->type == XML_ELEMENT_NODE)
-                        n = n->children;
-                else {
-                        while (n != root && !n->next)
-                                n = n->parent;
-                        n = n == root ? NULL : n->next;
-                }
-        }
         return NULL;
 }
 
@@ -228,21 +226,14 @@ static void index_siblings(xmlNode *first, GHashTable *totals, GHashTable *seen)
 void xml_index_positions(xmlDoc *doc) {
         g_autoptr(GHashTable) totals = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-        xmlNode *root = xmlDocGetRootElement(doc), *n = root;
+        xmlNode *root = xmlDocGetRootElement(doc);
 
         if (!root)
                 return;
         index_siblings(doc->children, totals, seen);
-        while (n) {
-                if (n->children && n->type == XML_ELEMENT_NODE) {
+        for (xmlNode *n = root; n; n = xml_walk_next(root, n))
+                if (n->children && n->type == XML_ELEMENT_NODE)
                         index_siblings(n->children, totals, seen);
-                        n = n->children;
-                } else {
-                        while (n != root && !n->next)
-                                n = n->parent;
-                        n = n == root ? NULL : n->next;
-                }
-        }
 }
 
 char *xml_path(const xmlNode *node) {

@@ -32,6 +32,9 @@ xmlDoc *xml_parse_untrusted(const char *xml, size_t len, size_t max, const char 
 xmlDoc *xml_parse_untrusted_counted(const char *xml, size_t len, size_t max, const char *root_name,
                                     int extra_options, unsigned *ret_elements, char **error);
 
+/* The node after N in document order within ROOT (into an element's children first), or NULL. */
+xmlNode *xml_walk_next(const xmlNode *root, xmlNode *n);
+
 /* The first element child of PARENT named NAME (any element when NAME is NULL), or NULL. */
 xmlNode *xml_child(const xmlNode *parent, const char *name);
 /* The next element sibling after NODE named NAME (any when NULL), or NULL. */
