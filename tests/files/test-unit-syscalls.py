@@ -20,7 +20,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from testlib import BUS_DEFAULT_DELIVERY_RULES, ok, skip_all, done  # noqa: E402
@@ -132,13 +131,9 @@ def run_bus(daemon, hosts, tmp):
              "GetAll", "s", "org.memcrypt1.Model"],
             ["introspect", "org.memcrypt1", "/org/memcrypt1"],
         ]
-        # Wait for the name (the daemon probes before it asks for it).
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            r = subprocess.run(busctl + ["status", "org.memcrypt1"], capture_output=True, text=True)
-            if r.returncode == 0:
-                break
-            time.sleep(0.1)
+        # Wait for the name (the daemon probes before it asks for it): NameOwnerChanged, not polling.
+        subprocess.run(["gdbus", "wait", "--system", "--timeout", "30", "org.memcrypt1"],
+                       env=dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=address), capture_output=True)
         answered = []
         for c in calls:
             r = subprocess.run(busctl + c, capture_output=True, text=True, timeout=30)
