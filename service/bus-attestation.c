@@ -5,98 +5,183 @@
  * every caller (agents need neither root nor /dev/sev); InjectLaunchSecret()
  * checks its arguments, then asks polkit, then acts.
  *
- * libvirt: the daemon's connection when it has one; else, serving a
+ * Every method is a job (bus-jobs.h): hashing firmware and kernels and
+ * waiting on libvirt happen on worker threads, never on the loop.
+ *
+ * libvirt: the daemon's connection when it follows libvirt (each call on the
+ * libvirt thread, with the LibvirtTimeoutSec deadline); else, serving a
  * snapshot (--root), the snapshot's recorded libvirt data; else none
  * (LibvirtUnavailable).
  */
 #include "attest.h"
+#include "bus-jobs.h"
 #include "bus-util.h"
 #include "bus.h"
+#include "libvirt-attest.h"
 
 #define OPTIONS_ENTRIES_MAX 64
 
 typedef struct {
         Context *context;
         AttestLibvirt *recorded;        /* created on first use when serving a snapshot */
+        GMutex recorded_lock;           /* it remembers resumes: one job at a time uses it */
 } AttestService;
 
 static void attest_service_free(void *userdata) {
         AttestService *s = userdata;
 
         attest_libvirt_free(s->recorded);
+        g_mutex_clear(&s->recorded_lock);
         g_free(s);
 }
 
-/* The backend for one call; *OWNED is what the caller frees (the live one), NULL with *WHY when none. */
-static AttestLibvirt *backend(AttestService *s, AttestLibvirt **owned, const char **why) {
-        virConnectPtr conn = context_libvirt_connection(s->context);
+/* One attestation call as a job: its copied arguments, the host state it
+ * started with, the backend it uses, and the answer. */
+typedef struct {
+        HostState *state;
+        AttestService *service;
+        AttestLibvirt *lv;              /* NULL with WHY: no libvirt */
+        bool owned, recorded;           /* LV is the job's own (free it) / the shared snapshot one (lock it) */
+        const char *why;
+        char *domain, *header, *secret;
+        InjectRequest req;
 
-        *owned = NULL;
-        *why = NULL;
-        if (conn)
-                return *owned = attest_libvirt_live_new(conn);
-        if (!probe_root_is_live(s->context->root)) {
-                if (!s->recorded)
-                        s->recorded = attest_libvirt_recorded_new(s->context->root);
-                return s->recorded;
-        }
-        *why = "memcryptd has no libvirt connection (libvirt is not running, memcryptd runs with --no-libvirt, "
-               "or the connection was lost); try again once LibvirtConnected is true.";
-        return NULL;
+        ApiError e;
+        char *message;
+        GVariant *info;
+} AttestCall;
+
+static void attest_call_free(void *userdata) {
+        AttestCall *a = userdata;
+
+        host_state_unref(a->state);
+        if (a->owned)
+                attest_libvirt_free(a->lv);
+        g_free(a->domain);
+        g_free(a->header);
+        g_free(a->secret);
+        g_free(a->message);
+        g_clear_pointer(&a->info, g_variant_unref);
+        g_free(a);
 }
 
-static int reply_variant(sd_bus_message *m, GVariant *v) {
+/* The backend for one call: the daemon's connection (each libvirt call on the
+ * libvirt thread, with its deadline), else on a snapshot its recorded libvirt
+ * data, else none (LibvirtUnavailable). */
+static AttestCall *attest_call_new(AttestService *s) {
+        Context *c = s->context;
+        AttestCall *a = g_new0(AttestCall, 1);
+
+        a->state = host_state_ref(c->state);
+        a->service = s;
+        if (c->libvirt) {
+                a->lv = attest_libvirt_keeper_new(c->libvirt);
+                a->owned = true;
+        } else if (!probe_root_is_live(c->root)) {
+                if (!s->recorded)
+                        s->recorded = attest_libvirt_recorded_new(c->root);
+                a->lv = s->recorded;
+                a->recorded = true;
+        } else
+                a->why = "memcryptd has no libvirt connection (libvirt is not running, memcryptd runs with "
+                         "--no-libvirt, or the connection was lost); try again once LibvirtConnected is true.";
+        return a;
+}
+
+static void backend_lock(AttestCall *a) {
+        if (a->recorded)
+                g_mutex_lock(&a->service->recorded_lock);
+}
+
+static void backend_unlock(AttestCall *a) {
+        if (a->recorded)
+                g_mutex_unlock(&a->service->recorded_lock);
+}
+
+static int reply_info(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        AttestCall *a = userdata;
         int r;
 
+        if (a->e != API_OK)
+                return bus_error_api(error, a->e, a->message);
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
-                r = bus_append_gvariant(reply, v);
+                r = bus_append_gvariant(reply, a->info);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
 }
 
+static int reply_empty(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        AttestCall *a = userdata;
+
+        if (a->e != API_OK)
+                return bus_error_api(error, a->e, a->message);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static void run_platform_info(void *userdata) {
+        AttestCall *a = userdata;
+
+        backend_lock(a);
+        a->info = attest_platform_info(&a->state->facts, a->lv, a->why);
+        backend_unlock(a);
+}
+
+static void run_launch_measurement(void *userdata) {
+        AttestCall *a = userdata;
+
+        backend_lock(a);
+        a->e = attest_launch_measurement(&a->state->facts, a->lv, a->why, a->domain, &a->info, &a->message);
+        backend_unlock(a);
+}
+
+static void run_inject(void *userdata) {
+        AttestCall *a = userdata;
+
+        backend_lock(a);
+        a->e = attest_inject(a->lv, a->why, &a->req, &a->message);
+        backend_unlock(a);
+}
+
+static const BusJobType platform_info_job = { run_platform_info, reply_info, attest_call_free };
+static const BusJobType launch_measurement_job = { run_launch_measurement, reply_info, attest_call_free };
+static const BusJobType inject_job = { run_inject, reply_empty, attest_call_free };
+
 static int method_get_platform_info(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         AttestService *s = userdata;
-        g_autoptr(AttestLibvirt) owned = NULL;
-        g_autoptr(GVariant) info = NULL;
-        const char *why;
-        AttestLibvirt *lv = backend(s, &owned, &why);
 
-        info = attest_platform_info(&s->context->facts, lv, why);
-        return reply_variant(m, info);
+        return bus_job_start(s->context, m, &platform_info_job, attest_call_new(s), error);
 }
 
 static int method_get_launch_measurement(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         AttestService *s = userdata;
-        g_autoptr(AttestLibvirt) owned = NULL;
-        g_autoptr(GVariant) info = NULL;
         g_autofree char *message = NULL;
-        const char *domain, *why;
-        AttestLibvirt *lv;
+        const char *domain;
+        AttestCall *a;
         ApiError e;
         int r;
 
         r = sd_bus_message_read(m, "s", &domain);
         if (r < 0)
                 return r;
-        lv = backend(s, &owned, &why);
-        e = attest_launch_measurement(&s->context->facts, lv, why, domain, &info, &message);
+        e = attest_check_domain_name(domain, &message);
         if (e != API_OK)
                 return bus_error_api(error, e, message);
-        return reply_variant(m, info);
+        a = attest_call_new(s);
+        a->domain = g_strdup(domain);
+        return bus_job_start(s->context, m, &launch_measurement_job, a, error);
 }
 
 static int method_inject_launch_secret(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         AttestService *s = userdata;
         Context *c = s->context;
-        g_autoptr(AttestLibvirt) owned = NULL;
         g_autoptr(GVariant) options = NULL;
         g_autofree char *message = NULL;
-        const char *domain, *header, *secret, *why;
+        const char *domain, *header, *secret;
         InjectRequest req;
-        AttestLibvirt *lv;
+        AttestCall *a;
         ApiError e;
         int r;
 
@@ -116,11 +201,16 @@ static int method_inject_launch_secret(sd_bus_message *m, void *userdata, sd_bus
         if (r == 0)
                 return 1;  /* polkit is asked; we are called again with its answer */
 
-        lv = backend(s, &owned, &why);
-        e = attest_inject(lv, why, &req, &message);
-        if (e != API_OK)
-                return bus_error_api(error, e, message);
-        return sd_bus_reply_method_return(m, NULL);
+        /* The request's strings point into the message: the job gets copies. */
+        a = attest_call_new(s);
+        a->domain = g_strdup(domain);
+        a->header = g_strdup(header);
+        a->secret = g_strdup(secret);
+        a->req = req;
+        a->req.domain = a->domain;
+        a->req.header = a->header;
+        a->req.secret = a->secret;
+        return bus_job_start(c, m, &inject_job, a, error);
 }
 
 static const sd_bus_vtable attestation_vtable[] = {
@@ -141,6 +231,7 @@ int bus_add_attestation(Context *c, sd_bus *bus) {
         int r;
 
         s->context = c;
+        g_mutex_init(&s->recorded_lock);
         r = sd_bus_add_object_vtable(bus, &slot, MANAGER_PATH, ATTESTATION_INTERFACE, attestation_vtable, s);
         if (r < 0) {
                 attest_service_free(s);

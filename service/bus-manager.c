@@ -14,7 +14,7 @@ static int method_describe(sd_bus_message *m, void *userdata, sd_bus_error *erro
 static int method_doctor(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Context *c = userdata;
-        GPtrArray *checks = c->verdict->checks;
+        GPtrArray *checks = c->state->verdict->checks;
         int r;
 
         r = sd_bus_message_new_method_return(m, &reply);
@@ -44,6 +44,8 @@ static int method_refresh(sd_bus_message *m, void *userdata, sd_bus_error *error
         if (r == 0)
                 return 1;  /* polkit is asked; we are called again with its answer */
 
+        /* Files now; libvirt's versions and capabilities on its thread, signalled when read. */
+        context_reprobe_libvirt(c);
         bus_refresh(c);
         return sd_bus_reply_method_return(m, NULL);
 }

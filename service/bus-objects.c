@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "bus-jobs.h"
 #include "bus-util.h"
 #include "bus.h"
 #include "error-map.h"
@@ -10,6 +11,8 @@ int bus_add_objects(Context *c, sd_bus *bus) {
         r = memcrypt_error_map_register();
         if (r < 0)
                 return r;
+        if (!c->jobs)
+                c->jobs = bus_jobs_new(c->event, &c->config);
         r = bus_add_manager(c, bus);
         if (r < 0)
                 return r;

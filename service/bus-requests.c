@@ -5,6 +5,7 @@
  * they answer questions and change nothing.
  */
 
+#include "bus-jobs.h"
 #include "bus-util.h"
 #include "bus.h"
 #include "domain.h"
@@ -31,10 +32,6 @@ int bus_error_unknown_model(sd_bus_error *error, const char *name) {
 
         return sd_bus_error_setf(error, MEMCRYPT_ERROR_UNKNOWN_MODEL,
                                  "Unknown model '%s'; expected one of amd-sev, amd-sev-es, amd-sev-snp.", q);
-}
-
-static HostView host_view(const Context *c) {
-        return (HostView) { .facts = &c->facts, .verdict = c->verdict };
 }
 
 /* The model argument; UnknownModel otherwise. */
@@ -89,58 +86,87 @@ int method_resolve_request(sd_bus_message *m, void *userdata, sd_bus_error *erro
         return reply_resolution(m, model);
 }
 
-int method_generate_launch_security(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        g_autoptr(GVariant) options = NULL;
-        g_autofree char *message = NULL, *xml = NULL;
-        Context *c = userdata;
-        HostView h = host_view(c);
+/* One GenerateLaunchSecurity, ConfigureDomain or ValidateDomain call as a job:
+ * copied inputs and the host state it started with, the answer after. */
+typedef struct {
+        HostState *state;
+        char *domain_xml;
         Model model;
-        ApiError e;
-        int r;
+        GVariant *options;
 
-        r = read_model(m, &model, error);
-        if (r >= 0)
-                r = bus_read_options(m, OPTIONS_ENTRIES_MAX, &options, error);
-        if (r < 0)
-                return r;
-        e = launch_security_generate(model, options, &h, &xml, &message);
-        if (e != API_OK)
-                return bus_error_api(error, e, message);
-        return sd_bus_reply_method_return(m, "s", xml);
+        ApiError e;
+        char *message;
+        char *xml;
+        GPtrArray *findings;
+} DomainCall;
+
+static void domain_call_free(void *userdata) {
+        DomainCall *d = userdata;
+
+        host_state_unref(d->state);
+        g_free(d->domain_xml);
+        g_clear_pointer(&d->options, g_variant_unref);
+        g_free(d->message);
+        g_free(d->xml);
+        g_clear_pointer(&d->findings, g_ptr_array_unref);
+        g_free(d);
 }
 
-int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        g_autoptr(GVariant) options = NULL;
-        g_autofree char *message = NULL, *xml = NULL;
-        Context *c = userdata;
-        HostView h = host_view(c);
-        const char *domain_xml;
-        Model model;
-        ApiError e;
-        int r;
+static DomainCall *domain_call_new(Context *c, const char *domain_xml, Model model, GVariant *options) {
+        DomainCall *d = g_new0(DomainCall, 1);
 
-        r = sd_bus_message_read(m, "s", &domain_xml);
-        if (r >= 0)
-                r = read_model(m, &model, error);
-        if (r >= 0)
-                r = bus_read_options(m, OPTIONS_ENTRIES_MAX, &options, error);
-        if (r < 0)
-                return r;
-        e = domain_configure(domain_xml, model, options, &h, &xml, &message);
-        if (e != API_OK)
-                return bus_error_api(error, e, message);
-        return sd_bus_reply_method_return(m, "s", xml);
+        d->state = host_state_ref(c->state);
+        d->domain_xml = g_strdup(domain_xml);
+        d->model = model;
+        d->options = g_variant_ref(options);
+        return d;
 }
 
-static int reply_findings(sd_bus_message *m, GPtrArray *findings) {
+static HostView host_view(const DomainCall *d) {
+        return (HostView) { .facts = &d->state->facts, .verdict = d->state->verdict };
+}
+
+static void run_generate(void *userdata) {
+        DomainCall *d = userdata;
+        HostView h = host_view(d);
+
+        d->e = launch_security_generate(d->model, d->options, &h, &d->xml, &d->message);
+}
+
+static void run_configure(void *userdata) {
+        DomainCall *d = userdata;
+        HostView h = host_view(d);
+
+        d->e = domain_configure(d->domain_xml, d->model, d->options, &h, &d->xml, &d->message);
+}
+
+static void run_validate(void *userdata) {
+        DomainCall *d = userdata;
+        HostView h = host_view(d);
+
+        d->e = domain_validate(d->domain_xml, d->options, &h, &d->findings, &d->message);
+}
+
+static int reply_xml(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        DomainCall *d = userdata;
+
+        if (d->e != API_OK)
+                return bus_error_api(error, d->e, d->message);
+        return sd_bus_reply_method_return(m, "s", d->xml);
+}
+
+static int reply_findings(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        DomainCall *d = userdata;
         int r;
 
+        if (d->e != API_OK)
+                return bus_error_api(error, d->e, d->message);
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(ssss)");
-        for (guint i = 0; r >= 0 && i < findings->len; i++) {
-                const Finding *f = findings->pdata[i];
+        for (guint i = 0; r >= 0 && i < d->findings->len; i++) {
+                const Finding *f = d->findings->pdata[i];
                 r = sd_bus_message_append(reply, "(ssss)", severity_to_string(f->severity), f->code, f->where,
                                           f->message);
         }
@@ -151,14 +177,45 @@ static int reply_findings(sd_bus_message *m, GPtrArray *findings) {
         return sd_bus_send(NULL, reply, NULL);
 }
 
+static const BusJobType generate_job = { run_generate, reply_xml, domain_call_free };
+static const BusJobType configure_job = { run_configure, reply_xml, domain_call_free };
+static const BusJobType validate_job = { run_validate, reply_findings, domain_call_free };
+
+int method_generate_launch_security(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        g_autoptr(GVariant) options = NULL;
+        Context *c = userdata;
+        Model model;
+        int r;
+
+        r = read_model(m, &model, error);
+        if (r >= 0)
+                r = bus_read_options(m, OPTIONS_ENTRIES_MAX, &options, error);
+        if (r < 0)
+                return r;
+        return bus_job_start(c, m, &generate_job, domain_call_new(c, NULL, model, options), error);
+}
+
+int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        g_autoptr(GVariant) options = NULL;
+        Context *c = userdata;
+        const char *domain_xml;
+        Model model;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &domain_xml);
+        if (r >= 0)
+                r = read_model(m, &model, error);
+        if (r >= 0)
+                r = bus_read_options(m, OPTIONS_ENTRIES_MAX, &options, error);
+        if (r < 0)
+                return r;
+        return bus_job_start(c, m, &configure_job, domain_call_new(c, domain_xml, model, options), error);
+}
+
 int method_validate_domain(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         g_autoptr(GVariant) options = NULL;
-        g_autoptr(GPtrArray) findings = NULL;
-        g_autofree char *message = NULL;
         Context *c = userdata;
-        HostView h = host_view(c);
         const char *domain_xml;
-        ApiError e;
         int r;
 
         r = sd_bus_message_read(m, "s", &domain_xml);
@@ -166,8 +223,5 @@ int method_validate_domain(sd_bus_message *m, void *userdata, sd_bus_error *erro
                 r = bus_read_options(m, OPTIONS_ENTRIES_MAX, &options, error);
         if (r < 0)
                 return r;
-        e = domain_validate(domain_xml, options, &h, &findings, &message);
-        if (e != API_OK)
-                return bus_error_api(error, e, message);
-        return reply_findings(m, findings);
+        return bus_job_start(c, m, &validate_job, domain_call_new(c, domain_xml, MODEL_INVALID, options), error);
 }

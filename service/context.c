@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include "build-config.h"
+#include "bus-jobs.h"
 #include "bus-polkit.h"
 #include "context.h"
 #include "export.h"
@@ -27,6 +28,20 @@ static char *format_realtime(uint64_t usec) {
         return t ? g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("(unknown time)");
 }
 
+HostState *host_state_ref(HostState *s) {
+        s->ref++;
+        return s;
+}
+
+HostState *host_state_unref(HostState *s) {
+        if (!s || --s->ref > 0)
+                return NULL;
+        g_clear_pointer(&s->verdict, host_verdict_free);
+        host_facts_clear(&s->facts);
+        g_free(s);
+        return NULL;
+}
+
 static void take_keeper_domains(LibvirtKeeper *k, LibvirtFacts *lv) {
         g_autofree char *problem = NULL;
 
@@ -38,42 +53,29 @@ static void take_keeper_domains(LibvirtKeeper *k, LibvirtFacts *lv) {
                 source_clear(&lv->domains_src);
 }
 
-/* What the lost connection said last, moved from OLD (about to be freed) to F.
- * On a snapshot only the domains came from the connection. */
-static void keep_last_libvirt(LibvirtFacts *f, LibvirtFacts *old, bool live) {
-        if (live) {
-                LibvirtFacts t = *f;
-                *f = *old;
-                *old = t;
-        } else {
-                GPtrArray *t = f->domains;
-                f->domains = old->domains;
-                old->domains = t;
-                source_clear(&f->domains_src);
-        }
-        f->stale = true;
-}
-
-/* libvirt's part of fresh facts F from the daemon's connection. While it is
- * lost, keep what it said last and say since when and why. */
+/* libvirt's part of fresh facts F, from what the daemon's connection read last
+ * (no libvirt call here: the keeper's thread makes them). While the connection
+ * is lost, that is what it said last, marked stale, with since when and why. On
+ * a snapshot only the domains come from the connection. */
 static void fill_libvirt(Context *c, HostFacts *f) {
         LibvirtKeeper *k = c->libvirt;
-        virConnectPtr conn = libvirt_keeper_connection(k);
         const char *uri = libvirt_keeper_uri(k);
         uint64_t since = 0;
-        const char *problem;
+        g_autofree char *problem = libvirt_keeper_problem(k, &since);
+        bool ever = libvirt_keeper_ever_connected(k);
 
-        if (conn) {
+        if (!problem || ever) {
                 if (f->live)
-                        probe_libvirt_connection(conn, uri, &f->libvirt);
-                source_clear(&f->libvirt.connection);
+                        libvirt_keeper_copy_probed(k, &f->libvirt);
                 take_keeper_domains(k, &f->libvirt);
+        }
+        if (!problem) {
+                source_clear(&f->libvirt.connection);
                 return;
         }
-        problem = libvirt_keeper_problem(k, &since);
         g_autofree char *when = format_realtime(since);
-        if (libvirt_keeper_ever_connected(k)) {
-                keep_last_libvirt(&f->libvirt, &c->facts.libvirt, f->live);
+        if (ever) {
+                f->libvirt.stale = true;
                 source_set(&f->libvirt.connection, SOURCE_ERROR, "disconnected since %s: %s; reconnecting, and "
                            "answering from what libvirt said last", when, problem);
                 return;
@@ -86,20 +88,22 @@ static void fill_libvirt(Context *c, HostFacts *f) {
         }
 }
 
-static void judge(Context *c, PropertyValues *values) {
-        HostVerdict *v = host_verdict_new(&c->facts, &c->config);
+/* A new verdict on S's facts, in S (which no job holds). */
+static void judge(Context *c, HostState *s, PropertyValues *values) {
+        HostVerdict *v = host_verdict_new(&s->facts, &c->config);
         const char *export_problem = exporter_problem(c->exporter);
 
         if (export_problem)
                 host_verdict_add_service_problem(v, export_problem);
-        g_clear_pointer(&c->verdict, host_verdict_free);
+        g_clear_pointer(&s->verdict, host_verdict_free);
         g_clear_pointer(&c->describe_json, g_free);
-        c->verdict = v;
+        s->verdict = v;
         c->last_refresh_usec = (uint64_t) g_get_real_time();
-        property_values_build(values, &c->facts, c->verdict, c->last_refresh_usec);
+        property_values_build(values, &s->facts, s->verdict, c->last_refresh_usec);
 }
 
-/* Probe into fresh facts, then swap them in: readers never see a half-probed host. */
+/* Probe into a new state, then swap it in: readers never see a half-probed
+ * host, and jobs keep the state they started with. */
 static void probe_and_judge(Context *c, PropertyValues *values) {
         HostFacts f;
 
@@ -107,9 +111,11 @@ static void probe_and_judge(Context *c, PropertyValues *values) {
         probe_host(&c->probe, &f);
         if (c->libvirt)
                 fill_libvirt(c, &f);
-        host_facts_clear(&c->facts);
-        c->facts = f;
-        judge(c, values);
+        host_state_unref(c->state);
+        c->state = g_new0(HostState, 1);
+        c->state->ref = 1;
+        c->state->facts = f;
+        judge(c, c->state, values);
 }
 
 static void on_libvirt_changed(LibvirtChange what, void *userdata) {
@@ -133,20 +139,21 @@ static void start_libvirt(Context *c, const ContextOptions *o) {
         LibvirtKeeperOptions k = {
                 .uri = c->config.libvirt_uri,
                 .keepalive = o->libvirt_keepalive,
+                .timeout_sec = c->config.libvirt_timeout_sec,
+                .event = o->event,
                 .changed = on_libvirt_changed,
                 .userdata = c,
         };
 
         if (!o->event || o->no_libvirt || (!live && !o->libvirt_uri))
                 return;
-        c->libvirt = libvirt_keeper_new(o->event, &k);
+        c->libvirt = libvirt_keeper_new(&k);
         c->probe.libvirt_by_caller = live;
 }
 
 Context *context_new(const ContextOptions *o, char **error) {
         Context *c = g_new0(Context, 1);
 
-        host_facts_init(&c->facts);
         if (!load_config(c, o, error))
                 return context_free(c);
         c->root = g_strdup(o->root ?: "/");
@@ -165,11 +172,11 @@ Context *context_free(Context *c) {
         if (!c)
                 return NULL;
         polkit_registry_free(c->polkit);
+        c->jobs = bus_jobs_free(c->jobs);
         libvirt_keeper_free(c->libvirt);
         property_values_clear(&c->values);
-        g_clear_pointer(&c->verdict, host_verdict_free);
         g_free(c->describe_json);
-        host_facts_clear(&c->facts);
+        c->state = host_state_unref(c->state);
         memcrypt_config_clear(&c->config);
         g_free(c->root);
         g_free(c);
@@ -185,27 +192,41 @@ void context_refresh(Context *c, ChangeSet *changes) {
 }
 
 void context_refresh_domains(Context *c, ChangeSet *changes) {
-        if (c->libvirt && libvirt_keeper_connection(c->libvirt))
-                take_keeper_domains(c->libvirt, &c->facts.libvirt);
+        if (c->state->ref > 1) {
+                /* A job answers from this state: probe into a new one instead of changing it. */
+                context_refresh(c, changes);
+                return;
+        }
+        if (c->libvirt && (libvirt_keeper_connected(c->libvirt) || libvirt_keeper_ever_connected(c->libvirt)))
+                take_keeper_domains(c->libvirt, &c->state->facts.libvirt);
         /* The kernel counts a guest's ASID from launch to exit: its view moves with the domains. */
-        probe_misc_cgroup(c->root, &c->facts.misc);
+        probe_misc_cgroup(c->root, &c->state->facts.misc);
         context_rejudge(c, changes);
 }
 
 void context_rejudge(Context *c, ChangeSet *changes) {
         PropertyValues fresh = {};
 
-        judge(c, &fresh);
+        if (c->state->ref > 1) {
+                context_refresh(c, changes);
+                return;
+        }
+        judge(c, c->state, &fresh);
         property_values_update(&c->values, &fresh, changes);
         property_values_clear(&fresh);
 }
 
-virConnectPtr context_libvirt_connection(Context *c) {
-        return c->libvirt ? libvirt_keeper_connection(c->libvirt) : NULL;
+bool context_libvirt_connected(Context *c) {
+        return c->libvirt && libvirt_keeper_connected(c->libvirt);
 }
 
 char *context_describe(const Context *c, bool pretty) {
-        return report_to_json(&c->facts, c->verdict, pretty);
+        return report_to_json(&c->state->facts, c->state->verdict, pretty);
+}
+
+void context_reprobe_libvirt(Context *c) {
+        if (c->libvirt)
+                libvirt_keeper_reprobe(c->libvirt);
 }
 
 const char *context_describe_cached(Context *c) {

@@ -27,9 +27,9 @@ typedef struct {
         const char *libvirt_uri;    /* NULL: from the configuration */
         const char *node_name;      /* NULL: from the configuration, else the host name */
         bool no_libvirt;
-        /* The daemon's loop (libvirt_events_register() done): keep a libvirt
-         * connection and follow domain events on the live host, or on a snapshot
-         * given an explicit libvirt_uri. NULL: probe once (--dump, --snapshot). */
+        /* The daemon's loop: keep a libvirt connection (on its own thread, see
+         * libvirt-keeper.h) and follow domain events on the live host, or on a
+         * snapshot given an explicit libvirt_uri. NULL: probe once (--dump, --snapshot). */
         sd_event *event;
         bool libvirt_keepalive;
 } ContextOptions;
@@ -38,6 +38,22 @@ typedef struct Context Context;
 typedef struct PolkitRegistry PolkitRegistry;
 typedef struct Watchers Watchers;
 typedef struct Exporter Exporter;
+typedef struct BusJobs BusJobs;
+
+/*
+ * The facts of one probe and the verdict on them. Never changed once a job
+ * holds it: worker threads answer from the state they were given while the
+ * loop moves on to a newer one. References are taken and dropped on the loop
+ * thread only.
+ */
+typedef struct {
+        unsigned ref;
+        HostFacts facts;
+        HostVerdict *verdict;
+} HostState;
+
+HostState *host_state_ref(HostState *s);
+HostState *host_state_unref(HostState *s);
 
 /* Decides a polkit-guarded call: > 0 allowed, 0 pending (the message is
  * dispatched again once the answer is in), < 0 refused with ERROR set.
@@ -48,8 +64,7 @@ struct Context {
         char *root;
         ProbeOptions probe;
         MemcryptConfig config;
-        HostFacts facts;
-        HostVerdict *verdict;
+        HostState *state;               /* never NULL */
         PropertyValues values;
         char *describe_json;            /* Describe()'s answer, built once per verdict; NULL: not yet */
         uint64_t last_refresh_usec;     /* CLOCK_REALTIME */
@@ -66,6 +81,7 @@ struct Context {
         Exporter *exporter;             /* NULL: no [Export] file configured */
         PolkitRegistry *polkit;
         AuthorizeFunc authorize;
+        BusJobs *jobs;                  /* expensive calls in flight (bus-jobs.h) */
 };
 
 /* Load the configuration and probe the host once. On failure returns NULL and sets *ERROR. */
@@ -86,6 +102,13 @@ void context_rejudge(Context *c, ChangeSet *changes);
 /* The daemon's libvirt connection, borrowed; NULL while there is none (not
  * connected yet, lost, --no-libvirt, or a snapshot without --libvirt-uri). */
 virConnectPtr context_libvirt_connection(Context *c);
+/* Ask the libvirt thread to read versions, capabilities and domains again; a
+ * change comes back as a refresh (libvirt_changed). */
+void context_reprobe_libvirt(Context *c);
+
+/* Whether the daemon's libvirt connection is up and answering (false when not
+ * connected yet, lost, stuck, --no-libvirt, or a snapshot without --libvirt-uri). */
+bool context_libvirt_connected(Context *c);
 
 /* The JSON report of the current state (Describe, --dump). Free with g_free(). */
 char *context_describe(const Context *c, bool pretty);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
+#include "bus-jobs.h"
 #include "bus-polkit.h"
 #include "bus-util.h"
 #include "bus.h"
@@ -66,6 +67,7 @@ static int on_name_request(sd_bus_message *reply, void *userdata, sd_bus_error *
 static int on_refresh_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Context *c = userdata;
 
+        context_reprobe_libvirt(c);
         bus_refresh(c);
         if (c->watchers)
                 watchers_sync(c->watchers);
@@ -162,7 +164,7 @@ static int run_with_idle_exit(Context *c, uint64_t idle_usec) {
                 r = sd_event_run(c->event, releasing ? UINT64_MAX : idle_usec);
                 if (r < 0)
                         return r;
-                if (r > 0 || releasing || polkit_registry_pending(c->polkit) > 0)
+                if (r > 0 || releasing || polkit_registry_pending(c->polkit) > 0 || bus_jobs_in_flight(c->jobs) > 0)
                         continue;
                 (void) sd_notify(false, "STOPPING=1\nSTATUS=Exiting after an idle period");
                 r = sd_bus_release_name_async(c->bus, NULL, BUS_NAME, on_name_released, c);
@@ -206,6 +208,8 @@ int daemon_run(Context *c, const DaemonOptions *o) {
         c->watchers = watchers_free(c->watchers);
         c->exporter = exporter_free(c->exporter);
         c->refresh_timer = sd_event_source_unref(c->refresh_timer);
+        /* Jobs hold messages of the bus: end them first (running ones finish, none is answered). */
+        c->jobs = bus_jobs_free(c->jobs);
         c->bus = sd_bus_flush_close_unref(c->bus);
         c->event = sd_event_unref(c->event);
         return r < 0 ? EXIT_FAILURE : code;

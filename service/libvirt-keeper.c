@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <libvirt/virterror.h>
 
+#include "config.h"
 #include "libvirt-keeper.h"
 #include "probe.h"
 
-#define USEC_PER_MSEC UINT64_C(1000)
-#define RETRY_FIRST_MSEC 500u
-#define RETRY_MAX_MSEC 30000u
+#define RETRY_FIRST_MSEC 500
+#define RETRY_MAX_MSEC 30000
 #define KEEPALIVE_INTERVAL_SEC 5
 #define KEEPALIVE_COUNT 3u
 
@@ -17,27 +21,52 @@ typedef struct {
         char *problem;                  /* its XML could not be read; model unknown */
 } KeptDomain;
 
+/* One caller's call, shared by the caller and the thread until both are done with it. */
+typedef struct {
+        gatomicrefcount ref;
+        LibvirtCallFunc func;
+        void *data;
+        GDestroyNotify free;
+        ApiError result;
+        char *message;
+        bool done, abandoned;           /* under the keeper's lock */
+} Call;
+
 struct LibvirtKeeper {
-        sd_event *event;
         char *uri;
         bool keepalive;
+        unsigned timeout_sec;
         LibvirtChangeFunc changed;
         void *userdata;
 
+        /* The loop side: the thread's news arrive through an eventfd. */
+        sd_event_source *news_source;
+        int news_fd;
+
+        GThread *thread;
+        int wake_timer;                 /* a libvirt timeout on the thread's loop: queued work to do */
+
+        GMutex lock;
+        GCond cond;
+        /* Under LOCK: what the thread publishes and what others ask of it. */
+        bool connected;                 /* a connection is up */
+        bool stuck;                     /* a caller's call passed the deadline and is not back yet */
+        bool ever_connected, first_attempt_done, quit, exited, reprobe;
+        char *problem;                  /* why there is no connection */
+        uint64_t problem_since;         /* CLOCK_REALTIME µs */
+        GHashTable *domains;            /* uuid -> KeptDomain* */
+        LibvirtFacts probed;            /* versions, domcaps, node SEV info as last read */
+        unsigned news;                  /* 1 << LibvirtChange, for the loop */
+        GQueue calls;                   /* Call* */
+        uint64_t events_seen;
+
+        /* The thread's alone. */
         virConnectPtr conn;
         int lifecycle_id;               /* -1 when not registered */
         bool close_registered;
-        bool ever_connected;
-        char *problem;                  /* why there is no connection */
-        uint64_t problem_since;         /* CLOCK_REALTIME µs */
-        unsigned retry_msec;
-        sd_event_source *retry_timer;
-        sd_event_source *teardown;      /* defer: drop a connection libvirt told us is closed */
+        int retry_msec;
+        int retry_timer, teardown_timer;
         char *close_reason;
-        bool notify_pending;            /* lost while answering a caller: tell from the loop */
-
-        GHashTable *domains;            /* uuid -> KeptDomain* */
-        uint64_t events_seen;
 };
 
 static void kept_domain_free(KeptDomain *d) {
@@ -47,31 +76,82 @@ static void kept_domain_free(KeptDomain *d) {
         g_free(d);
 }
 
-static void notify(LibvirtKeeper *k, LibvirtChange what) {
-        if (k->changed)
-                k->changed(what, k->userdata);
+static void call_unref(Call *c) {
+        if (!g_atomic_ref_count_dec(&c->ref))
+                return;
+        if (c->data && c->free)
+                c->free(c->data);
+        g_free(c->message);
+        g_free(c);
 }
 
-static void set_problem(LibvirtKeeper *k, char *problem) {
+/* ---- news for the loop ---------------------------------------------------- */
+
+/* Under LOCK. */
+static void post_locked(LibvirtKeeper *k, LibvirtChange what) {
+        uint64_t one = 1;
+
+        k->news |= 1u << what;
+        if (k->news_fd >= 0 && write(k->news_fd, &one, sizeof(one)) != sizeof(one))
+                g_warning("Cannot wake the event loop: %s", g_strerror(errno));
+}
+
+static void post(LibvirtKeeper *k, LibvirtChange what) {
+        g_mutex_lock(&k->lock);
+        post_locked(k, what);
+        g_mutex_unlock(&k->lock);
+}
+
+static int on_news(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        LibvirtKeeper *k = userdata;
+        unsigned news;
+        uint64_t n;
+
+        (void) read(fd, &n, sizeof(n));
+        g_mutex_lock(&k->lock);
+        news = k->news;
+        k->news = 0;
+        g_mutex_unlock(&k->lock);
+        if (!k->changed || news == 0)
+                return 0;
+        /* A connection change refreshes everything, domains included. */
+        k->changed(news & (1u << LIBVIRT_CHANGED_CONNECTION) ? LIBVIRT_CHANGED_CONNECTION : LIBVIRT_CHANGED_DOMAINS,
+                   k->userdata);
+        return 0;
+}
+
+/* Under LOCK. */
+static void set_problem_locked(LibvirtKeeper *k, char *problem) {
         g_free(k->problem);
         k->problem = problem;
         k->problem_since = (uint64_t) g_get_real_time();
 }
 
-/* ---- domains -------------------------------------------------------------- */
+static void set_problem(LibvirtKeeper *k, char *problem) {
+        g_mutex_lock(&k->lock);
+        set_problem_locked(k, problem);
+        g_mutex_unlock(&k->lock);
+}
+
+/* ---- domains (thread) ----------------------------------------------------- */
 
 /* Reads DOM's live XML into the table. Returns whether anything changed. */
 static bool track_domain(LibvirtKeeper *k, virDomainPtr dom) {
         char uuid[VIR_UUID_STRING_BUFLEN];
         g_autofree char *why = NULL;
         KeptDomain *d, *old;
+        bool changed = true;
         char *xml;
 
         if (virDomainGetUUIDString(dom, uuid) < 0)
                 return false;
         xml = virDomainGetXMLDesc(dom, 0);
-        if (!xml && virGetLastErrorCode() == VIR_ERR_NO_DOMAIN)
-                return g_hash_table_remove(k->domains, uuid);   /* gone before we asked */
+        if (!xml && virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) {
+                g_mutex_lock(&k->lock);
+                changed = g_hash_table_remove(k->domains, uuid);   /* gone before we asked */
+                g_mutex_unlock(&k->lock);
+                return changed;
+        }
         d = g_new0(KeptDomain, 1);
         if (xml)
                 d->domain.model = domain_xml_guest_model(xml, strlen(xml), &d->domain.name, NULL, &why);
@@ -84,20 +164,28 @@ static bool track_domain(LibvirtKeeper *k, virDomainPtr dom) {
                 d->domain.name = g_strdup(virDomainGetName(dom) ?: "");
         d->domain.uuid = g_strdup(uuid);
 
+        g_mutex_lock(&k->lock);
         old = g_hash_table_lookup(k->domains, uuid);
         if (old && old->domain.model == d->domain.model && g_str_equal(old->domain.name, d->domain.name) &&
             g_strcmp0(old->problem, d->problem) == 0) {
                 kept_domain_free(d);
-                return false;
-        }
-        g_hash_table_replace(k->domains, d->domain.uuid, d);
-        return true;
+                changed = false;
+        } else
+                g_hash_table_replace(k->domains, d->domain.uuid, d);
+        g_mutex_unlock(&k->lock);
+        return changed;
 }
 
 static bool forget_domain(LibvirtKeeper *k, virDomainPtr dom) {
         char uuid[VIR_UUID_STRING_BUFLEN];
+        bool changed;
 
-        return virDomainGetUUIDString(dom, uuid) == 0 && g_hash_table_remove(k->domains, uuid);
+        if (virDomainGetUUIDString(dom, uuid) < 0)
+                return false;
+        g_mutex_lock(&k->lock);
+        changed = g_hash_table_remove(k->domains, uuid);
+        g_mutex_unlock(&k->lock);
+        return changed;
 }
 
 /* Crashes (on_crash=preserve keeps the QEMU process and its ASID) and
@@ -116,7 +204,9 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
         LibvirtKeeper *k = opaque;
         bool changed;
 
+        g_mutex_lock(&k->lock);
         k->events_seen++;
+        g_mutex_unlock(&k->lock);
         switch (event) {
         case VIR_DOMAIN_EVENT_STARTED:
                 changed = track_domain(k, dom);
@@ -134,7 +224,7 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
                 changed = false;
         }
         if (changed)
-                notify(k, LIBVIRT_CHANGED_DOMAINS);
+                post(k, LIBVIRT_CHANGED_DOMAINS);
         return 0;
 }
 
@@ -147,7 +237,9 @@ static bool list_domains(LibvirtKeeper *k) {
                                                virGetLastErrorMessage()));
                 return false;
         }
+        g_mutex_lock(&k->lock);
         g_hash_table_remove_all(k->domains);
+        g_mutex_unlock(&k->lock);
         for (int i = 0; i < n; i++) {
                 track_domain(k, doms[i]);
                 virDomainFree(doms[i]);
@@ -156,7 +248,26 @@ static bool list_domains(LibvirtKeeper *k) {
         return true;
 }
 
-/* ---- connection ----------------------------------------------------------- */
+/* Versions, domain capabilities and node info, published at once. */
+static void probe_connection(LibvirtKeeper *k) {
+        LibvirtFacts fresh = {};
+
+        probe_libvirt_connection(k->conn, k->uri, &fresh);
+        g_mutex_lock(&k->lock);
+        libvirt_facts_copy_probed(&k->probed, &fresh);
+        g_mutex_unlock(&k->lock);
+        g_free(fresh.uri);
+        g_free(fresh.libvirt_version);
+        g_free(fresh.qemu_version);
+        g_free(fresh.node_sev_info);
+        g_free(fresh.versions_src.detail);
+        g_free(fresh.connection.detail);
+        g_free(fresh.domcaps.src.detail);
+        g_free(fresh.domcaps.cpu0_id);
+        g_free(fresh.domcaps.raw_xml);
+}
+
+/* ---- connection (thread) -------------------------------------------------- */
 
 static const char *close_reason_text(int reason) {
         switch (reason) {
@@ -182,26 +293,18 @@ static void drop_connection(LibvirtKeeper *k) {
         k->close_registered = false;
         virConnectClose(k->conn);
         k->conn = NULL;
+        g_mutex_lock(&k->lock);
+        k->connected = false;
+        g_mutex_unlock(&k->lock);
 }
 
-static int on_retry(sd_event_source *s, uint64_t usec, void *userdata);
-
 static void schedule_retry(LibvirtKeeper *k) {
-        uint64_t now = 0;
-
-        (void) sd_event_now(k->event, CLOCK_MONOTONIC, &now);
-        if (!k->retry_timer) {
-                if (sd_event_add_time(k->event, &k->retry_timer, CLOCK_MONOTONIC, 0, USEC_PER_MSEC, on_retry, k) < 0)
-                        return;
-                (void) sd_event_source_set_description(k->retry_timer, "libvirt-reconnect");
-        }
-        (void) sd_event_source_set_time(k->retry_timer, now + k->retry_msec * USEC_PER_MSEC);
-        (void) sd_event_source_set_enabled(k->retry_timer, SD_EVENT_ONESHOT);
+        virEventUpdateTimeout(k->retry_timer, k->retry_msec);
         k->retry_msec = MIN(k->retry_msec * 2, RETRY_MAX_MSEC);
 }
 
 /* Called by libvirt when the connection dies; tearing it down from inside its
- * own callback is not allowed, so that happens on the next loop iteration. */
+ * own callback is not allowed, so that happens from the next loop iteration. */
 static void on_close(virConnectPtr conn, int reason, void *opaque) {
         LibvirtKeeper *k = opaque;
 
@@ -209,28 +312,28 @@ static void on_close(virConnectPtr conn, int reason, void *opaque) {
                 return;
         g_free(k->close_reason);
         k->close_reason = g_strdup(close_reason_text(reason));
-        (void) sd_event_source_set_enabled(k->teardown, SD_EVENT_ONESHOT);
+        virEventUpdateTimeout(k->teardown_timer, 0);
 }
 
 static void lose_connection(LibvirtKeeper *k, const char *why) {
         g_warning("Lost the libvirt connection to %s (%s); answering from the last facts and reconnecting", k->uri, why);
         drop_connection(k);
-        set_problem(k, g_strdup_printf("the connection to %s was lost (%s)", k->uri, why));
+        g_mutex_lock(&k->lock);
+        set_problem_locked(k, g_strdup_printf("the connection to %s was lost (%s)", k->uri, why));
+        k->stuck = false;
+        post_locked(k, LIBVIRT_CHANGED_CONNECTION);
+        g_mutex_unlock(&k->lock);
         k->retry_msec = RETRY_FIRST_MSEC;
         schedule_retry(k);
 }
 
-static int on_teardown(sd_event_source *s, void *userdata) {
-        LibvirtKeeper *k = userdata;
+static void on_teardown(int timer, void *opaque) {
+        LibvirtKeeper *k = opaque;
         g_autofree char *why = g_steal_pointer(&k->close_reason);
 
+        virEventUpdateTimeout(timer, -1);
         if (k->conn)
                 lose_connection(k, why ?: "closed");
-        else if (!k->notify_pending)
-                return 0;
-        k->notify_pending = false;
-        notify(k, LIBVIRT_CHANGED_CONNECTION);
-        return 0;
 }
 
 /* Keepalive, close callback and lifecycle events; only the last is required. */
@@ -247,7 +350,7 @@ static bool register_callbacks(LibvirtKeeper *k) {
         return k->lifecycle_id >= 0;
 }
 
-/* Returns whether a connection with events and a domain list is up. */
+/* Returns whether a connection with events, a domain list and its facts is up. */
 static bool connect_once(LibvirtKeeper *k) {
         /* Read-write: virConnectGetDomainCapabilities refuses read-only connections. */
         k->conn = virConnectOpen(k->uri);
@@ -260,55 +363,261 @@ static bool connect_once(LibvirtKeeper *k) {
                 drop_connection(k);
                 return false;
         }
+        probe_connection(k);
+        g_mutex_lock(&k->lock);
         g_clear_pointer(&k->problem, g_free);
         k->problem_since = (uint64_t) g_get_real_time();
+        k->connected = k->ever_connected = true;
+        k->stuck = false;
+        g_mutex_unlock(&k->lock);
         k->retry_msec = RETRY_FIRST_MSEC;
-        k->ever_connected = true;
         return true;
 }
 
-static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
-        LibvirtKeeper *k = userdata;
+static void on_retry(int timer, void *opaque) {
+        LibvirtKeeper *k = opaque;
 
+        virEventUpdateTimeout(timer, -1);
+        if (k->conn)
+                return;
         if (!connect_once(k)) {
                 schedule_retry(k);
-                return 0;
+                return;
         }
         g_message("Connected to libvirt at %s", k->uri);
-        notify(k, LIBVIRT_CHANGED_CONNECTION);
-        return 0;
+        post(k, LIBVIRT_CHANGED_CONNECTION);
 }
 
-LibvirtKeeper *libvirt_keeper_new(sd_event *event, const LibvirtKeeperOptions *o) {
+/* Drivers without a close callback (test:///) only show a dead link here. */
+static bool check_alive(LibvirtKeeper *k) {
+        if (k->conn && virConnectIsAlive(k->conn) == 0)
+                lose_connection(k, "the connection is no longer alive");
+        return k->conn != NULL;
+}
+
+/* A call came back after its caller gave up: libvirtd answers again. Read
+ * everything again (events may have been lost meanwhile) and say so. */
+static void recover(LibvirtKeeper *k) {
+        if (!check_alive(k) || !list_domains(k))
+                return;
+        probe_connection(k);
+        g_message("libvirt at %s answers again", k->uri);
+        g_mutex_lock(&k->lock);
+        g_clear_pointer(&k->problem, g_free);
+        k->problem_since = (uint64_t) g_get_real_time();
+        k->stuck = false;
+        post_locked(k, LIBVIRT_CHANGED_CONNECTION);
+        g_mutex_unlock(&k->lock);
+}
+
+static void run_call(LibvirtKeeper *k, Call *c) {
+        g_autofree char *message = NULL;
+        ApiError e;
+
+        g_mutex_lock(&k->lock);
+        if (c->abandoned) {
+                g_mutex_unlock(&k->lock);
+                return;
+        }
+        g_mutex_unlock(&k->lock);
+
+        if (check_alive(k))
+                e = c->func(k->conn, c->data, &message);
+        else
+                e = api_fail(&message, API_LIBVIRT_UNAVAILABLE, "memcryptd lost its libvirt connection to %s; "
+                             "try again once LibvirtConnected is true.", k->uri);
+
+        g_mutex_lock(&k->lock);
+        c->result = e;
+        c->message = g_steal_pointer(&message);
+        c->done = true;
+        g_cond_broadcast(&k->cond);
+        g_mutex_unlock(&k->lock);
+}
+
+static void reprobe(LibvirtKeeper *k) {
+        if (!check_alive(k))
+                return;
+        if (list_domains(k))
+                probe_connection(k);
+        post(k, LIBVIRT_CHANGED_CONNECTION);
+}
+
+/* Work others queued: calls, a reprobe, the end. */
+static void on_wake(int timer, void *opaque) {
+        LibvirtKeeper *k = opaque;
+        bool stuck;
+
+        virEventUpdateTimeout(timer, -1);
+        for (;;) {
+                bool again;
+                Call *c;
+
+                g_mutex_lock(&k->lock);
+                if (k->quit) {
+                        g_mutex_unlock(&k->lock);
+                        return;
+                }
+                again = k->reprobe;
+                k->reprobe = false;
+                c = g_queue_pop_head(&k->calls);
+                g_mutex_unlock(&k->lock);
+                if (again)
+                        reprobe(k);
+                if (!c)
+                        break;
+                run_call(k, c);
+                call_unref(c);
+        }
+        /* A caller gave up on us, and we are back: libvirtd answers again. */
+        g_mutex_lock(&k->lock);
+        stuck = k->stuck && k->connected;
+        g_mutex_unlock(&k->lock);
+        if (stuck)
+                recover(k);
+}
+
+static void wake(LibvirtKeeper *k) {
+        virEventUpdateTimeout(k->wake_timer, 0);
+}
+
+static void *keeper_thread(void *userdata) {
+        LibvirtKeeper *k = userdata;
+        bool ok = connect_once(k);
+
+        if (!ok)
+                schedule_retry(k);
+        g_mutex_lock(&k->lock);
+        k->first_attempt_done = true;
+        /* Lost on libvirt_keeper_new() when it waited for this; news when it stopped waiting. */
+        if (ok)
+                post_locked(k, LIBVIRT_CHANGED_CONNECTION);
+        g_cond_broadcast(&k->cond);
+        g_mutex_unlock(&k->lock);
+
+        for (;;) {
+                g_mutex_lock(&k->lock);
+                bool quit = k->quit;
+                g_mutex_unlock(&k->lock);
+                if (quit)
+                        break;
+                if (virEventRunDefaultImpl() < 0)
+                        g_warning("libvirt's event loop failed: %s", virGetLastErrorMessage());
+        }
+        drop_connection(k);
+        g_mutex_lock(&k->lock);
+        k->exited = true;
+        g_cond_broadcast(&k->cond);
+        g_mutex_unlock(&k->lock);
+        return NULL;
+}
+
+/* ---- the loop's side ------------------------------------------------------ */
+
+static void register_event_impl_once(void) {
+        static gsize done = 0;
+
+        if (g_once_init_enter(&done)) {
+                /* One implementation per process, before the first connection: libvirt's own, thread-safe one. */
+                if (virEventRegisterDefaultImpl() < 0)
+                        g_error("Cannot set up libvirt's event loop: %s", virGetLastErrorMessage());
+                g_once_init_leave(&done, 1);
+        }
+}
+
+LibvirtKeeper *libvirt_keeper_new(const LibvirtKeeperOptions *o) {
         LibvirtKeeper *k = g_new0(LibvirtKeeper, 1);
+        gint64 deadline;
 
         libvirt_errors_quiet();
-        k->event = sd_event_ref(event);
+        register_event_impl_once();
         k->uri = g_strdup(o->uri);
         k->keepalive = o->keepalive;
+        k->timeout_sec = o->timeout_sec ?: DEFAULT_LIBVIRT_TIMEOUT_SEC;
         k->changed = o->changed;
         k->userdata = o->userdata;
         k->lifecycle_id = -1;
         k->retry_msec = RETRY_FIRST_MSEC;
+        k->news_fd = -1;
+        g_mutex_init(&k->lock);
+        g_cond_init(&k->cond);
+        g_queue_init(&k->calls);
         k->domains = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) kept_domain_free);
-        if (sd_event_add_defer(event, &k->teardown, on_teardown, k) >= 0)
-                (void) sd_event_source_set_enabled(k->teardown, SD_EVENT_OFF);
-        if (!connect_once(k))
-                schedule_retry(k);
+        k->probed.domcaps.sev_supported = TRI_UNKNOWN;
+        k->probed.domcaps.cbitpos = k->probed.domcaps.reduced_phys_bits = -1;
+        k->probed.domcaps.max_guests = k->probed.domcaps.max_es_guests = -1;
+        if (o->event) {
+                k->news_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+                if (k->news_fd < 0 || sd_event_add_io(o->event, &k->news_source, k->news_fd, EPOLLIN, on_news, k) < 0)
+                        g_error("Cannot set up the libvirt thread's eventfd: %s", g_strerror(errno));
+                (void) sd_event_source_set_description(k->news_source, "libvirt-news");
+        }
+        k->wake_timer = virEventAddTimeout(-1, on_wake, k, NULL);
+        k->retry_timer = virEventAddTimeout(-1, on_retry, k, NULL);
+        k->teardown_timer = virEventAddTimeout(-1, on_teardown, k, NULL);
+        if (k->wake_timer < 0 || k->retry_timer < 0 || k->teardown_timer < 0)
+                g_error("Cannot add libvirt timers: %s", virGetLastErrorMessage());
+        k->thread = g_thread_new("libvirt", keeper_thread, k);
+
+        deadline = g_get_monotonic_time() + (gint64) k->timeout_sec * G_USEC_PER_SEC;
+        g_mutex_lock(&k->lock);
+        while (!k->first_attempt_done)
+                if (!g_cond_wait_until(&k->cond, &k->lock, deadline)) {
+                        set_problem_locked(k, g_strdup_printf("libvirtd did not answer within %u s at %s",
+                                                              k->timeout_sec, k->uri));
+                        break;
+                }
+        /* What the first attempt found is in the first probe: no news for it. */
+        k->news = 0;
+        g_mutex_unlock(&k->lock);
         return k;
 }
 
 LibvirtKeeper *libvirt_keeper_free(LibvirtKeeper *k) {
+        gint64 deadline;
+        bool exited;
+
         if (!k)
                 return NULL;
-        drop_connection(k);
-        sd_event_source_disable_unref(k->retry_timer);
-        sd_event_source_disable_unref(k->teardown);
+        g_mutex_lock(&k->lock);
+        k->quit = true;
+        g_mutex_unlock(&k->lock);
+        wake(k);
+        deadline = g_get_monotonic_time() + (gint64) k->timeout_sec * G_USEC_PER_SEC;
+        g_mutex_lock(&k->lock);
+        while (!k->exited && g_cond_wait_until(&k->cond, &k->lock, deadline))
+                ;
+        exited = k->exited;
+        g_mutex_unlock(&k->lock);
+        k->news_source = sd_event_source_disable_unref(k->news_source);
+        if (!exited) {
+                /* It waits on a libvirtd that does not answer; the process is ending anyway. */
+                g_warning("The libvirt thread is still waiting for libvirtd; leaving it behind");
+                g_thread_unref(k->thread);
+                return NULL;
+        }
+        g_thread_join(k->thread);
+        virEventRemoveTimeout(k->wake_timer);
+        virEventRemoveTimeout(k->retry_timer);
+        virEventRemoveTimeout(k->teardown_timer);
+        for (Call *c; (c = g_queue_pop_head(&k->calls));)
+                call_unref(c);
+        if (k->news_fd >= 0)
+                close(k->news_fd);
         g_hash_table_unref(k->domains);
-        sd_event_unref(k->event);
+        g_free(k->probed.uri);
+        g_free(k->probed.libvirt_version);
+        g_free(k->probed.qemu_version);
+        g_free(k->probed.node_sev_info);
+        g_free(k->probed.versions_src.detail);
+        g_free(k->probed.domcaps.src.detail);
+        g_free(k->probed.domcaps.cpu0_id);
+        g_free(k->probed.domcaps.raw_xml);
         g_free(k->close_reason);
         g_free(k->problem);
         g_free(k->uri);
+        g_mutex_clear(&k->lock);
+        g_cond_clear(&k->cond);
         g_free(k);
         return NULL;
 }
@@ -317,25 +626,38 @@ const char *libvirt_keeper_uri(const LibvirtKeeper *k) {
         return k->uri;
 }
 
-virConnectPtr libvirt_keeper_connection(LibvirtKeeper *k) {
-        /* Drivers without a close callback (test:///) only show a dead link here. */
-        if (k->conn && virConnectIsAlive(k->conn) == 0) {
-                lose_connection(k, "the connection is no longer alive");
-                /* The caller is in the middle of something: no re-entrant notification. */
-                k->notify_pending = true;
-                (void) sd_event_source_set_enabled(k->teardown, SD_EVENT_ONESHOT);
-        }
-        return k->conn;
+unsigned libvirt_keeper_timeout_sec(const LibvirtKeeper *k) {
+        return k->timeout_sec;
 }
 
-const char *libvirt_keeper_problem(const LibvirtKeeper *k, uint64_t *since_usec) {
+bool libvirt_keeper_connected(LibvirtKeeper *k) {
+        bool r;
+
+        g_mutex_lock(&k->lock);
+        r = k->connected && !k->stuck;
+        g_mutex_unlock(&k->lock);
+        return r;
+}
+
+char *libvirt_keeper_problem(LibvirtKeeper *k, uint64_t *since_usec) {
+        char *r = NULL;
+
+        g_mutex_lock(&k->lock);
         if (since_usec)
                 *since_usec = k->problem_since;
-        return k->conn ? NULL : k->problem;
+        if (!k->connected || k->stuck)
+                r = g_strdup(k->problem ?: "not connected yet");
+        g_mutex_unlock(&k->lock);
+        return r;
 }
 
-bool libvirt_keeper_ever_connected(const LibvirtKeeper *k) {
-        return k->ever_connected;
+bool libvirt_keeper_ever_connected(LibvirtKeeper *k) {
+        bool r;
+
+        g_mutex_lock(&k->lock);
+        r = k->ever_connected;
+        g_mutex_unlock(&k->lock);
+        return r;
 }
 
 static int compare_domains(const void *a, const void *b) {
@@ -345,12 +667,13 @@ static int compare_domains(const void *a, const void *b) {
         return r ? r : g_strcmp0(x->uuid, y->uuid);
 }
 
-GPtrArray *libvirt_keeper_domains(const LibvirtKeeper *k, char **problem) {
+GPtrArray *libvirt_keeper_domains(LibvirtKeeper *k, char **problem) {
         GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify) running_domain_free);
-        g_autoptr(GPtrArray) problems = g_ptr_array_new();
+        g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
         GHashTableIter it;
         KeptDomain *d;
 
+        g_mutex_lock(&k->lock);
         g_hash_table_iter_init(&it, k->domains);
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &d)) {
                 RunningDomain *copy = g_new0(RunningDomain, 1);
@@ -358,14 +681,96 @@ GPtrArray *libvirt_keeper_domains(const LibvirtKeeper *k, char **problem) {
                 *copy = (RunningDomain) { g_strdup(d->domain.name), g_strdup(d->domain.uuid), d->domain.model };
                 g_ptr_array_add(out, copy);
                 if (d->problem)
-                        g_ptr_array_add(problems, d->problem);
+                        g_ptr_array_add(problems, g_strdup(d->problem));
         }
+        g_mutex_unlock(&k->lock);
         g_ptr_array_sort(out, compare_domains);
         g_ptr_array_add(problems, NULL);
         *problem = problems->len > 1 ? g_strjoinv("; ", (char **) problems->pdata) : NULL;
         return out;
 }
 
-uint64_t libvirt_keeper_events_seen(const LibvirtKeeper *k) {
-        return k->events_seen;
+void libvirt_keeper_copy_probed(LibvirtKeeper *k, LibvirtFacts *lv) {
+        g_mutex_lock(&k->lock);
+        libvirt_facts_copy_probed(lv, &k->probed);
+        g_mutex_unlock(&k->lock);
+}
+
+void libvirt_keeper_reprobe(LibvirtKeeper *k) {
+        g_mutex_lock(&k->lock);
+        k->reprobe = true;
+        g_mutex_unlock(&k->lock);
+        wake(k);
+}
+
+/* Under LOCK: the deadline passed for a call: the connection counts as lost until the thread is back. */
+static void give_up_locked(LibvirtKeeper *k) {
+        if (k->stuck)
+                return;
+        g_warning("libvirtd at %s did not answer within %u s; LibvirtConnected is false until it does",
+                  k->uri, k->timeout_sec);
+        k->stuck = true;
+        set_problem_locked(k, g_strdup_printf("libvirtd did not answer within %u s", k->timeout_sec));
+        post_locked(k, LIBVIRT_CHANGED_CONNECTION);
+}
+
+ApiError libvirt_keeper_call(LibvirtKeeper *k, LibvirtCallFunc func, void **data, GDestroyNotify free,
+                             char **message) {
+        gint64 deadline = g_get_monotonic_time() + (gint64) k->timeout_sec * G_USEC_PER_SEC;
+        Call *c;
+        ApiError e;
+
+        g_mutex_lock(&k->lock);
+        if (k->stuck) {
+                g_mutex_unlock(&k->lock);
+                return api_fail(message, API_LIBVIRT_UNAVAILABLE, "libvirtd did not answer within %u s (at %s); "
+                                "memcryptd stops waiting for it until it answers again, then LibvirtConnected is "
+                                "true.", k->timeout_sec, k->uri);
+        }
+        if (!k->connected) {
+                g_mutex_unlock(&k->lock);
+                return api_fail(message, API_LIBVIRT_UNAVAILABLE, "memcryptd has no libvirt connection to %s "
+                                "(libvirt is not running, or the connection was lost); try again once "
+                                "LibvirtConnected is true.", k->uri);
+        }
+        c = g_new0(Call, 1);
+        g_atomic_ref_count_init(&c->ref);
+        g_atomic_ref_count_inc(&c->ref);        /* one for the caller, one for the queue */
+        c->func = func;
+        c->data = *data;
+        c->free = free;
+        g_queue_push_tail(&k->calls, c);
+        g_mutex_unlock(&k->lock);
+        wake(k);
+
+        g_mutex_lock(&k->lock);
+        while (!c->done)
+                if (!g_cond_wait_until(&k->cond, &k->lock, deadline))
+                        break;
+        if (c->done) {
+                e = c->result;
+                *message = g_steal_pointer(&c->message);
+                c->data = NULL;                 /* the caller's again */
+        } else {
+                c->abandoned = true;
+                *data = NULL;                   /* freed with the call */
+                give_up_locked(k);
+                e = api_fail(message, API_LIBVIRT_UNAVAILABLE, "libvirtd did not answer within %u s (at %s); "
+                             "LibvirtConnected is false until it does.", k->timeout_sec, k->uri);
+        }
+        g_mutex_unlock(&k->lock);
+        call_unref(c);
+        /* The thread checks for recovery once it is back in its loop. */
+        if (e == API_LIBVIRT_UNAVAILABLE)
+                wake(k);
+        return e;
+}
+
+uint64_t libvirt_keeper_events_seen(LibvirtKeeper *k) {
+        uint64_t n;
+
+        g_mutex_lock(&k->lock);
+        n = k->events_seen;
+        g_mutex_unlock(&k->lock);
+        return n;
 }

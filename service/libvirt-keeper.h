@@ -2,11 +2,25 @@
 #pragma once
 
 /*
- * The daemon's one libvirt connection: read-write, with keepalive and a
- * close callback; lost connections are reopened with exponential backoff
- * and every callback is registered again. While connected it keeps the set
- * of running domains and the <launchSecurity> model of each, current from
- * lifecycle events. Needs libvirt_events_register() on the same loop first.
+ * The daemon's one libvirt connection, kept on a thread of its own.
+ *
+ * Why a thread: every libvirt client call waits on libvirtd, which may hang
+ * (SIGSTOP, a stuck QEMU monitor); the event loop must never wait. The
+ * thread runs libvirt's own default event loop (virEventRegisterDefaultImpl
+ * + virEventRunDefaultImpl) and makes every libvirt call: connect and
+ * reconnect with backoff, keepalive, lifecycle events, the domain listing,
+ * domain capabilities, and the attestation calls of callers
+ * (libvirt_keeper_call()). libvirt's default implementation is thread-safe
+ * and owns its sockets and timers, so no sd-event source is ever touched off
+ * the loop thread. What the thread learns is published under a mutex; the
+ * loop reads copies, and is told about changes through an eventfd.
+ *
+ * Deadlines: a caller's call that has no answer within LibvirtTimeoutSec
+ * fails with LibvirtUnavailable ("libvirtd did not answer within N s"), the
+ * connection counts as lost (LibvirtConnected false, Health degraded) and
+ * later calls fail at once, until the thread gets its answer (libvirtd
+ * resumed: the state is read again and the change signalled) or libvirt
+ * closes the connection (keepalive; then it reconnects).
  */
 
 #include <stdbool.h>
@@ -16,8 +30,11 @@
 #include <libvirt/libvirt.h>
 #include <systemd/sd-event.h>
 
+#include "api-error.h"
+#include "facts.h"
+
 typedef enum {
-        LIBVIRT_CHANGED_CONNECTION,     /* connected, or the connection was lost */
+        LIBVIRT_CHANGED_CONNECTION,     /* connected, lost, stuck, or recovered */
         LIBVIRT_CHANGED_DOMAINS,        /* a domain started or stopped (or changed model) */
 } LibvirtChange;
 
@@ -26,32 +43,54 @@ typedef void (*LibvirtChangeFunc)(LibvirtChange what, void *userdata);
 typedef struct {
         const char *uri;
         bool keepalive;                 /* off for --exit-on-idle: its pings would keep the daemon busy */
-        LibvirtChangeFunc changed;      /* called from the event loop, never from inside libvirt_keeper_new() */
+        unsigned timeout_sec;           /* LibvirtTimeoutSec; 0: the default */
+        sd_event *event;                /* the loop CHANGED is called on */
+        LibvirtChangeFunc changed;      /* never from inside libvirt_keeper_new() */
         void *userdata;
 } LibvirtKeeperOptions;
 
 typedef struct LibvirtKeeper LibvirtKeeper;
 
-/* Connects once, synchronously, so the first probe sees the domains; on
- * failure retries from the event loop. Never NULL. */
-LibvirtKeeper *libvirt_keeper_new(sd_event *event, const LibvirtKeeperOptions *o);
+/* Starts the thread and waits (at most the deadline) for its first connection
+ * attempt, so the first probe sees the domains. Never NULL. */
+LibvirtKeeper *libvirt_keeper_new(const LibvirtKeeperOptions *o);
+/* Stops the thread; one stuck in a call is left behind (the process is ending). */
 LibvirtKeeper *libvirt_keeper_free(LibvirtKeeper *k);
 
 const char *libvirt_keeper_uri(const LibvirtKeeper *k);
+unsigned libvirt_keeper_timeout_sec(const LibvirtKeeper *k);
 
-/* The connection (borrowed), or NULL while there is none. Checks that it is
- * still alive first and, if not, starts reconnecting. */
-virConnectPtr libvirt_keeper_connection(LibvirtKeeper *k);
+/* Whether a connection is up and answering. */
+bool libvirt_keeper_connected(LibvirtKeeper *k);
 
-/* Why there is no connection and since when (CLOCK_REALTIME µs), or NULL when connected. */
-const char *libvirt_keeper_problem(const LibvirtKeeper *k, uint64_t *since_usec);
+/* Why there is no connection and since when (CLOCK_REALTIME µs): a copy
+ * (g_free), NULL when connected. */
+char *libvirt_keeper_problem(LibvirtKeeper *k, uint64_t *since_usec);
 
 /* Whether any connection was ever made (so facts from it exist). */
-bool libvirt_keeper_ever_connected(const LibvirtKeeper *k);
+bool libvirt_keeper_ever_connected(LibvirtKeeper *k);
 
 /* A copy of the running domains (RunningDomain*, by name) and, in *PROBLEM
  * (g_free; NULL when none), the domains whose XML could not be read. */
-GPtrArray *libvirt_keeper_domains(const LibvirtKeeper *k, char **problem);
+GPtrArray *libvirt_keeper_domains(LibvirtKeeper *k, char **problem);
 
-/* Lifecycle events handled and domain XML fetched since start (for tests and benchmarks). */
-uint64_t libvirt_keeper_events_seen(const LibvirtKeeper *k);
+/* Versions, domain capabilities and SEV node info as last read from libvirt, into LV. */
+void libvirt_keeper_copy_probed(LibvirtKeeper *k, LibvirtFacts *lv);
+
+/* Ask the thread to read versions, capabilities and domains again (Refresh(),
+ * the refresh timer); a change is reported through CHANGED. */
+void libvirt_keeper_reprobe(LibvirtKeeper *k);
+
+/*
+ * Runs FUNC(connection, *DATA) on the libvirt thread and waits up to the
+ * deadline; for worker threads, never the loop. Without a connection it fails
+ * with LibvirtUnavailable without running FUNC. When the deadline passes, the
+ * keeper takes *DATA (freed with FREE once the thread is done with it) and
+ * sets *DATA to NULL: the caller must not look at it any more.
+ */
+typedef ApiError (*LibvirtCallFunc)(virConnectPtr conn, void *data, char **message);
+ApiError libvirt_keeper_call(LibvirtKeeper *k, LibvirtCallFunc func, void **data, GDestroyNotify free,
+                             char **message);
+
+/* Lifecycle events handled since start (for tests and benchmarks). */
+uint64_t libvirt_keeper_events_seen(LibvirtKeeper *k);

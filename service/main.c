@@ -7,7 +7,6 @@
 #include "build-config.h"
 #include "context.h"
 #include "daemon.h"
-#include "libvirt-events.h"
 #include "log.h"
 #include "metrics.h"
 #include "node-labels.h"
@@ -191,7 +190,7 @@ static int check_arguments(const Arguments *a) {
 static int write_snapshot(const Context *c, const char *dir) {
         g_autofree char *error = NULL;
 
-        if (snapshot_write(&c->facts, dir, &error) < 0) {
+        if (snapshot_write(&c->state->facts, dir, &error) < 0) {
                 log_error("%s", error);
                 return EXIT_FAILURE;
         }
@@ -202,15 +201,13 @@ static bool serves_bus(const Arguments *a) {
         return !a->dump && !a->snapshot_dir;
 }
 
-/* The daemon's loop, with libvirt's event implementation on it: it must exist
- * before the first libvirt connection, which context_new() opens. */
+/* The daemon's loop: it must exist before the libvirt keeper, which context_new()
+ * starts and which reports to it. */
 static sd_event *daemon_event(void) {
         sd_event *e = NULL;
         int r;
 
         r = sd_event_default(&e);
-        if (r >= 0)
-                r = libvirt_events_register(e);
         if (r < 0) {
                 log_error("cannot set up the event loop: %s", g_strerror(-r));
                 return sd_event_unref(e);
@@ -220,9 +217,9 @@ static sd_event *daemon_event(void) {
 
 /* The SNP start-up rule of docs/design.md, for agents that want a refusal instead of Health=conflict. */
 static int check_strict(const Context *c) {
-        if (c->verdict->health != HEALTH_CONFLICT)
+        if (c->state->verdict->health != HEALTH_CONFLICT)
                 return EXIT_SUCCESS;
-        log_error("refusing to start (--strict): %s", c->verdict->health_message);
+        log_error("refusing to start (--strict): %s", c->state->verdict->health_message);
         return EXIT_FAILURE;
 }
 
@@ -235,10 +232,10 @@ static void dump(const Context *c, DumpFormat format) {
                 puts(text);
                 return;
         case DUMP_PROMETHEUS:
-                text = metrics_format(&c->facts, c->verdict, c->last_refresh_usec);
+                text = metrics_format(&c->state->facts, c->state->verdict, c->last_refresh_usec);
                 break;
         case DUMP_NFD:
-                text = node_labels_format(&c->facts, c->verdict);
+                text = node_labels_format(&c->state->facts, c->state->verdict);
                 break;
         case DUMP_NONE:
                 return;

@@ -247,7 +247,7 @@ static void test_describe_and_doctor(void **state) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *describe = NULL, *doctor = NULL;
         g_autofree char *expected = context_describe(fx->context, false);
         const char *json, *id, *model, *category, *status, *message, *hint;
-        const Check *first = fx->context->verdict->checks->pdata[0];
+        const Check *first = fx->context->state->verdict->checks->pdata[0];
         unsigned n = 0;
 
         assert_true(sd_bus_call_method(fx->client, NULL, MANAGER_PATH, MANAGER_INTERFACE, "Describe", NULL,
@@ -264,7 +264,7 @@ static void test_describe_and_doctor(void **state) {
                         assert_string_equal(status, check_status_to_string(first->status));
                 }
         }
-        assert_int_equal(n, fx->context->verdict->checks->len);
+        assert_int_equal(n, fx->context->state->verdict->checks->len);
 }
 
 int main(void) {

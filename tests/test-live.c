@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The live-host machinery with real libvirt: libvirt's event loop on
- * sd-event, the kept connection and its domain table (driven through
+ * The live-host machinery with real libvirt: the kept connection on its own
+ * thread, its deadline for calls, and its domain table (driven through
  * libvirt's test driver, whose test:///default state is shared by every
  * connection of the process), the context on top, and memory over 10,000
  * refreshes.
@@ -9,7 +9,6 @@
 #include <malloc.h>
 #include <libvirt/virterror.h>
 
-#include "libvirt-events.h"
 #include "libvirt-keeper.h"
 #include "test-context.h"
 
@@ -20,7 +19,7 @@
 static sd_event *loop;
 
 static int setup_loop(void **state) {
-        if (sd_event_new(&loop) < 0 || libvirt_events_register(loop) < 0)
+        if (sd_event_new(&loop) < 0)
                 return -1;
         return 0;
 }
@@ -48,60 +47,6 @@ static char *sev_domain_xml(const char *name, const char *policy) {
                                "<os><type>hvm</type></os>"
                                "<launchSecurity type='sev'><policy>%s</policy></launchSecurity></domain>",
                                name, policy);
-}
-
-/* ---- the event loop bridge ------------------------------------------------ */
-
-typedef struct {
-        bool seen;
-        int event;
-        char *name;
-} LifecycleSeen;
-
-static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque) {
-        LifecycleSeen *s = opaque;
-
-        s->seen = true;
-        s->event = event;
-        g_free(s->name);
-        s->name = g_strdup(virDomainGetName(dom));
-        return 0;
-}
-
-static void test_events_dispatch_on_sd_event(void **state) {
-        unsigned timeouts_before = libvirt_events_active_timeouts();
-        LifecycleSeen seen = {};
-        virConnectPtr conn = virConnectOpen("test:///default");
-        virDomainPtr dom;
-        int id;
-
-        assert_non_null(conn);
-        id = virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                                              VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), &seen, NULL);
-        assert_true(id >= 0);
-        /* libvirt queues events and dispatches them from a timeout of ours. */
-        assert_true(libvirt_events_active_timeouts() > timeouts_before);
-
-        dom = virDomainLookupByName(conn, "test");
-        assert_non_null(dom);
-        assert_int_equal(virDomainSuspend(dom), 0);
-        assert_false(seen.seen);            /* not from inside the call: from the loop */
-        assert_true(run_until(&seen.seen));
-        assert_int_equal(seen.event, VIR_DOMAIN_EVENT_SUSPENDED);
-        assert_string_equal(seen.name, "test");
-
-        seen.seen = false;
-        assert_int_equal(virDomainResume(dom), 0);
-        assert_true(run_until(&seen.seen));
-        assert_int_equal(seen.event, VIR_DOMAIN_EVENT_RESUMED);
-
-        virDomainFree(dom);
-        assert_int_equal(virConnectDomainEventDeregisterAny(conn, id), 0);
-        virConnectClose(conn);
-        run_pending();
-        /* Every timeout libvirt added is gone again, its free callback run. */
-        assert_int_equal(libvirt_events_active_timeouts(), timeouts_before);
-        g_free(seen.name);
 }
 
 /* ---- the keeper ----------------------------------------------------------- */
@@ -157,12 +102,13 @@ static void destroy_domain(virConnectPtr conn, const char *name) {
 
 static void test_keeper_follows_domains(void **state) {
         KeeperSeen seen = {};
-        LibvirtKeeperOptions o = { .uri = "test:///default", .changed = on_keeper_change, .userdata = &seen };
-        LibvirtKeeper *k = libvirt_keeper_new(loop, &o);
+        LibvirtKeeperOptions o = { .uri = "test:///default", .event = loop, .changed = on_keeper_change,
+                                   .userdata = &seen };
+        LibvirtKeeper *k = libvirt_keeper_new(&o);
         virConnectPtr other = virConnectOpen("test:///default");
 
         assert_non_null(other);
-        assert_non_null(libvirt_keeper_connection(k));
+        assert_true(libvirt_keeper_connected(k));
         assert_null(libvirt_keeper_problem(k, NULL));
         assert_int_equal(keeper_model(k, "test"), GUEST_MODEL_NONE);   /* listed at connect */
 
@@ -197,19 +143,105 @@ static void test_keeper_follows_domains(void **state) {
 }
 
 static void test_keeper_unreachable_retries(void **state) {
-        LibvirtKeeperOptions o = { .uri = "qemu+unix:///system?socket=/nonexistent/memcrypt-test-sock" };
-        LibvirtKeeper *k = libvirt_keeper_new(loop, &o);
+        LibvirtKeeperOptions o = { .uri = "qemu+unix:///system?socket=/nonexistent/memcrypt-test-sock", .event = loop };
+        LibvirtKeeper *k = libvirt_keeper_new(&o);
         g_autofree char *problem = NULL;
         g_autoptr(GPtrArray) domains = libvirt_keeper_domains(k, &problem);
         uint64_t since = 0;
-        const char *why = libvirt_keeper_problem(k, &since);
+        g_autofree char *why = libvirt_keeper_problem(k, &since);
 
-        assert_null(libvirt_keeper_connection(k));
+        assert_false(libvirt_keeper_connected(k));
         assert_false(libvirt_keeper_ever_connected(k));
         assert_non_null(why);
         assert_non_null(strstr(why, "cannot connect to qemu+unix:///system?socket=/nonexistent/memcrypt-test-sock"));
         assert_true(since > 0);
         assert_int_equal(domains->len, 0);
+        libvirt_keeper_free(k);
+}
+
+/* A call that does not come back in time: the caller gets LibvirtUnavailable at
+ * the deadline, the connection counts as lost (and the loop hears of it), later
+ * calls fail at once; when the call returns, the keeper recovers by itself. */
+typedef struct {
+        GMutex lock;
+        GCond cond;
+        bool entered, released;
+} Gate;
+
+static ApiError wait_at_gate(virConnectPtr conn, void *data, char **message) {
+        Gate *g = data;
+
+        g_mutex_lock(&g->lock);
+        g->entered = true;
+        g_cond_broadcast(&g->cond);
+        while (!g->released)
+                g_cond_wait(&g->cond, &g->lock);
+        g_mutex_unlock(&g->lock);
+        return API_OK;
+}
+
+static void gate_free(void *data) {
+        Gate *g = data;
+
+        g_mutex_clear(&g->lock);
+        g_cond_clear(&g->cond);
+        g_free(g);
+}
+
+static ApiError count_call(virConnectPtr conn, void *data, char **message) {
+        (*(unsigned *) data)++;
+        return API_OK;
+}
+
+static void *call_thread(void *keeper) {
+        Gate *g = g_new0(Gate, 1);
+        void *data = g;
+        g_autofree char *message = NULL;
+        ApiError e;
+
+        g_mutex_init(&g->lock);
+        g_cond_init(&g->cond);
+        e = libvirt_keeper_call(keeper, wait_at_gate, &data, gate_free, &message);
+        assert_int_equal(e, API_LIBVIRT_UNAVAILABLE);
+        assert_null(data);                      /* the keeper took it */
+        assert_non_null(strstr(message, "did not answer within 1 s"));
+        return g;                               /* still alive: the thread waits at it */
+}
+
+static void test_keeper_call_deadline(void **state) {
+        KeeperSeen seen = {};
+        LibvirtKeeperOptions o = { .uri = "test:///default", .timeout_sec = 1, .event = loop,
+                                   .changed = on_keeper_change, .userdata = &seen };
+        LibvirtKeeper *k = libvirt_keeper_new(&o);
+        g_autofree char *message = NULL, *problem = NULL;
+        unsigned counted = 0;
+        void *data = &counted;
+        Gate *g;
+
+        assert_int_equal(libvirt_keeper_call(k, count_call, &data, NULL, &message), API_OK);
+        assert_int_equal(counted, 1);
+        assert_ptr_equal(data, &counted);
+
+        g = g_thread_join(g_thread_new("caller", call_thread, k));
+        assert_true(run_until(&seen.connection_changed));
+        assert_false(libvirt_keeper_connected(k));
+        problem = libvirt_keeper_problem(k, NULL);
+        assert_non_null(strstr(problem, "libvirtd did not answer within 1 s"));
+        /* While the thread is held, no call waits for it. */
+        assert_int_equal(libvirt_keeper_call(k, count_call, &data, NULL, &message), API_LIBVIRT_UNAVAILABLE);
+        assert_int_equal(counted, 1);
+        g_mutex_lock(&g->lock);
+        assert_true(g->entered);
+        g->released = true;
+        g_cond_broadcast(&g->cond);
+        g_mutex_unlock(&g->lock);
+
+        seen.connection_changed = false;
+        assert_true(run_until(&seen.connection_changed));
+        assert_true(libvirt_keeper_connected(k));
+        g_clear_pointer(&message, g_free);
+        assert_int_equal(libvirt_keeper_call(k, count_call, &data, NULL, &message), API_OK);
+        assert_int_equal(counted, 2);
         libvirt_keeper_free(k);
 }
 
@@ -230,9 +262,9 @@ static Context *live_context(const char *host, const char *uri, char **root) {
 
 /* Run the loop until the context has N running domains (the guard aside). */
 static void run_until_domains(Context *c, guint n) {
-        for (int i = 0; i < GUARD_ITERATIONS && c->facts.libvirt.domains->len != n; i++)
+        for (int i = 0; i < GUARD_ITERATIONS && c->state->facts.libvirt.domains->len != n; i++)
                 assert_true(sd_event_run(loop, GUARD_USEC) >= 0);
-        assert_int_equal(c->facts.libvirt.domains->len, n);
+        assert_int_equal(c->state->facts.libvirt.domains->len, n);
 }
 
 static void test_context_counts_live_domains(void **state) {
@@ -245,23 +277,23 @@ static void test_context_counts_live_domains(void **state) {
         start_domain(other, "sev-a", "0x0033");
         /* milan-snp-off's misc.current says one SEV and one SEV-ES ASID are in use. */
         c = live_context("milan-snp-off", "test:///default", &root);
-        assert_non_null(context_libvirt_connection(c));
-        assert_int_equal(c->facts.libvirt.domains->len, 3);   /* with the driver's own "test" */
-        assert_int_equal(c->verdict->models[MODEL_SEV].slots_used, 1);
-        assert_int_equal(c->verdict->models[MODEL_SEV_ES].slots_used, 1);
-        assert_false(model_verdict_has_reason(&c->verdict->models[MODEL_SEV], "slots-disagree"));
+        assert_true(context_libvirt_connected(c));
+        assert_int_equal(c->state->facts.libvirt.domains->len, 3);   /* with the driver's own "test" */
+        assert_int_equal(c->state->verdict->models[MODEL_SEV].slots_used, 1);
+        assert_int_equal(c->state->verdict->models[MODEL_SEV_ES].slots_used, 1);
+        assert_false(model_verdict_has_reason(&c->state->verdict->models[MODEL_SEV], "slots-disagree"));
 
         /* A guest stops but the kernel still counts its ASID: they disagree. */
         ChangeSet changes = {};
         destroy_domain(other, "sev-a");
         run_until_domains(c, 2);
-        assert_true(model_verdict_has_reason(&c->verdict->models[MODEL_SEV], "slots-disagree"));
+        assert_true(model_verdict_has_reason(&c->state->verdict->models[MODEL_SEV], "slots-disagree"));
 
         /* The kernel catches up (misc.current is read again with the domains). */
         test_write(root, "sys/fs/cgroup/misc.current", "sev 0\nsev_es 1\n");
         context_refresh_domains(c, &changes);
-        assert_false(model_verdict_has_reason(&c->verdict->models[MODEL_SEV], "slots-disagree"));
-        assert_int_equal(c->verdict->models[MODEL_SEV].slots_used, 0);
+        assert_false(model_verdict_has_reason(&c->state->verdict->models[MODEL_SEV], "slots-disagree"));
+        assert_int_equal(c->state->verdict->models[MODEL_SEV].slots_used, 0);
         assert_true(changes.models[MODEL_SEV] & (UINT64_C(1) << MODEL_PROP_SLOTS_USED));
         assert_false(changes.models[MODEL_SEV_ES] & (UINT64_C(1) << MODEL_PROP_SLOTS_USED));
 
@@ -278,20 +310,20 @@ static void test_context_conflict_follows_domains(void **state) {
         virConnectPtr other = virConnectOpen("test:///default");
         Context *c = live_context("milan-snp", "test:///default", &root);
 
-        assert_int_equal(c->verdict->health, HEALTH_OK);
-        assert_true(c->verdict->models[MODEL_SEV_SNP].usable);
+        assert_int_equal(c->state->verdict->health, HEALTH_OK);
+        assert_true(c->state->verdict->models[MODEL_SEV_SNP].usable);
 
         start_domain(other, "es-late", "0x0037");
         run_until_domains(c, 2);
-        assert_int_equal(c->verdict->health, HEALTH_CONFLICT);
-        assert_non_null(strstr(c->verdict->health_message, "(es-late)"));
+        assert_int_equal(c->state->verdict->health, HEALTH_CONFLICT);
+        assert_non_null(strstr(c->state->verdict->health_message, "(es-late)"));
         for (Model m = 0; m < _MODEL_MAX; m++)
-                assert_false(c->verdict->models[m].usable);
+                assert_false(c->state->verdict->models[m].usable);
 
         destroy_domain(other, "es-late");
         run_until_domains(c, 1);
-        assert_int_equal(c->verdict->health, HEALTH_OK);
-        assert_true(c->verdict->models[MODEL_SEV_SNP].usable);
+        assert_int_equal(c->state->verdict->health, HEALTH_OK);
+        assert_true(c->state->verdict->models[MODEL_SEV_SNP].usable);
 
         virConnectClose(other);
         context_free(c);
@@ -303,13 +335,13 @@ static void test_context_never_connected_is_degraded(void **state) {
         g_autofree char *root = NULL;
         Context *c = live_context("milan-snp-off", "qemu+unix:///system?socket=/nonexistent/sock", &root);
 
-        assert_null(context_libvirt_connection(c));
-        assert_int_equal(c->facts.libvirt.connection.status, SOURCE_ERROR);
-        assert_non_null(strstr(c->facts.libvirt.connection.detail, "not connected since "));
-        assert_int_equal(c->verdict->health, HEALTH_DEGRADED);
+        assert_false(context_libvirt_connected(c));
+        assert_int_equal(c->state->facts.libvirt.connection.status, SOURCE_ERROR);
+        assert_non_null(strstr(c->state->facts.libvirt.connection.detail, "not connected since "));
+        assert_int_equal(c->state->verdict->health, HEALTH_DEGRADED);
         /* Nothing was ever learnt from libvirt: nothing can be proven usable. */
         for (Model m = 0; m < _MODEL_MAX; m++)
-                assert_false(c->verdict->models[m].usable);
+                assert_false(c->state->verdict->models[m].usable);
         context_free(c);
         test_rmtree(root);
 }
@@ -352,9 +384,9 @@ int main(int argc, char *argv[]) {
                 execv("/proc/self/exe", argv);
         }
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_events_dispatch_on_sd_event),
                 cmocka_unit_test(test_keeper_follows_domains),
                 cmocka_unit_test(test_keeper_unreachable_retries),
+                cmocka_unit_test(test_keeper_call_deadline),
                 cmocka_unit_test(test_context_counts_live_domains),
                 cmocka_unit_test(test_context_conflict_follows_domains),
                 cmocka_unit_test(test_context_never_connected_is_degraded),

@@ -10,6 +10,9 @@ static const struct {
         { "Service", "LibvirtURI" },
         { "Service", "NodeName" },
         { "Service", "RefreshIntervalSec" },
+        { "Service", "LibvirtTimeoutSec" },
+        { "Service", "MaxCallsPerUser" },
+        { "Service", "MaxQueuedCalls" },
         { "Guests", "DefaultMachineType" },
         { "Guests", "PolicySEV" },
         { "Guests", "PolicySEVES" },
@@ -28,6 +31,9 @@ void memcrypt_config_init(MemcryptConfig *c) {
                 .default_machine_type = g_strdup("q35"),
                 .policy = { POLICY_SEV_DEFAULT, POLICY_SEV_ES_DEFAULT, POLICY_SEV_SNP_DEFAULT },
                 .refresh_interval_sec = DEFAULT_REFRESH_INTERVAL_SEC,
+                .libvirt_timeout_sec = DEFAULT_LIBVIRT_TIMEOUT_SEC,
+                .max_calls_per_user = DEFAULT_MAX_CALLS_PER_USER,
+                .max_queued_calls = DEFAULT_MAX_QUEUED_CALLS,
         };
 }
 
@@ -136,21 +142,32 @@ static bool load_export_path(GKeyFile *kf, const char *path, const char *key, co
         return true;
 }
 
-static bool load_values(MemcryptConfig *c, GKeyFile *kf, const char *path, char **error) {
-        g_autofree char *interval = NULL;
+/* [Service] KEY as a number from MIN to MAX (UNIT for the message) into *DST, when present. */
+static bool load_number(GKeyFile *kf, const char *path, const char *key, unsigned min, unsigned max,
+                        const char *unit, unsigned *dst, char **error) {
+        g_autofree char *v = NULL;
         guint64 n;
 
+        if (!load_string(kf, "Service", key, &v))
+                return true;
+        if (!g_ascii_string_to_unsigned(v, 10, min, max, &n, NULL)) {
+                *error = g_strdup_printf("%s: [Service] %s='%s' is not a number of %s from %u to %u", path, key, v,
+                                         unit, min, max);
+                return false;
+        }
+        *dst = (unsigned) n;
+        return true;
+}
+
+static bool load_values(MemcryptConfig *c, GKeyFile *kf, const char *path, char **error) {
         load_string(kf, "Service", "LibvirtURI", &c->libvirt_uri);
         load_string(kf, "Service", "NodeName", &c->node_name);
         load_string(kf, "Guests", "DefaultMachineType", &c->default_machine_type);
-        if (load_string(kf, "Service", "RefreshIntervalSec", &interval)) {
-                if (!g_ascii_string_to_unsigned(interval, 10, 1, 86400, &n, NULL)) {
-                        *error = g_strdup_printf("%s: [Service] RefreshIntervalSec='%s' is not a number of seconds from 1 to 86400",
-                                                 path, interval);
-                        return false;
-                }
-                c->refresh_interval_sec = (unsigned) n;
-        }
+        if (!load_number(kf, path, "RefreshIntervalSec", 1, 86400, "seconds", &c->refresh_interval_sec, error) ||
+            !load_number(kf, path, "LibvirtTimeoutSec", 1, 600, "seconds", &c->libvirt_timeout_sec, error) ||
+            !load_number(kf, path, "MaxCallsPerUser", 1, 1024, "calls", &c->max_calls_per_user, error) ||
+            !load_number(kf, path, "MaxQueuedCalls", 1, 65536, "calls", &c->max_queued_calls, error))
+                return false;
         for (Model m = 0; m < _MODEL_MAX; m++)
                 if (!load_policy(kf, path, m, &c->policy[m], error))
                         return false;

@@ -10,6 +10,9 @@
  *   LibvirtURI=qemu:///system
  *   NodeName=compute1
  *   RefreshIntervalSec=60
+ *   LibvirtTimeoutSec=10       a libvirt call not answered by then fails (LibvirtUnavailable)
+ *   MaxCallsPerUser=4          expensive calls in flight per caller uid; more: Busy
+ *   MaxQueuedCalls=64          expensive calls in flight in all; more: Busy
  *
  *   [Guests]
  *   DefaultMachineType=q35
@@ -32,10 +35,16 @@ typedef struct {
         unsigned refresh_interval_sec;
         char *prometheus_textfile;  /* NULL: not written */
         char *node_feature_file;    /* NULL: not written */
+        unsigned libvirt_timeout_sec;
+        unsigned max_calls_per_user;
+        unsigned max_queued_calls;
 } MemcryptConfig;
 
 #define DEFAULT_LIBVIRT_URI "qemu:///system"
 #define DEFAULT_REFRESH_INTERVAL_SEC 60u
+#define DEFAULT_LIBVIRT_TIMEOUT_SEC 10u
+#define DEFAULT_MAX_CALLS_PER_USER 4u
+#define DEFAULT_MAX_QUEUED_CALLS 64u
 #define POLICY_SEV_DEFAULT 0x0033u
 #define POLICY_SEV_ES_DEFAULT 0x0037u
 #define POLICY_SEV_SNP_DEFAULT 0x00030000u

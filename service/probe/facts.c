@@ -132,3 +132,42 @@ void host_facts_clear(HostFacts *f) {
                 g_ptr_array_unref(f->libvirt.domains);
         *f = (HostFacts) {};
 }
+
+static void source_copy(Source *dst, const Source *src) {
+        g_free(dst->detail);
+        dst->status = src->status;
+        dst->detail = g_strdup(src->detail);
+}
+
+void libvirt_facts_copy_probed(LibvirtFacts *dst, const LibvirtFacts *src) {
+        DomainCapsFacts *dc = &dst->domcaps;
+        const DomainCapsFacts *sc = &src->domcaps;
+
+        g_free(dst->uri);
+        dst->uri = g_strdup(src->uri);
+        source_copy(&dst->versions_src, &src->versions_src);
+        g_free(dst->libvirt_version);
+        dst->libvirt_version = g_strdup(src->libvirt_version);
+        g_free(dst->qemu_version);
+        dst->qemu_version = g_strdup(src->qemu_version);
+        g_free(dst->node_sev_info);
+        dst->node_sev_info = g_strdup(src->node_sev_info);
+
+        source_copy(&dc->src, &sc->src);
+        g_free(dc->cpu0_id);
+        g_free(dc->raw_xml);
+        *dc = (DomainCapsFacts) {
+                .src = dc->src,
+                .sev_supported = sc->sev_supported,
+                .cbitpos = sc->cbitpos,
+                .reduced_phys_bits = sc->reduced_phys_bits,
+                .max_guests = sc->max_guests,
+                .max_es_guests = sc->max_es_guests,
+                .cpu0_id = g_strdup(sc->cpu0_id),
+                .has_launch_security = sc->has_launch_security,
+                .launch_security_supported = sc->launch_security_supported,
+                .sectype_sev = sc->sectype_sev,
+                .sectype_sev_snp = sc->sectype_sev_snp,
+                .raw_xml = g_strdup(sc->raw_xml),
+        };
+}

@@ -207,3 +207,6 @@ void host_facts_clear(HostFacts *f);
 
 void firmware_descriptor_free(FirmwareDescriptor *d);
 void running_domain_free(RunningDomain *d);
+/* What a probe of a libvirt connection read (URI, versions, domain capabilities,
+ * SEV node info; not the connection state or the domains), from SRC into DST. */
+void libvirt_facts_copy_probed(LibvirtFacts *dst, const LibvirtFacts *src);

@@ -344,7 +344,7 @@ static void test_model_properties(void **state) {
 
         for (size_t i = 0; i < G_N_ELEMENTS(model_expect); i++) {
                 const ModelExpect *e = &model_expect[i];
-                const ModelVerdict *mv = &f->context->verdict->models[model_from_name(e->name)];
+                const ModelVerdict *mv = &f->context->state->verdict->models[model_from_name(e->name)];
                 g_autofree char *provider = g_strconcat("milan-snp_", e->path_suffix, NULL);
                 g_autoptr(GString) codes = g_string_new(NULL);
                 MemcryptModel *m = NULL;
@@ -444,13 +444,13 @@ static void test_describe(void **state) {
                 assert_int_equal(json_object_get_int_member(m, "slots_free"), model_expect[i].free_);
         }
         assert_int_equal(json_array_get_length(json_object_get_array_member(root, "checks")),
-                         f->context->verdict->checks->len);
+                         f->context->state->verdict->checks->len);
         free(json);
 }
 
 static void test_doctor(void **state) {
         Fixture *f = *state;
-        GPtrArray *want = f->context->verdict->checks;
+        GPtrArray *want = f->context->state->verdict->checks;
         MemcryptCheck *checks = NULL;
         size_t n = 0;
 
@@ -488,7 +488,7 @@ static void test_error_map_round_trip(void **state) {
                 assert_string_equal(memcrypt_client_error_name(f->client), m->name);
                 assert_string_equal(memcrypt_client_error_message(f->client), message);
         }
-        assert_int_equal(n, 16);        /* org.memcrypt1(5), ERRORS */
+        assert_int_equal(n, 17);        /* org.memcrypt1(5), ERRORS */
         assert_int_equal(memcrypt_error_to_errno(MEMCRYPT_ERROR_NOT_AUTHORIZED), -EACCES);
         assert_int_equal(memcrypt_error_to_errno("org.memcrypt1.Error.FromTheFuture"), -EIO);
         assert_int_equal(memcrypt_error_to_errno(NULL), -EINVAL);
