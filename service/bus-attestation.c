@@ -145,9 +145,9 @@ static void run_inject(void *userdata) {
         backend_unlock(a);
 }
 
-static const BusJobType platform_info_job = { run_platform_info, reply_info, attest_call_free };
-static const BusJobType launch_measurement_job = { run_launch_measurement, reply_info, attest_call_free };
-static const BusJobType inject_job = { run_inject, reply_empty, attest_call_free };
+static const BusJobType platform_info_job = { true, run_platform_info, reply_info, attest_call_free };
+static const BusJobType launch_measurement_job = { true, run_launch_measurement, reply_info, attest_call_free };
+static const BusJobType inject_job = { true, run_inject, reply_empty, attest_call_free };
 
 static int method_get_platform_info(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         AttestService *s = userdata;

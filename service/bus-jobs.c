@@ -3,10 +3,16 @@
 
 #include "bus-jobs.h"
 #include "bus-util.h"
-#include "memcrypt/memcrypt.h"
+#include "memcrypt-errors.h"
 
-/* Enough threads to keep both cores busy with XML while two calls wait on libvirt. */
-#define WORKER_THREADS 4u
+/*
+ * Two pools. XML work is CPU and memory: a few threads (each may hold a parsed
+ * 1 MiB document) keep the cores busy and the peak bounded. Attestation calls
+ * mostly wait (on libvirt, up to its deadline, or on the disk): more threads,
+ * little memory each, and never in the way of the XML work.
+ */
+#define CPU_THREADS_MAX 4u
+#define WAIT_THREADS 8u
 /* Sender names are never reused: the cache only needs a bound, not expiry. */
 #define SENDER_CACHE_MAX 4096u
 /*
@@ -18,7 +24,7 @@
 #define WRITE_QUEUE_BUSY 64u
 
 struct BusJobs {
-        WorkerPool *pool;
+        WorkerPool *cpu, *wait;
         unsigned max_per_user, max_queued;
         GHashTable *per_uid;            /* uid -> calls in flight (both as pointers) */
         GHashTable *sender_uid;         /* unique name -> uid + 1 */
@@ -36,7 +42,8 @@ typedef struct {
 BusJobs *bus_jobs_new(sd_event *event, const MemcryptConfig *config) {
         BusJobs *j = g_new0(BusJobs, 1);
 
-        j->pool = worker_pool_new(event, WORKER_THREADS);
+        j->cpu = worker_pool_new(event, CLAMP(g_get_num_processors(), 2u, CPU_THREADS_MAX));
+        j->wait = worker_pool_new(event, WAIT_THREADS);
         j->max_per_user = config->max_calls_per_user;
         j->max_queued = config->max_queued_calls;
         j->per_uid = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -53,7 +60,8 @@ static void call_free(Call *call) {
 BusJobs *bus_jobs_free(BusJobs *j) {
         if (!j)
                 return NULL;
-        j->pool = worker_pool_free(j->pool, (GDestroyNotify) call_free);
+        j->cpu = worker_pool_free(j->cpu, (GDestroyNotify) call_free);
+        j->wait = worker_pool_free(j->wait, (GDestroyNotify) call_free);
         g_hash_table_unref(j->per_uid);
         g_hash_table_unref(j->sender_uid);
         g_free(j);
@@ -157,6 +165,6 @@ int bus_job_start(Context *c, sd_bus_message *m, const BusJobType *type, void *d
         *call = (Call) { j, sd_bus_message_ref(m), uid, type, data };
         j->in_flight++;
         uid_calls_set(j, uid, uid_calls(j, uid) + 1);
-        worker_pool_submit(j->pool, call_run, call_done, call);
+        worker_pool_submit(type->waits ? j->wait : j->cpu, call_run, call_done, call);
         return 1;
 }

@@ -20,6 +20,9 @@
 typedef struct BusJobs BusJobs;
 
 typedef struct {
+        /* Waits on libvirt (and hashes files): runs on the pool of waiting jobs, so
+         * calls held by a hung libvirtd never keep the XML work of others waiting. */
+        bool waits;
         WorkerRunFunc run;
         /* Sends the reply for CALL from DATA (or returns < 0 / sets ERROR: the caller gets an error). */
         int (*reply)(sd_bus_message *call, void *data, sd_bus_error *error);

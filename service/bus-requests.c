@@ -177,9 +177,9 @@ static int reply_findings(sd_bus_message *m, void *userdata, sd_bus_error *error
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static const BusJobType generate_job = { run_generate, reply_xml, domain_call_free };
-static const BusJobType configure_job = { run_configure, reply_xml, domain_call_free };
-static const BusJobType validate_job = { run_validate, reply_findings, domain_call_free };
+static const BusJobType generate_job = { false, run_generate, reply_xml, domain_call_free };
+static const BusJobType configure_job = { false, run_configure, reply_xml, domain_call_free };
+static const BusJobType validate_job = { false, run_validate, reply_findings, domain_call_free };
 
 int method_generate_launch_security(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         g_autoptr(GVariant) options = NULL;

@@ -308,7 +308,7 @@ class World:
             stdout = open(path, 'wb')
             stderr = subprocess.STDOUT
         try:
-            p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+            p = subprocess.Popen(argv, stdin=kw.pop('stdin', subprocess.DEVNULL), stdout=stdout, stderr=stderr,
                                  env=env if env is not None else self.env(), preexec_fn=_pdeathsig, **kw)
         finally:
             if log and hasattr(stdout, 'close'):
