@@ -17,6 +17,7 @@ Usage: bench/load.py BUILD_DIR [--clients=64] [--duration=60] [--tap] [--json=FI
 import json
 import os
 import sys
+import tempfile
 
 SOURCE_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 sys.path.insert(0, os.path.join(SOURCE_ROOT, 'tests', 'integration'))
@@ -76,7 +77,12 @@ def main():
         print('1..1', flush=True)
 
     problems = []
-    with harness.World(host='milan-snp') as w:
+    # The clients are one process of one uid: as many calls in flight as clients is the load
+    # measured here (the per-uid limit, MaxCallsPerUser, is tests/integration/test-stall's).
+    conf = tempfile.NamedTemporaryFile('w', prefix='memcrypt-load.', suffix='.conf')
+    conf.write('[Service]\nMaxCallsPerUser=%d\nMaxQueuedCalls=%d\n' % (max(clients, 4), max(clients, 64)))
+    conf.flush()
+    with conf, harness.World(host='milan-snp', daemon_args=['--config=' + conf.name]) as w:
         pid = w.daemon.pid
         # Under valgrind the World's process is valgrind itself; its memory is not memcryptd's alone.
         before = memory_kib(pid)

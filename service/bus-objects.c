@@ -108,7 +108,7 @@ static void emit_changes(Context *c, const ChangeSet *changes) {
         int r;
 
         if (!change_set_empty(changes))
-                exporter_publish(c->exporter, &c->facts, c->verdict, c->last_refresh_usec);
+                exporter_publish(c->exporter, &c->state->facts, c->state->verdict, c->last_refresh_usec);
         if (!c->bus)
                 return;
         emit_properties(c->bus, MANAGER_PATH, MANAGER_INTERFACE, manager_property_info, _MANAGER_PROPERTY_MAX,

@@ -189,7 +189,7 @@ int daemon_run(Context *c, const DaemonOptions *o) {
                 c->watchers = watchers_new(c);
                 /* Written at start, then with every change that is signalled. */
                 c->exporter = exporter_new(c->event, &c->config, on_export_changed, c);
-                exporter_publish(c->exporter, &c->facts, c->verdict, c->last_refresh_usec);
+                exporter_publish(c->exporter, &c->state->facts, c->state->verdict, c->last_refresh_usec);
         }
         if (r >= 0)
                 r = o->exit_on_idle_usec > 0 ? run_with_idle_exit(c, o->exit_on_idle_usec) : sd_event_loop(c->event);
