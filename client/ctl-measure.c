@@ -17,11 +17,10 @@
 #include "build-config.h"
 #include "ctl-args.h"
 #include "ctl-measure.h"
+#include "ctl-offline.h"
 #include "ctl-output.h"
 #include "measure.h"
 #include "measure-input.h"
-
-enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2 };
 
 typedef struct {
         int mode;                               /* MeasureMode, -1 until given */
@@ -53,21 +52,10 @@ static void args_clear(Args *a) {
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Args, args_clear)
 
-static int usage(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static int usage(const char *fmt, ...) {
-        va_list ap;
-
-        fputs("memcryptctl measure: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputs(" (see 'memcryptctl measure --help').\n", stderr);
-        return -EXIT_USAGE;
-}
+#define usage(...) offline_usage("measure", __VA_ARGS__)
 
 static int input_error(const char *what, const char *path, const char *why) {
-        fprintf(stderr, "memcryptctl measure: %s %s: %s.\n", what, path, why);
-        return -EXIT_INPUT;
+        return offline_error("measure", "%s %s: %s", what, path, why);
 }
 
 static void help(void) {
@@ -111,13 +99,6 @@ static void help(void) {
         printf("\n");
 }
 
-static int set_string(char **field, const char *option, const char *value) {
-        if (*field)
-                return usage("%s is given twice", option);
-        *field = g_strdup(value);
-        return 0;
-}
-
 static int set_number(bool *has, uint64_t *field, const char *option, const char *value, uint64_t max) {
         if (*has)
                 return usage("%s is given twice", option);
@@ -128,17 +109,8 @@ static int set_number(bool *has, uint64_t *field, const char *option, const char
 }
 
 static int parse_seed(Args *a) {
-        size_t len = strlen(a->seed_hex);
-
-        if (len != 2 * MEASURE_DIGEST_MAX)
-                return usage("--snp-ovmf-hash: %zu hex digits, not %u", len, 2 * MEASURE_DIGEST_MAX);
-        for (size_t i = 0; i < MEASURE_DIGEST_MAX; i++) {
-                int hi = g_ascii_xdigit_value(a->seed_hex[2 * i]), lo = g_ascii_xdigit_value(a->seed_hex[2 * i + 1]);
-
-                if (hi < 0 || lo < 0)
-                        return usage("--snp-ovmf-hash: '%s' is not hexadecimal", a->seed_hex);
-                a->seed[i] = (uint8_t) (hi << 4 | lo);
-        }
+        if (!hex_decode(a->seed_hex, a->seed, MEASURE_DIGEST_MAX))
+                return usage("--snp-ovmf-hash: '%s' is not %u hex digits", a->seed_hex, 2 * MEASURE_DIGEST_MAX);
         return 0;
 }
 
@@ -157,7 +129,7 @@ static int check_args(Args *a) {
         if (a->seed_hex && a->mode != MEASURE_MODE_SNP)
                 return usage("--snp-ovmf-hash applies to --mode snp only");
         if (a->seed_hex && parse_seed(a) < 0)
-                return -EXIT_USAGE;
+                return -OFFLINE_EXIT_USAGE;
         if (a->has_seves_features && a->mode != MEASURE_MODE_SEV_ES)
                 return usage("--seves-features applies to --mode seves only");
         if (!needs_vcpus)
@@ -248,23 +220,23 @@ static int parse_args(int argc, char *argv[], Args *a) {
                         a->mode = m;
                         break;
                 case ARG_OVMF:
-                        r = set_string(&a->ovmf, "--ovmf", optarg);
+                        r = offline_set_once("measure", &a->ovmf, "--ovmf", optarg);
                         break;
                 case ARG_KERNEL:
-                        r = set_string(&a->kernel, "--kernel", optarg);
+                        r = offline_set_once("measure", &a->kernel, "--kernel", optarg);
                         break;
                 case ARG_INITRD:
-                        r = set_string(&a->initrd, "--initrd", optarg);
+                        r = offline_set_once("measure", &a->initrd, "--initrd", optarg);
                         break;
                 case ARG_APPEND:
-                        r = set_string(&a->append, "--append", optarg);
+                        r = offline_set_once("measure", &a->append, "--append", optarg);
                         a->has_append = true;
                         break;
                 case ARG_VCPUS:
-                        r = set_string(&a->vcpus_arg, "--vcpus", optarg);
+                        r = offline_set_once("measure", &a->vcpus_arg, "--vcpus", optarg);
                         break;
                 case ARG_VCPU_TYPE:
-                        r = set_string(&a->vcpu_type, "--vcpu-type", optarg);
+                        r = offline_set_once("measure", &a->vcpu_type, "--vcpu-type", optarg);
                         break;
                 case ARG_VCPU_SIG:
                         r = set_number(&a->has_sig, &a->sig, "--vcpu-sig", optarg, UINT32_MAX);
@@ -286,7 +258,7 @@ static int parse_args(int argc, char *argv[], Args *a) {
                                        UINT64_MAX);
                         break;
                 case ARG_SNP_OVMF_HASH:
-                        r = set_string(&a->seed_hex, "--snp-ovmf-hash", optarg);
+                        r = offline_set_once("measure", &a->seed_hex, "--snp-ovmf-hash", optarg);
                         break;
                 case ARG_VMM_TYPE:
                         if (has_vmm)
@@ -315,13 +287,7 @@ static int parse_args(int argc, char *argv[], Args *a) {
                         a->vmsa_form = m;
                         break;
                 case ARG_JSON:
-                        if (!optarg || strcmp(optarg, "pretty") == 0)
-                                a->json = JSON_PRETTY;
-                        else if (strcmp(optarg, "short") == 0)
-                                a->json = JSON_SHORT;
-                        else if (strcmp(optarg, "off") == 0)
-                                a->json = JSON_OFF;
-                        else
+                        if (!parse_json_mode(optarg, &a->json))
                                 return usage("unknown --json mode '%s' (pretty, short, off)", optarg);
                         break;
                 case ':':
@@ -338,7 +304,7 @@ static int parse_args(int argc, char *argv[], Args *a) {
         for (int i = optind; i < argc; i++)
                 if (strcmp(argv[i], "measure") != 0 || i != optind)
                         return usage("unexpected argument '%s'", argv[i]);
-        return check_args(a) < 0 ? -EXIT_USAGE : 1;
+        return check_args(a) < 0 ? -OFFLINE_EXIT_USAGE : 1;
 }
 
 /* A boot file's SHA-256 and size, from a regular file only. */
@@ -352,14 +318,6 @@ static int hash_file(const char *what, const char *path, uint8_t out[MEASURE_SHA
         ok = measure_sha256_fd(fd, MEASURE_BOOT_FILE_MAX, out, size, &error);
         close(fd);
         return ok ? 0 : input_error(what, path, error->message);
-}
-
-static char *hex(const uint8_t *d, size_t n) {
-        GString *s = g_string_sized_new(2 * n);
-
-        for (size_t i = 0; i < n; i++)
-                g_string_append_printf(s, "%02x", d[i]);
-        return g_string_free(s, FALSE);
 }
 
 typedef struct {
@@ -397,7 +355,7 @@ static int read_files(const Args *a, Files *f, MeasureKernelHashes *kh) {
 }
 
 static void json_file(JsonBuilder *b, const char *member, const char *path, uint64_t size, const uint8_t *sum) {
-        g_autofree char *s = hex(sum, MEASURE_SHA256_LEN);
+        g_autofree char *s = hex_encode(sum, MEASURE_SHA256_LEN);
 
         json_builder_set_member_name(b, member);
         json_builder_begin_object(b);
@@ -542,10 +500,10 @@ static int run(int argc, char *argv[]) {
         };
         if (!measure_launch_digest(&in, out, &len, &error)) {
                 fprintf(stderr, "memcryptctl measure: %s.\n", error->message);
-                return -EXIT_INPUT;
+                return -OFFLINE_EXIT_INPUT;
         }
 
-        digest = a.base64 ? g_base64_encode(out, len) : hex(out, len);
+        digest = a.base64 ? g_base64_encode(out, len) : hex_encode(out, len);
         if (a.json != JSON_OFF)
                 print_json(&a, &f, digest);
         else if (a.verbose)

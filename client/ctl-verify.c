@@ -8,11 +8,11 @@
 #include <unistd.h>
 
 #include "ctl-args.h"
-#include "ctl-output.h"
+#include "ctl-offline.h"
 #include "ctl-verify.h"
 #include "measure-attest.h"
 
-enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_MISMATCH = 3 };
+enum { EXIT_MISMATCH = 3 };
 enum { ARG_MEASUREMENT = 0x100, ARG_API_MAJOR, ARG_API_MINOR, ARG_BUILD_ID, ARG_POLICY, ARG_TIK, ARG_TK,
        ARG_EXPECTED, ARG_JSON };
 
@@ -45,29 +45,8 @@ static void args_clear(Args *a) {
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Args, args_clear)
 
-static int usage(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static int usage(const char *fmt, ...) {
-        va_list ap;
-
-        fputs("memcryptctl attest verify: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputs(" (see 'memcryptctl attest verify --help').\n", stderr);
-        return -EXIT_USAGE;
-}
-
-static int input_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static int input_error(const char *fmt, ...) {
-        va_list ap;
-
-        fputs("memcryptctl attest verify: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputs(".\n", stderr);
-        return -EXIT_INPUT;
-}
+#define usage(...) offline_usage("attest verify", __VA_ARGS__)
+#define input_error(...) offline_error("attest verify", __VA_ARGS__)
 
 static void help(void) {
         printf("memcryptctl attest verify --measurement BASE64 --api-major N --api-minor N --build-id N\n"
@@ -93,13 +72,6 @@ static void help(void) {
 
 static const char *const number_names[] = { "--api-major", "--api-minor", "--build-id", "--policy" };
 
-static int set_string(char **field, const char *option, const char *value) {
-        if (*field)
-                return usage("%s is given twice", option);
-        *field = g_strdup(value);
-        return 0;
-}
-
 static int set_number(Args *a, unsigned i, const char *value) {
         uint64_t max = i == 3 ? UINT32_MAX : UINT8_MAX;
 
@@ -122,7 +94,7 @@ static int parse_args(int argc, char *argv[], Args *a) {
                         help();
                         return 0;
                 case ARG_MEASUREMENT:
-                        r = set_string(&a->measurement, "--measurement", optarg);
+                        r = offline_set_once("attest verify", &a->measurement, "--measurement", optarg);
                         break;
                 case ARG_API_MAJOR:
                 case ARG_API_MINOR:
@@ -131,22 +103,16 @@ static int parse_args(int argc, char *argv[], Args *a) {
                         r = set_number(a, (unsigned) (c - ARG_API_MAJOR), optarg);
                         break;
                 case ARG_TIK:
-                        r = set_string(&a->tik, "--tik", optarg);
+                        r = offline_set_once("attest verify", &a->tik, "--tik", optarg);
                         break;
                 case ARG_TK:
-                        r = set_string(&a->tk, "--tk", optarg);
+                        r = offline_set_once("attest verify", &a->tk, "--tk", optarg);
                         break;
                 case ARG_EXPECTED:
-                        r = set_string(&a->expected, "--expected", optarg);
+                        r = offline_set_once("attest verify", &a->expected, "--expected", optarg);
                         break;
                 case ARG_JSON:
-                        if (!optarg || strcmp(optarg, "pretty") == 0)
-                                a->json = JSON_PRETTY;
-                        else if (strcmp(optarg, "short") == 0)
-                                a->json = JSON_SHORT;
-                        else if (strcmp(optarg, "off") == 0)
-                                a->json = JSON_OFF;
-                        else
+                        if (!parse_json_mode(optarg, &a->json))
                                 return usage("unknown --json mode '%s' (pretty, short, off)", optarg);
                         break;
                 case ':':
@@ -171,19 +137,6 @@ static int parse_args(int argc, char *argv[], Args *a) {
         if (!a->expected)
                 return usage("--expected is missing");
         return 1;
-}
-
-static bool unhex(const char *s, uint8_t *out, size_t n) {
-        if (strlen(s) != 2 * n)
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                int hi = g_ascii_xdigit_value(s[2 * i]), lo = g_ascii_xdigit_value(s[2 * i + 1]);
-
-                if (hi < 0 || lo < 0)
-                        return false;
-                out[i] = (uint8_t) (hi << 4 | lo);
-        }
-        return true;
 }
 
 /* The TIK: a --tik file of 16 bytes, or the second half of a --tk file of 32 (TEK then TIK, as libvirt). */
@@ -219,7 +172,7 @@ static int run(int argc, char *argv[]) {
         r = parse_args(argc, argv, &a);
         if (r <= 0)
                 return r;
-        if (!unhex(a.expected, ld, sizeof(ld)))
+        if (!hex_decode(a.expected, ld, sizeof(ld)))
                 return usage("--expected: not 64 hex digits (an SEV or SEV-ES launch digest)");
         m = g_base64_decode(a.measurement, &mlen);
         if (mlen != MEASURE_SEV_MEASUREMENT_LEN)

@@ -17,6 +17,7 @@
 #include "ctl-args.h"
 #include "ctl-attest.h"
 #include "ctl-measure.h"
+#include "ctl-offline.h"
 #include "ctl-verify.h"
 #include "ctl-output.h"
 
@@ -836,13 +837,7 @@ static int parse_argv(int argc, char *argv[]) {
                         printf("memcryptctl %s\n", MEMCRYPT_VERSION);
                         return 0;
                 case ARG_JSON:
-                        if (!optarg || strcmp(optarg, "pretty") == 0)
-                                arg_json = JSON_PRETTY;
-                        else if (strcmp(optarg, "short") == 0)
-                                arg_json = JSON_SHORT;
-                        else if (strcmp(optarg, "off") == 0)
-                                arg_json = JSON_OFF;
-                        else
+                        if (!parse_json_mode(optarg, &arg_json))
                                 return usage_error("unknown --json mode '%s' (pretty, short, off)", optarg);
                         break;
                 case ARG_NO_LEGEND:

@@ -157,7 +157,7 @@ check "ec2 is not supported" refuses 2 "--vmm-type ec2 is not supported" "${snp[
 check "an unknown VMM" refuses 2 "unknown --vmm-type 'kvmtool'" "${snp[@]}" --vmm-type kvmtool
 check "--initrd needs --kernel" refuses 2 "--initrd and --append need --kernel" --mode sev --ovmf good.bin --initrd initrd.bin
 check "--append needs --kernel" refuses 2 "--initrd and --append need --kernel" --mode sev --ovmf good.bin --append ro
-check "a short seed" refuses 2 "--snp-ovmf-hash: 4 hex digits, not 96" "${snp[@]}" --snp-ovmf-hash abcd
+check "a short seed" refuses 2 "--snp-ovmf-hash: 'abcd' is not 96 hex digits" "${snp[@]}" --snp-ovmf-hash abcd
 check "a seed outside snp" refuses 2 "--snp-ovmf-hash applies to --mode snp only" --mode sev --ovmf good.bin \
         --snp-ovmf-hash "$seed"
 check "a bad output format" refuses 2 "unknown --output-format 'raw'" "${snp[@]}" --output-format raw
