@@ -6,11 +6,12 @@
 # command, option keys and values, files), as bash-completion would see them.
 # Output is TAP.
 #
-# Usage: test-completion.sh COMPLETION_FILE
+# Usage: test-completion.sh COMPLETION_FILE [MEMCRYPTCTL]
 set -uo pipefail
 . "$(dirname "$0")/../tap.sh"
 
 completion=$(realpath "$1")
+memcryptctl=${2-}
 bash_completion=/usr/share/bash-completion/bash_completion
 [ -r "$bash_completion" ] || { echo "1..0 # SKIP no bash-completion ($bash_completion)"; exit 0; }
 
@@ -109,6 +110,21 @@ expect "vCPU types by prefix" "memcryptctl measure --mode seves --vcpu-type EPYC
 expect "files after --ovmf" "memcryptctl measure --ovmf " dir guest.xml notes.txt
 expect "a value of measure is no command argument" "memcryptctl measure --vcpus 4 --" \
         $(candidates "memcryptctl measure --")
+# Every option memcryptctl's help names is offered for some command, so a new option cannot be
+# left out of the completion unnoticed.
+if [ -n "$memcryptctl" ]; then
+        offered=$(for line in "memcryptctl --" "memcryptctl status --" "memcryptctl resolve --" \
+                        "memcryptctl launch-security amd-sev --" "memcryptctl validate --" \
+                        "memcryptctl attest inject g --" "memcryptctl attest verify --" "memcryptctl measure --"; do
+                        candidates "$line"; done | sort -u)
+        missing=""
+        for o in $( ("$memcryptctl" --help; "$memcryptctl" measure --help; "$memcryptctl" attest verify --help) 2>&1 |
+                    grep -o -- '--[a-z][a-z-]*' | sort -u); do
+                grep -qxF -- "$o" <<<"$offered" || missing+=" $o"
+        done
+        if [ -z "$missing" ]; then ok "every option of memcryptctl's help is offered"
+        else fail "every option of memcryptctl's help is offered"; echo "# missing:$missing"; fi
+fi
 expect "a command after options with values" "memcryptctl --json=short model amd-sev-snp " ""
 expect "the command is found after an option's value" "memcryptctl validate --model amd-sev g" guest.xml
 tap_done
