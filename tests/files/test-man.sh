@@ -6,9 +6,21 @@
 # `man -l` into text with its NAME section, and every page another page names
 # in SEE ALSO among ours exists. Output is TAP.
 #
-# Usage: test-man.sh PAGE...
+# With --help-of=PAGE=COMMAND... (before the pages), every long option the
+# COMMAND's --help names must appear in the rendered PAGE (memcryptd's options
+# in memcryptd(8), memcryptctl's in memcryptctl(1)), so a new option is
+# documented or the test says which.
+#
+# Usage: test-man.sh [--help-of=PAGE=COMMAND...]... PAGE...
 set -uo pipefail
 . "$(dirname "$0")/../tap.sh"
+
+declare -A help_of=()
+while [[ ${1-} == --help-of=* ]]; do
+        spec=${1#--help-of=}
+        help_of[${spec%%=*}]+="${spec#*=};"
+        shift
+done
 
 [ $# -gt 0 ] || { echo "1..0 # SKIP man pages not built (no scdoc, or -Dman=disabled)"; exit 0; }
 
@@ -35,6 +47,19 @@ for page in "$@"; do
                 fi
         else
                 skip "$name: man -l" "no man"
+        fi
+        # Every option of the command's help is in the page.
+        if [ -n "${help_of[$name]-}" ] && command -v man >/dev/null; then
+                text=$(MANWIDTH=250 man -l "$page" 2>/dev/null)
+                missing=""
+                IFS=';' read -ra commands <<<"${help_of[$name]}"
+                for cmd in "${commands[@]}"; do
+                        for o in $($cmd --help 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+                                grep -q -- "$o\b" <<<"$text" || missing+=" $o"
+                        done
+                done
+                if [ -z "$missing" ]; then ok "$name: documents every option its command's --help names"
+                else fail "$name: documents every option its command's --help names"; echo "# missing:$missing"; fi
         fi
         # Cross references to our own pages (memcrypt*, libmemcrypt, org.memcrypt1) must exist.
         missing=""
