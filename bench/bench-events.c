@@ -23,45 +23,12 @@
 #include <libvirt/libvirt.h>
 #include <systemd/sd-bus.h>
 
+#include "bench-running.h"
 #include "bench-util.h"
 
 #define BUS_NAME     "org.memcrypt1"
 #define MANAGER_PATH "/org/memcrypt1"
 #define WAIT_USEC    UINT64_C(5000000)
-
-static int64_t running_seen = -1;   /* RunningDomains of the last PropertiesChanged */
-
-static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        const char *iface, *name;
-
-        if (sd_bus_message_read(m, "s", &iface) < 0 || sd_bus_message_enter_container(m, 'a', "{sv}") < 0)
-                return 0;
-        while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
-                uint32_t v;
-                if (sd_bus_message_read(m, "s", &name) < 0)
-                        return 0;
-                if (strcmp(name, "RunningDomains") == 0 && sd_bus_message_read(m, "v", "u", &v) >= 0)
-                        running_seen = v;
-                else
-                        sd_bus_message_skip(m, "v");
-                sd_bus_message_exit_container(m);
-        }
-        return 0;
-}
-
-/* Process the bus until RunningDomains == WANT. Returns false after WAIT_USEC. */
-static bool wait_running(sd_bus *bus, int64_t want) {
-        double deadline = now_us() + WAIT_USEC;
-
-        while (running_seen != want) {
-                int r = sd_bus_process(bus, NULL);
-                if (r < 0 || now_us() > deadline)
-                        return false;
-                if (r == 0)
-                        sd_bus_wait(bus, WAIT_USEC);
-        }
-        return true;
-}
 
 static void report(const char *what, double *v, size_t n, double ref_p50) {
         double p50 = percentile(v, n, 50), p99 = percentile(v, n, 99);
@@ -105,11 +72,11 @@ static int events(sd_bus *bus, virConnectPtr conn, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 double t0 = now_us();
                 virDomainPtr dom = virDomainCreateXML(conn, xml, 0);
-                if (!dom || !wait_running(bus, base + 1))
+                if (!dom || !wait_running(bus, base + 1, WAIT_USEC))
                         return fprintf(stderr, "sample %zu: no RunningDomains=%lld\n", i, (long long) base + 1), 1;
                 start[i] = now_us() - t0;
                 t0 = now_us();
-                if (virDomainDestroy(dom) < 0 || !wait_running(bus, base))
+                if (virDomainDestroy(dom) < 0 || !wait_running(bus, base, WAIT_USEC))
                         return fprintf(stderr, "sample %zu: no RunningDomains=%lld\n", i, (long long) base), 1;
                 stop[i] = now_us() - t0;
                 virDomainFree(dom);
@@ -158,7 +125,7 @@ int main(int argc, char *argv[]) {
         if (!conn)
                 return fprintf(stderr, "cannot connect to %s\n", uri), 1;
         if (sd_bus_match_signal(bus, NULL, BUS_NAME, MANAGER_PATH, "org.freedesktop.DBus.Properties",
-                                "PropertiesChanged", on_properties_changed, NULL) < 0)
+                                "PropertiesChanged", on_running_changed, NULL) < 0)
                 return 1;
         /* Learn the current count: one domain "test" runs in the test driver at start. */
         uint32_t running = 0;

@@ -25,45 +25,13 @@
 #include <libvirt/libvirt.h>
 #include <systemd/sd-bus.h>
 
+#include "bench-running.h"
 #include "bench-util.h"
 
 #define BUS_NAME     "org.memcrypt1"
 #define MANAGER_PATH "/org/memcrypt1"
 #define MANAGER_IFACE "org.memcrypt1.Manager"
 #define WAIT_USEC    UINT64_C(120000000)
-
-static int64_t running_seen = -1;   /* RunningDomains of the last PropertiesChanged */
-
-static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        const char *iface, *name;
-
-        if (sd_bus_message_read(m, "s", &iface) < 0 || sd_bus_message_enter_container(m, 'a', "{sv}") < 0)
-                return 0;
-        while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
-                uint32_t v;
-                if (sd_bus_message_read(m, "s", &name) < 0)
-                        return 0;
-                if (strcmp(name, "RunningDomains") == 0 && sd_bus_message_read(m, "v", "u", &v) >= 0)
-                        running_seen = v;
-                else
-                        sd_bus_message_skip(m, "v");
-                sd_bus_message_exit_container(m);
-        }
-        return 0;
-}
-
-static bool wait_running(sd_bus *bus, int64_t want) {
-        double deadline = now_us() + WAIT_USEC;
-
-        while (running_seen != want) {
-                int r = sd_bus_process(bus, NULL);
-                if (r < 0 || now_us() > deadline)
-                        return false;
-                if (r == 0)
-                        sd_bus_wait(bus, WAIT_USEC);
-        }
-        return true;
-}
 
 /* CPU time (user + system) of PID so far, its exited threads included, in nanoseconds. The clock
  * ticks of /proc/PID/stat are coarse (10 ms): the events are many enough to make that small. */
@@ -146,11 +114,11 @@ static int measure(sd_bus *bus, virConnectPtr conn, long guests, long base, long
         for (size_t i = 0; i < events; i++) {
                 double t0 = now_us();
                 virDomainPtr dom = virDomainCreateXML(conn, xml, 0);
-                if (!dom || !wait_running(bus, base + guests + 1))
+                if (!dom || !wait_running(bus, base + guests + 1, WAIT_USEC))
                         return fprintf(stderr, "no signal for a start at %ld guests\n", guests), 1;
                 latency[2 * i] = now_us() - t0;
                 t0 = now_us();
-                if (virDomainDestroy(dom) < 0 || !wait_running(bus, base + guests))
+                if (virDomainDestroy(dom) < 0 || !wait_running(bus, base + guests, WAIT_USEC))
                         return fprintf(stderr, "no signal for a destroy at %ld guests\n", guests), 1;
                 latency[2 * i + 1] = now_us() - t0;
                 virDomainFree(dom);
@@ -175,14 +143,14 @@ static int storm(sd_bus *bus, virConnectPtr conn, long guests, long base, long n
         if (!start_guests(conn, guests, guests + n))
                 return fprintf(stderr, "storm: a start failed\n"), 1;
         double libvirt_start = now_us() - t0;
-        if (!wait_running(bus, base + guests + n))
+        if (!wait_running(bus, base + guests + n, WAIT_USEC))
                 return fprintf(stderr, "storm: no signal for %ld starts\n", n), 1;
         double signal_start = now_us() - t0;
         t0 = now_us();
         if (!destroy_guests(conn, guests, guests + n))
                 return fprintf(stderr, "storm: a destroy failed\n"), 1;
         double libvirt_stop = now_us() - t0;
-        if (!wait_running(bus, base + guests))
+        if (!wait_running(bus, base + guests, WAIT_USEC))
                 return fprintf(stderr, "storm: no signal for %ld destroys\n", n), 1;
         double signal_stop = now_us() - t0;
         printf("storm of %ld at %ld guests: starts: libvirt %.0f ms, last signal %.0f ms (%.2fx); "
@@ -229,7 +197,7 @@ int main(int argc, char *argv[]) {
         if (!conn)
                 return fprintf(stderr, "cannot connect to %s\n", uri), 1;
         if (sd_bus_match_signal(bus, NULL, BUS_NAME, MANAGER_PATH, "org.freedesktop.DBus.Properties",
-                                "PropertiesChanged", on_properties_changed, NULL) < 0 ||
+                                "PropertiesChanged", on_running_changed, NULL) < 0 ||
             sd_bus_get_property_trivial(bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "RunningDomains", NULL, 'u',
                                         &running) < 0)
                 return 1;
@@ -241,7 +209,7 @@ int main(int argc, char *argv[]) {
                 long n = strtol(p, &end, 10);
                 if (end == p || n < have)
                         return fprintf(stderr, "--guests: ascending numbers, comma-separated\n"), 2;
-                if (!start_guests(conn, have, n) || !wait_running(bus, base + n))
+                if (!start_guests(conn, have, n) || !wait_running(bus, base + n, WAIT_USEC))
                         return fprintf(stderr, "cannot reach %ld guests\n", n), 1;
                 have = n;
                 if (measure(bus, conn, n, base, mc_pid, lv_pid, (size_t) events, (size_t) calls) ||

@@ -15,27 +15,9 @@ import os
 import shutil
 import sys
 
-SOURCE_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-sys.path.insert(0, os.path.join(SOURCE_ROOT, 'tests', 'integration'))
-os.environ.setdefault('MEMCRYPT_SOURCE_ROOT', SOURCE_ROOT)
-
-import harness  # noqa: E402
+from benchlib import SOURCE_ROOT, option, proc_status_kib
+import harness  # noqa: E402  (on the path through benchlib)
 from libvirtd import Libvirtd  # noqa: E402
-
-
-def option(name, default):
-    for a in sys.argv[1:]:
-        if a.startswith('--%s=' % name):
-            return int(a.split('=', 1)[1])
-    return default
-
-
-def vm_rss_kib(pid):
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            if line.startswith('VmRSS:'):
-                return int(line.split()[1])
-    return -1
 
 
 def main():
@@ -69,7 +51,7 @@ def main():
                 sys.stderr.write(r.stderr)
                 return 1
             done = n
-            rss.append((n, vm_rss_kib(pid)))
+            rss.append((n, proc_status_kib(pid, 'VmRSS')['VmRSS']))
         print('memcryptd VmRSS after ' + ', '.join('%d refreshes: %d KiB' % x for x in rss) +
               ' (%+d KiB from %d to %d)' % (rss[2][1] - rss[1][1], rss[1][0], rss[2][0]))
     return 0

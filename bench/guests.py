@@ -19,27 +19,9 @@ import shutil
 import sys
 import time
 
-SOURCE_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-sys.path.insert(0, os.path.join(SOURCE_ROOT, 'tests', 'integration'))
-os.environ.setdefault('MEMCRYPT_SOURCE_ROOT', SOURCE_ROOT)
-
-import harness  # noqa: E402
+from benchlib import SOURCE_ROOT, option, proc_status_kib
+import harness  # noqa: E402  (on the path through benchlib)
 from libvirtd import Libvirtd  # noqa: E402
-
-
-def option(name, default):
-    for a in sys.argv[1:]:
-        if a.startswith('--%s=' % name):
-            return a.split('=', 1)[1]
-    return default
-
-
-def status_kib(pid, key):
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            if line.startswith(key + ':'):
-                return int(line.split()[1])
-    return -1
 
 
 def pss_kib(pid):
@@ -70,7 +52,7 @@ def main():
     snapshot = os.path.abspath(args[1] if len(args) > 1 else
                                os.path.join(SOURCE_ROOT, 'tests/fixtures/hosts/milan-snp-off'))
     bench = os.path.join(build, 'bench', 'bench-guests')
-    idle = float(option('idle', '60'))
+    idle = option('idle', 60.0)
     os.environ['MEMCRYPTD'] = os.path.join(build, 'service', 'memcryptd')
 
     with harness.World(root=snapshot, polkit='none', daemon=False, quiet=True) as w:
@@ -91,9 +73,9 @@ def main():
         before = switches(pid)
         time.sleep(idle)        # the measurement itself: an idle period, not a synchronisation
         woke = switches(pid) - before
+        mem = proc_status_kib(pid, 'RssAnon', 'VmRSS')
         print('idle %g s with the guests running: %d wakeups (%.1f a minute); RssAnon %d KiB, Pss %d KiB, '
-              'VmRSS %d KiB' % (idle, woke, woke * 60 / idle, status_kib(pid, 'RssAnon'), pss_kib(pid),
-                                status_kib(pid, 'VmRSS')))
+              'VmRSS %d KiB' % (idle, woke, woke * 60 / idle, mem['RssAnon'], pss_kib(pid), mem['VmRSS']))
     return 0
 
 

@@ -19,29 +19,13 @@ import os
 import sys
 import tempfile
 
-SOURCE_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-sys.path.insert(0, os.path.join(SOURCE_ROOT, 'tests', 'integration'))
-os.environ.setdefault('MEMCRYPT_SOURCE_ROOT', SOURCE_ROOT)
-
-import harness  # noqa: E402
-
-
-def option(name, default):
-    for a in sys.argv[1:]:
-        if a.startswith('--%s=' % name):
-            return type(default)(a.split('=', 1)[1])
-    return default
+from benchlib import SOURCE_ROOT, option, proc_status_kib
+import harness  # noqa: E402  (on the path through benchlib)
 
 
 def memory_kib(pid):
-    """VmRSS and VmHWM (peak) of PID from /proc/PID/status, in KiB."""
-    out = {}
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            key = line.split(':', 1)[0]
-            if key in ('VmRSS', 'VmHWM'):
-                out[key] = int(line.split()[1])
-    return out
+    """VmRSS and VmHWM (peak) of PID, in KiB."""
+    return proc_status_kib(pid, 'VmRSS', 'VmHWM')
 
 
 def table(result, before, after):
