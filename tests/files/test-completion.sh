@@ -105,8 +105,19 @@ expect_has "measure takes sev-snp-measure's options" "memcryptctl measure --" \
         "--model --option --no-legend --header"
 expect "measure modes" "memcryptctl measure --mode " sev seves snp snp:ovmf-hash
 expect "measure mode with a colon" "memcryptctl measure --mode snp:" ovmf-hash
-expect "vCPU types by prefix" "memcryptctl measure --mode seves --vcpu-type EPYC-Milan" \
-        EPYC-Milan EPYC-Milan-v1 EPYC-Milan-v2
+# The vCPU types are the list that ends memcryptctl measure --help: a stand-in memcryptctl on PATH
+# with its own list shows they come from there, and the real one gives its own.
+mkdir "$tmp/fake" "$tmp/real"
+printf '#!/bin/sh\nprintf "usage\\n\\nvCPU types:\\n  EPYC EPYC-Milan EPYC-Milan-v1\\n  EPYC-Genoa EPYC-Test\\n"\n' \
+        >"$tmp/fake/memcryptctl"
+chmod +x "$tmp/fake/memcryptctl"
+PATH=$tmp/fake:$PATH expect "vCPU types by prefix, from measure --help" \
+        "memcryptctl measure --mode seves --vcpu-type EPYC-" EPYC-Milan EPYC-Milan-v1 EPYC-Genoa EPYC-Test
+if [ -n "$memcryptctl" ]; then
+        ln -s "$(realpath "$memcryptctl")" "$tmp/real/memcryptctl"
+        PATH=$tmp/real:$PATH expect "vCPU types of this memcryptctl" "memcryptctl measure --vcpu-type EPYC-M" \
+                $("$memcryptctl" measure --help | sed -n '/^vCPU types:/,$p' | sed 1d | tr ' ' '\n' | grep '^EPYC-M')
+fi
 expect "files after --ovmf" "memcryptctl measure --ovmf " dir guest.xml notes.txt
 expect "a value of measure is no command argument" "memcryptctl measure --vcpus 4 --" \
         $(candidates "memcryptctl measure --")
