@@ -151,13 +151,15 @@ static unsigned indexed_paths(const char *xml) {
         return compare_paths(doc);
 }
 
+/* Prefixes count apart from unprefixed names; a default namespace is '*' among all elements. */
+static const char namespaced[] = "<domain xmlns:p='urn:p' xmlns:q='urn:q'><p:a/><a/><q:a/><p:a/>"
+                                 "<x xmlns='urn:d'/><y xmlns='urn:d'><z/><z/></y><a/></domain>";
+
 static void test_paths(void **state) {
         static const char *const fixtures[] = { "nova-q35.xml", "virt-install-q35.xml", "kernel-boot.xml" };
         static const char *const documents[] = {
                 "<domain><a/><b/><a/><!-- c --><a>text<b/></a>x<c/></domain>",
-                /* prefixes count apart from unprefixed names; a default namespace is '*' among all */
-                "<domain xmlns:p='urn:p' xmlns:q='urn:q'><p:a/><a/><q:a/><p:a/>"
-                "<x xmlns='urn:d'/><y xmlns='urn:d'><z/><z/></y><a/></domain>",
+                namespaced,
                 "<domain><metadata><n:i xmlns:n='urn:n'><n:f/><n:f/><n:g/></n:i></metadata></domain>",
         };
         unsigned compared = 0;

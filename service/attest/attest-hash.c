@@ -50,7 +50,6 @@ static char *hash_fd(int fd, const char *path, char **why) {
 }
 
 char *attest_sha256_file(const char *root, const char *path, char **why) {
-        g_autofree char *full = NULL;
         struct stat st;
         char *hex;
         int fd;

@@ -27,6 +27,7 @@ static bool job_has_room(DomainJob *j, Severity severity) {
 }
 
 /* Quotes of the document in a message are cut to a length, maybe inside a character: made bus-safe. */
+static char *message_vprintf(const char *fmt, va_list ap) G_GNUC_PRINTF(1, 0);
 static char *message_vprintf(const char *fmt, va_list ap) {
         return text_bus_safe_take(g_strdup_vprintf(fmt, ap));
 }
