@@ -34,8 +34,6 @@ static void test_read_cap_and_errors(void **state) {
         assert_int_equal(host_read_file(root, "nul", HOST_FILE_MAX, &out, NULL, &src), SOURCE_INVALID);
 
         g_free(src.detail);
-        g_autofree char *joined = host_path("/tmp/x/", "/sys//module");
-        assert_string_equal(joined, "/tmp/x/sys/module");
         test_rmtree(root);
 }
 

@@ -10,11 +10,6 @@
 
 #include "fileio.h"
 
-char *host_path(const char *root, const char *rel) {
-        g_autofree char *joined = g_build_filename(root && *root ? root : "/", rel, NULL);
-        return g_canonicalize_filename(joined, NULL); /* a relative root is relative to the cwd */
-}
-
 bool probe_root_is_live(const char *root) {
         return !root || !*root || g_str_equal(root, "/");
 }

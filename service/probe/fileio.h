@@ -18,9 +18,6 @@
 /* Whether ROOT is the live host ("/" or NULL) rather than a snapshot. */
 bool probe_root_is_live(const char *root);
 
-/* root + "/" + rel, with duplicate slashes folded, for messages and writing. Free with g_free(). */
-char *host_path(const char *root, const char *rel);
-
 /*
  * Opens REL (relative, or absolute as seen from inside the root) under ROOT with
  * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): symlinks and ".." resolve as if ROOT were
