@@ -15,6 +15,7 @@ Processes that end while the test runs are reaped at once, as init would.
 
 import ctypes
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -70,12 +71,43 @@ def reap_zombies():
             return
 
 
+PF_EXITING = 0x4
+
+
+def exiting(pid):
+    """True when PID has begun to exit (PF_EXITING) but is not a zombie yet."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            s = f.read()
+    except OSError:
+        return True
+    return bool(int(s[s.rindex(')') + 2:].split()[6]) & PF_EXITING)
+
+
+def wait_exit(pid, guard=10):
+    """Wait (pidfd, a guard, no polling) until PID, which has begun to exit, has exited."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    try:
+        select.select([fd], [], [], guard)
+    finally:
+        os.close(fd)
+
+
 def subtree(root):
-    """Every live process below ROOT (ROOT excluded), parents before children."""
+    """Every live process below ROOT (ROOT excluded), parents before children. A process that is
+    already exiting (a subshell the test did not wait for, in its last moments) is waited for and
+    reaped, not counted: it was not left running."""
     found, todo = [], [root]
     while todo:
         for kid in sorted(children(todo.pop())):
             st = stat(kid)
+            if st and st[0] != 'Z' and exiting(kid):
+                wait_exit(kid)
+                reap_zombies()
+                continue
             if st and st[0] != 'Z':
                 found.append((kid, st[2]))
             todo.append(kid)
