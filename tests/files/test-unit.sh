@@ -33,6 +33,9 @@ trap 'rm -rf "$tmp"' EXIT
 cp "$unit" "$tmp/memcryptd.service"
 
 # Unit structure.
+# Bounded resources (docs/stall.md): memory with a soft limit below the hard one, and threads.
+[ "$(key MemoryHigh "$unit")" = 192M ] && [ "$(key MemoryMax "$unit")" = 256M ] && [ "$(key TasksMax "$unit")" = 32 ]
+ok $? "MemoryHigh=192M, MemoryMax=256M, TasksMax=32"
 [ "$(key Type "$unit")" = notify ]; ok $? "Type=notify"
 [ "$(key BusName "$unit")" = org.memcrypt1 ]; ok $? "BusName=org.memcrypt1"
 # Enabled at boot, so signals are current for subscribers (bus activation still starts it too).

@@ -597,11 +597,49 @@ class World:
                        stderr=subprocess.STDOUT)
         return Reader(p)
 
+    def async_calls(self, conns=('0',), uid=None):
+        """A client with calls in flight on connections named CONNS (AsyncCalls)."""
+        return AsyncCalls(self, conns, uid)
+
     def introspect(self, path, dest=BUS_NAME):
         r = self.busctl('--xml-interface', 'introspect', dest, path)
         if r.returncode != 0:
             raise AssertionError('introspect %s failed: %r' % (path, r))
         return ET.fromstring(r.stdout)
+
+
+class AsyncCalls:
+    """async-calls.py as UID: send() returns at once, replies() reads them in arrival order."""
+
+    def __init__(self, w, conns=('0',), uid=None):
+        py = dbus_python()
+        if not py:
+            raise Skip('python3-dbus/python3-gi are not installed')
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'async-calls.py')
+        self.p = w.spawn('async-calls-%d' % len(w.procs), as_user(uid) + [py, script] + list(conns), log=False,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.rd = Reader(self.p)
+        check(self.rd.wait_for(lambda l: l == '"READY"') is not None, 'async-calls.py did not start', self.rd.lines)
+
+    def send(self, rid, method, signature='', args=(), iface=MANAGER_IFACE, path=MANAGER_PATH, conn='0'):
+        req = {'id': rid, 'conn': conn, 'dest': BUS_NAME, 'path': path, 'iface': iface, 'method': method,
+               'signature': signature, 'args': list(args)}
+        self.p.stdin.write((json.dumps(req) + '\n').encode())
+        self.p.stdin.flush()
+
+    def ping(self, rid, conn='0'):
+        self.send(rid, 'Ping', iface='org.freedesktop.DBus.Peer', conn=conn)
+
+    def get_all(self, rid, conn='0'):
+        self.send(rid, 'GetAll', 's', [MANAGER_IFACE], iface='org.freedesktop.DBus.Properties', conn=conn)
+
+    def reply(self, timeout=TIMEOUT):
+        line = self.rd.wait_for(lambda l: l.startswith('{'), timeout=timeout)
+        check(line is not None, 'no reply within %gs; got %r' % (timeout, self.rd.lines))
+        return json.loads(line)
+
+    def replies(self, n, timeout=TIMEOUT):
+        return [self.reply(timeout) for _ in range(n)]
 
 
 def valgrind_problems(log):

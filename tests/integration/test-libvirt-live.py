@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import signal
-import time
 
 from harness import (HOSTS_DIR, MANAGER_IFACE, MANAGER_PATH, MODEL_IFACE, TIMEOUT, World, check, eq, is_root,
                      model_path, run, tap_main)
@@ -76,41 +75,31 @@ def check_lost_libvirt(w, usable_before):
     check(w.call(MANAGER_PATH, MANAGER_IFACE, 'Describe')[0].startswith('{'), 'Describe while disconnected')
 
 
-def in_libvirt_call(pid):
-    """Whether memcryptd sits in poll(2), as libvirt's synchronous RPC does (idle, sd-event
-    waits in epoll_wait). None when /proc/PID/syscall cannot be read (not root)."""
-    try:
-        with open('/proc/%d/syscall' % pid) as f:
-            return f.read().split()[0] == '7'     # x86_64 poll
-    except (OSError, IndexError):
-        return None
-
-
 def test_libvirtd_killed_during_call():
-    """libvirtd stopped while memcryptd waits in a libvirt call on its behalf, then killed: the
-    call gets LibvirtUnavailable (no hang, no crash) and the service goes on degraded."""
+    """libvirtd stopped while memcryptd waits in a libvirt call on a caller's behalf, then killed:
+    the loop answers meanwhile (the call runs on the libvirt thread), the call gets
+    LibvirtUnavailable (no hang, no crash) and the service goes on degraded."""
     with World(host='milan-snp-off', polkit='none', daemon=False) as w:
         lv = Libvirtd(w).start()
         start_memcryptd(w, 'milan-snp-off', '--libvirt-uri=' + lv.uri)
         usable = manager(w, 'UsableModels')
         lv.create_tcg('tcg-f')
         rd = w.listen(uid=LISTENER_UID)
+        calls = w.async_calls(uid=LISTENER_UID)
         lv.libvirtd.send_signal(signal.SIGSTOP)
-        call = w.background('measure', ['gdbus', 'call', '--system', '--dest', 'org.memcrypt1', '--object-path',
-                                        MANAGER_PATH, '--method', 'org.memcrypt1.Attestation.GetLaunchMeasurement',
-                                        'tcg-f'])
-        deadline = time.monotonic() + TIMEOUT
-        while in_libvirt_call(w.daemon.pid) is False and time.monotonic() < deadline:
-            pass
-        inside = in_libvirt_call(w.daemon.pid)
+        # One connection: memcryptd takes its messages in order, so the Ping's reply means the
+        # measurement was started before it, and it cannot end while libvirtd is stopped.
+        calls.send('measure', 'GetLaunchMeasurement', 's', ['tcg-f'], iface='org.memcrypt1.Attestation')
+        calls.ping('ping')
+        eq(calls.reply()['id'], 'ping', 'the first reply while libvirtd is stopped')
         lv.kill()
-        line = call.wait_for(lambda l: 'Error' in l or l.startswith('('))
-        check(line and 'org.memcrypt1.Error.LibvirtUnavailable' in line,
-              'GetLaunchMeasurement with libvirtd killed under it: %r' % call.lines)
+        got = calls.reply()
+        eq(got.get('error'), 'org.memcrypt1.Error.LibvirtUnavailable',
+           'GetLaunchMeasurement with libvirtd killed under it (%r)' % got)
         wait_change(rd, 'LibvirtConnected', False)
         eq(w.call(MANAGER_PATH, 'org.freedesktop.DBus.Peer', 'Ping'), [], 'Ping after the failed call')
         check_lost_libvirt(w, usable)
-    return 'killed while memcryptd was inside the call' if inside else 'killed (inside the call not observable)'
+    return 'Ping answered while the call waited; LibvirtUnavailable after the kill'
 
 
 def test_libvirtd_restart():

@@ -13,50 +13,13 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 
-from harness import (HOSTS_DIR, MANAGER_IFACE, MANAGER_PATH, TIMEOUT, World, check, dbus_python, eq, is_root,
-                     Reader, Skip, as_user, tap_main)
+from harness import HOSTS_DIR, MANAGER_IFACE, MANAGER_PATH, TIMEOUT, World, check, eq, is_root, tap_main
 from libvirtd import Libvirtd
 
 CALLER_UID = 65534 if is_root() else None
 ATTEST_IFACE = 'org.memcrypt1.Attestation'
 ERR = 'org.memcrypt1.Error.'
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-class Calls:
-    """async-calls.py as CALLER_UID: send() returns at once, replies() reads them in arrival order."""
-
-    def __init__(self, w, conns=('0',), uid=CALLER_UID):
-        py = dbus_python()
-        if not py:
-            raise Skip('python3-dbus/python3-gi are not installed')
-        self.p = w.spawn('async-calls-%d' % len(w.procs), as_user(uid) + [py, os.path.join(HERE, 'async-calls.py')]
-                         + list(conns), log=False, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL)
-        self.rd = Reader(self.p)
-        check(self.rd.wait_for(lambda l: l == '"READY"') is not None, 'async-calls.py did not start', self.rd.lines)
-
-    def send(self, rid, method, signature='', args=(), iface=MANAGER_IFACE, path=MANAGER_PATH, conn='0'):
-        req = {'id': rid, 'conn': conn, 'dest': 'org.memcrypt1', 'path': path, 'iface': iface, 'method': method,
-               'signature': signature, 'args': list(args)}
-        self.p.stdin.write((json.dumps(req) + '\n').encode())
-        self.p.stdin.flush()
-
-    def ping(self, rid, conn='0'):
-        self.send(rid, 'Ping', iface='org.freedesktop.DBus.Peer', conn=conn)
-
-    def get_all(self, rid, conn='0'):
-        self.send(rid, 'GetAll', 's', [MANAGER_IFACE], iface='org.freedesktop.DBus.Properties', conn=conn)
-
-    def reply(self, timeout=TIMEOUT):
-        line = self.rd.wait_for(lambda l: l.startswith('{'), timeout=timeout)
-        check(line is not None, 'no reply within %gs; got %r' % (timeout, self.rd.lines))
-        return json.loads(line)
-
-    def replies(self, n, timeout=TIMEOUT):
-        return [self.reply(timeout) for _ in range(n)]
 
 
 def write_config(w, text):
@@ -92,7 +55,7 @@ def test_hashing_off_the_loop():
         with open(kernel, 'wb') as f:
             f.truncate(512 * 1024 * 1024)           # zeros, sparse: no disk used, all of it hashed
         w.start_daemon()
-        c = Calls(w, conns=('slow', 'quick'))
+        c = w.async_calls(('slow', 'quick'), uid=CALLER_UID)
         c.send('measure', 'GetLaunchMeasurement', 's', ['es-paused'], iface=ATTEST_IFACE, conn='slow')
         c.ping('ping', conn='quick')
         c.get_all('getall', conn='quick')
@@ -114,7 +77,7 @@ def test_libvirtd_stopped_during_call():
         start_memcryptd(w, 'milan-snp-off', '--libvirt-uri=' + lv.uri, conf)
         lv.create_tcg('tcg-s')
         rd = w.listen(uid=CALLER_UID)
-        c = Calls(w, conns=('slow', 'quick'))
+        c = w.async_calls(('slow', 'quick'), uid=CALLER_UID)
         lv.libvirtd.send_signal(signal.SIGSTOP)
         try:
             c.send('measure', 'GetLaunchMeasurement', 's', ['tcg-s'], iface=ATTEST_IFACE, conn='slow')
@@ -154,8 +117,8 @@ def test_busy_per_caller():
         conf = write_config(w, '[Service]\nLibvirtTimeoutSec=60\n')
         start_memcryptd(w, 'milan-snp-off', '--libvirt-uri=' + lv.uri, conf)
         lv.create_tcg('tcg-b')
-        c = Calls(w)
-        other = Calls(w, uid=None if CALLER_UID is None else 0)
+        c = w.async_calls(uid=CALLER_UID)
+        other = w.async_calls(uid=None if CALLER_UID is None else 0)
         lv.libvirtd.send_signal(signal.SIGSTOP)
         try:
             for i in range(5):
