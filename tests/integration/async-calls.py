@@ -6,7 +6,8 @@ it arrives, so the order of the output lines is the order the service answered i
 
 Runs under a python3 that has python3-dbus and python3-gi (harness.dbus_python()), on the system bus
 ($DBUS_SYSTEM_BUS_ADDRESS). Requests are bus-call.py's, plus "id" (echoed in the reply) and "conn"
-(a name: requests with the same name share one private connection, default "0"):
+(a name: requests with the same name share one private connection, default "0"), optionally
+"args_file" (a file holding the JSON args, for big ones) and "brief" (true: an empty "ok"):
 
   request  {"id": "slow", "conn": "a", "dest": ..., "path": ..., "iface": ..., "method": ...,
             "signature": ..., "args": [...]}
@@ -50,11 +51,14 @@ def main():
 
     def send(req):
         sigs = bus_call.split_signature(req.get('signature', ''))
+        if 'args_file' in req:
+            with open(req['args_file']) as f:
+                req['args'] = json.load(f)
         args = [bus_call.to_dbus(s, a) for s, a in zip(sigs, req.get('args', []))]
         rid = req.get('id')
 
         def on_reply(*out):
-            emit({'id': rid, 'ok': [bus_call.from_dbus(x) for x in out]})
+            emit({'id': rid, 'ok': [] if req.get('brief') else [bus_call.from_dbus(x) for x in out]})
 
         def on_error(e):
             emit({'id': rid, 'error': e.get_dbus_name(), 'message': e.get_dbus_message() or ''})

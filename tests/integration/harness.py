@@ -621,9 +621,10 @@ class AsyncCalls:
         self.rd = Reader(self.p)
         check(self.rd.wait_for(lambda l: l == '"READY"') is not None, 'async-calls.py did not start', self.rd.lines)
 
-    def send(self, rid, method, signature='', args=(), iface=MANAGER_IFACE, path=MANAGER_PATH, conn='0'):
-        req = {'id': rid, 'conn': conn, 'dest': BUS_NAME, 'path': path, 'iface': iface, 'method': method,
-               'signature': signature, 'args': list(args)}
+    def send(self, rid, method, signature='', args=(), iface=MANAGER_IFACE, path=MANAGER_PATH, conn='0', **more):
+        """MORE: async-calls.py's other request keys (args_file, brief)."""
+        req = dict({'id': rid, 'conn': conn, 'dest': BUS_NAME, 'path': path, 'iface': iface, 'method': method,
+                    'signature': signature, 'args': list(args)}, **more)
         self.p.stdin.write((json.dumps(req) + '\n').encode())
         self.p.stdin.flush()
 
