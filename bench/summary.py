@@ -4,7 +4,7 @@
 measured in the same run, the ratio, and the goal (with ok/MISS where the benchmark judges it).
 
 Reads what bench/run saved in OUTPUT_DIR: bench-probe.txt, bench-domain.txt, bench-bus.txt,
-events.txt, bench-measure.txt (their own tables, unchanged) and load.json (bench/load.py --json). A file that is
+events.txt, bench-measure.txt, stall.txt (their own tables, unchanged) and load.json (bench/load.py --json). A file that is
 missing or whose table cannot be read gives a row saying so, never a silent gap.
 
 Usage: bench/summary.py OUTPUT_DIR"""
@@ -168,10 +168,22 @@ def load(text):
         '-')
 
 
+def stall(text):
+    """bench/stall.py's table: Ping p99 and max under each attack against idle Ping."""
+    t = next(t for t in tables(text) if t and 'attack' in t[0])
+    idle = t[0]
+    for r in t[1:]:
+        ratio = num(r['p99 ms']) / num(idle['p99 ms']) if num(idle['p99 ms']) else float('nan')
+        row('Ping p99 / max (ms) under ' + r['attack'], '%s / %s' % (r['p99 ms'], r['max ms']),
+            'idle p99 %s ms' % idle['p99 ms'], '%.1fx' % ratio,
+            'p99 <= 50, max <= 250, RSS <= 128 MiB (%s MiB): %s' % (r['peak RSS MiB'], r['goal']))
+
+
 def main():
     out_dir = sys.argv[1]
     for name, fn in (('bench-probe.txt', probe), ('bench-domain.txt', domain), ('bench-bus.txt', bus),
-                     ('events.txt', events), ('bench-measure.txt', measure), ('load.json', load)):
+                     ('events.txt', events), ('bench-measure.txt', measure), ('stall.txt', stall),
+                     ('load.json', load)):
         text = read(out_dir, name)
         if text is None:
             continue
