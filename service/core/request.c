@@ -45,6 +45,7 @@ static ApiError parse_pair(const Spec *flavor, const Spec *image, int *ret, char
         int f, i;
         ApiError e;
 
+        *ret = -1;      /* absent, also on an error (gcc -O3 cannot see that callers stop there) */
         e = parse_flag(flavor, &f, message);
         if (e == API_OK)
                 e = parse_flag(image, &i, message);
