@@ -5,6 +5,7 @@
 
 #include "ctl-offline.h"
 
+G_GNUC_PRINTF(2, 0)
 static void vsay(const char *verb, const char *fmt, va_list ap, const char *end) {
         fprintf(stderr, "memcryptctl %s: ", verb);
         vfprintf(stderr, fmt, ap);

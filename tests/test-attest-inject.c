@@ -131,8 +131,8 @@ static char *b64_of_size(size_t n) {
 static void test_parse_refusals(void **state) {
         g_autofree char *header51 = b64_of_size(51), *header53 = b64_of_size(53);
         g_autofree char *secret_max = b64_of_size(ATTEST_SECRET_MAX), *secret_big = b64_of_size(ATTEST_SECRET_MAX + 1);
-        g_autofree char *wrapped = g_strdup_printf("%.40s\n%s", SECRET, SECRET + 40);
-        g_autofree char *spaced = g_strdup_printf("%.40s  %s", SECRET, SECRET + 42);
+        g_autofree char *wrapped = g_strdup_printf("%.40s\n%s", SECRET, &SECRET[40]);
+        g_autofree char *spaced = g_strdup_printf("%.40s  %s", SECRET, &SECRET[42]);
         g_autoptr(Mock) m = mock_new(ATTEST_DOMAIN_PAUSED, SEV_XML);
         g_autofree char *message = NULL;
 
@@ -154,7 +154,6 @@ static void test_parse_refusals(void **state) {
 }
 
 static void test_domain_names(void **state) {
-        g_autoptr(Mock) m = mock_new(ATTEST_DOMAIN_PAUSED, SEV_XML);
         g_autofree char *message = NULL, *long_name = g_strnfill(1025, 'a');
         const char *bad[] = { "", "a/b", ".", "..", "tab\there", long_name };
         InjectRequest req;

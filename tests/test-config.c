@@ -81,11 +81,13 @@ static void test_export(void **state) {
         g_autofree char *err = load("[Export]\nPrometheusTextfile=/var/lib/prometheus/node-exporter/memcrypt.prom\n"
                                     "NodeFeatureFile=/etc/kubernetes/node-feature-discovery/features.d/memcrypt\n", &c, &ok);
         assert_true(ok);
+        assert_null(err);
         assert_string_equal(c.prometheus_textfile, "/var/lib/prometheus/node-exporter/memcrypt.prom");
         assert_string_equal(c.node_feature_file, "/etc/kubernetes/node-feature-discovery/features.d/memcrypt");
         memcrypt_config_clear(&c);
         g_autofree char *err2 = load("[Export]\nPrometheusTextfile=\n", &c, &ok);  /* empty: off */
         assert_true(ok);
+        assert_null(err2);
         assert_null(c.prometheus_textfile);
         memcrypt_config_clear(&c);
 
