@@ -659,6 +659,45 @@ static void test_validate_host(void **state) {
         assert_string_equal(find_code(f, "no-slots")->where, "/domain/launchSecurity");
 }
 
+/*
+ * ConfigureDomain and ValidateDomain ask the host one rule: the bus error of the one is the
+ * GenerateLaunchSecurity error, the other lists the same refusal as findings; and a document the
+ * rules refuse is refused for that before the host is asked.
+ */
+static void test_host_rule_shared(void **state) {
+        g_autoptr(Host) snp = host_load("milan-snp");
+        g_autoptr(Host) full = host_load("milan-snp-full");
+        g_autoptr(Host) conflict = host_load("milan-es-conflict");
+        g_autofree char *good = configure(snp, "nova-q35.xml", MODEL_SEV_SNP, NULL, API_OK, NULL);
+        const struct {
+                Host *host;
+                Model model;
+                const char *option;
+                ApiError error;
+                const char *code;
+        } cases[] = {
+                { snp, MODEL_SEV_ES, "{'model': <'amd-sev-es'>}", API_MODEL_UNSUPPORTED, "es-blocked-by-snp" },
+                { full, MODEL_SEV_SNP, "{'model': <'amd-sev-snp'>}", API_NO_SLOTS, "no-slots" },
+                { conflict, MODEL_SEV, "{'model': <'amd-sev'>}", API_HOST_MISCONFIGURED, "conflicting-guests" },
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autofree char *message = NULL, *configured = NULL, *generated = NULL, *why = NULL;
+                g_autoptr(GPtrArray) f = validate(cases[i].host, good, cases[i].option);
+                ApiError e = domain_configure(good, cases[i].model, NULL, &cases[i].host->view, &configured,
+                                              &message);
+
+                expect_error(e, cases[i].error, message, NULL);
+                assert_null(configured);
+                expect_error_after(launch_security_generate(cases[i].model, NULL, &cases[i].host->view, &generated,
+                                                            &why), cases[i].error, why, NULL);
+                assert_string_equal(message, why);
+                assert_non_null(find_code(f, cases[i].code));
+                assert_int_equal(find_code(f, cases[i].code)->severity, SEVERITY_ERROR);
+        }
+        g_free(configure(full, "i440fx.xml", MODEL_SEV_SNP, NULL, API_MACHINE_TYPE_REQUIRED, "pc-i440fx"));
+}
+
 /* ---- Bad input ----------------------------------------------------------- */
 
 static void expect_bad_domain(Host *h, const char *xml, const char *needle) {
@@ -746,6 +785,7 @@ int main(void) {
                 cmocka_unit_test(test_validate_secure_boot),
                 cmocka_unit_test(test_validate_nvram_template),
                 cmocka_unit_test(test_validate_host),
+                cmocka_unit_test(test_host_rule_shared),
                 cmocka_unit_test(test_bad_input),
                 cmocka_unit_test(test_bad_options),
         };

@@ -55,12 +55,13 @@ void rule_memballoon(DomainJob *j);
 Model launch_security_model(const xmlNode *ls);
 /* Refuses a foreign <launchSecurity> type (s390-pv, tdx, ...). */
 void rule_launch_security_type(DomainJob *j);
-/* ValidateDomain: the existing element's policy, blobs and kernelHashes, or its absence. */
+/* ValidateDomain (a no-op when applying): the existing element's policy, blobs and kernelHashes, or its absence. */
 void rule_launch_security_check(DomainJob *j);
 /* ConfigureDomain: the owner's attestation inputs in an existing <launchSecurity> for M go into O
  * unless an option replaces them; InvalidDomainXml naming the element when one is refused. */
 ApiError launch_security_keep_owner_inputs(const xmlNode *domain, Model m, LaunchOptions *o, char **message);
 /* ConfigureDomain: LS replaces every <launchSecurity>, as the last child of <domain>. */
 void domain_replace_launch_security(DomainJob *j, xmlNode *ls);
-/* ValidateDomain: the host's view of the model as findings (health, usability, slots). */
+/* host_model_refusal() for the job's model: findings (ValidateDomain: health, each error reason,
+ * slots) or ConfigureDomain's refusal, host_check_model()'s bus error, unless the document was refused. */
 void rule_host(DomainJob *j);

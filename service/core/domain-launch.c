@@ -121,6 +121,8 @@ void rule_launch_security_check(DomainJob *j) {
         xmlNode *ls = xml_child(j->domain, "launchSecurity");
         Model found = ls ? launch_security_model(ls) : MODEL_INVALID;
 
+        if (j->apply)
+                return;         /* ConfigureDomain replaces the element */
         if (!ls) {
                 job_finding(j, j->domain, "launchSecurity", SEVERITY_ERROR, "launch-security-missing",
                             "no <launchSecurity>: the guest would run unencrypted; add the element "
@@ -198,20 +200,32 @@ void rule_host(DomainJob *j) {
         const HostVerdict *v = j->host->verdict;
         const ModelVerdict *mv = &v->models[j->model];
 
-        if (v->health == HEALTH_CONFLICT) {
-                job_finding(j, j->domain, "launchSecurity", SEVERITY_ERROR, "conflicting-guests",
-                            "this host is misconfigured: %s", v->health_message);
+        /* ConfigureDomain: the first refusal wins, and this one is the bus error GenerateLaunchSecurity gives. */
+        if (j->apply) {
+                if (j->refusal == API_OK)
+                        j->refusal = host_check_model(v, j->model, &j->refusal_message);
                 return;
         }
-        for (guint i = 0; i < mv->reasons->len; i++) {
-                const Reason *r = g_ptr_array_index(mv->reasons, i);
-                if (r->severity == SEVERITY_ERROR)
-                        job_finding(j, j->domain, "launchSecurity", SEVERITY_ERROR, r->code,
-                                    "%s cannot run on this host: %s; fix: %s", model_title(j->model), r->message,
-                                    r->hint);
-        }
-        if (mv->usable && mv->slots_free == 0)
+        switch (host_model_refusal(v, j->model)) {
+        case API_HOST_MISCONFIGURED:
+                job_finding(j, j->domain, "launchSecurity", SEVERITY_ERROR, "conflicting-guests",
+                            "this host is misconfigured: %s", v->health_message);
+                break;
+        case API_MODEL_UNSUPPORTED:
+                for (guint i = 0; i < mv->reasons->len; i++) {
+                        const Reason *r = g_ptr_array_index(mv->reasons, i);
+                        if (r->severity == SEVERITY_ERROR)
+                                job_finding(j, j->domain, "launchSecurity", SEVERITY_ERROR, r->code,
+                                            "%s cannot run on this host: %s; fix: %s", model_title(j->model),
+                                            r->message, r->hint);
+                }
+                break;
+        case API_NO_SLOTS:
                 job_finding(j, j->domain, "launchSecurity", SEVERITY_ERROR, "no-slots",
                             "no free %s slot on this host: %u of %u in use", model_title(j->model), mv->slots_used,
                             mv->slots_total);
+                break;
+        default:
+                break;
+        }
 }

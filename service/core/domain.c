@@ -12,7 +12,11 @@ void finding_free(Finding *f) {
         g_free(f);
 }
 
-/* The rules ConfigureDomain applies and ValidateDomain reports, in order. */
+/*
+ * The rules ConfigureDomain applies and ValidateDomain reports, in order. The last two look at
+ * <launchSecurity> as it came (ConfigureDomain replaces it) and at the host, whose refusal comes
+ * after the document's.
+ */
 static void (*const domain_rules[])(DomainJob *j) = {
         rule_launch_security_type,
         rule_machine,
@@ -22,6 +26,8 @@ static void (*const domain_rules[])(DomainJob *j) = {
         rule_vmcoreinfo,
         rule_memballoon,
         rule_virtio_devices,
+        rule_launch_security_check,
+        rule_host,
 };
 
 static void run_rules(DomainJob *j) {
@@ -74,9 +80,6 @@ static ApiError configure(DomainJob *j, Model m, char **message) {
                 *message = g_steal_pointer(&j->refusal_message);
                 return j->refusal;
         }
-        e = host_check_model(j->host->verdict, m, message);
-        if (e != API_OK)
-                return e;
         domain_replace_launch_security(j, g_steal_pointer(&ls));
         return API_OK;
 }
@@ -140,8 +143,6 @@ ApiError domain_validate(const char *xml, GVariant *options, const HostView *h, 
                 return e;
         j.model = validate_model(&j);
         run_rules(&j);
-        rule_launch_security_check(&j);
-        rule_host(&j);
         if (j.more_findings)
                 g_ptr_array_add(j.findings, more_findings(&j));
         *ret_findings = g_steal_pointer(&j.findings);

@@ -5,14 +5,27 @@
 #include "launch-security.h"
 #include "xml-util.h"
 
+ApiError host_model_refusal(const HostVerdict *v, Model m) {
+        const ModelVerdict *mv = &v->models[m];
+
+        if (v->health == HEALTH_CONFLICT)
+                return API_HOST_MISCONFIGURED;
+        if (!mv->usable)
+                return API_MODEL_UNSUPPORTED;
+        if (mv->slots_free == 0)
+                return API_NO_SLOTS;
+        return API_OK;
+}
+
 ApiError host_check_model(const HostVerdict *v, Model m, char **message) {
         const ModelVerdict *mv = &v->models[m];
         g_autoptr(GString) why = NULL;
 
-        if (v->health == HEALTH_CONFLICT)
+        switch (host_model_refusal(v, m)) {
+        case API_HOST_MISCONFIGURED:
                 return api_fail(message, API_HOST_MISCONFIGURED, "this host is misconfigured: %s",
                                 v->health_message);
-        if (!mv->usable) {
+        case API_MODEL_UNSUPPORTED:
                 why = g_string_new(NULL);
                 for (guint i = 0; i < mv->reasons->len; i++) {
                         const Reason *r = g_ptr_array_index(mv->reasons, i);
@@ -22,12 +35,13 @@ ApiError host_check_model(const HostVerdict *v, Model m, char **message) {
                 }
                 return api_fail(message, API_MODEL_UNSUPPORTED, "%s cannot run on this host: %s", model_title(m),
                                 why->len ? why->str : "no reason recorded");
-        }
-        if (mv->slots_free == 0)
+        case API_NO_SLOTS:
                 return api_fail(message, API_NO_SLOTS,
                                 "no free %s slot on this host: %u of %u in use; stop an encrypted guest or place "
                                 "this one on another host", model_title(m), mv->slots_used, mv->slots_total);
-        return API_OK;
+        default:
+                return API_OK;
+        }
 }
 
 ApiError launch_policy_check(Model m, uint64_t policy, bool allow_debug, Tristate smt_active, char **message) {

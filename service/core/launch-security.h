@@ -19,7 +19,13 @@ typedef struct {
         const HostVerdict *verdict;     /* health, usability, free slots, default policies */
 } HostView;
 
-/* HostMisconfigured while health is conflict, ModelUnsupported (with the reasons), NoSlots. */
+/*
+ * The host's one decision on launching M now: HostMisconfigured while health is conflict, else
+ * ModelUnsupported when M is not usable, else NoSlots when none is free; API_OK when it can.
+ * GenerateLaunchSecurity, ConfigureDomain and ValidateDomain (rule_host) all ask this.
+ */
+ApiError host_model_refusal(const HostVerdict *v, Model m);
+/* host_model_refusal() as a bus error, its message naming the reasons (codes and fixes) or the slots. */
 ApiError host_check_model(const HostVerdict *v, Model m, char **message);
 
 /*
