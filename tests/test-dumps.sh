@@ -5,7 +5,8 @@
 #
 #       MEMCRYPT_UPDATE_DUMPS=1 meson test -C build test-dumps.sh
 #
-# The refresh timestamp is the one line that differs from run to run; it is left out.
+# The refresh timestamp is the one line that differs from run to run; it is left out. The report's
+# "root" names the checkout the test runs in; it is recorded as @HOSTS@/HOST.
 set -uo pipefail
 
 : "${MEMCRYPTD:?run through meson test}" "${MEMCRYPT_HOSTS_DIR:?}" "${MEMCRYPT_SOURCE_ROOT:?}"
@@ -16,9 +17,9 @@ recorded=$MEMCRYPT_SOURCE_ROOT/tests/fixtures/dumps
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-dump() {  # HOST FORMAT: the report without its timestamp
+dump() {  # HOST FORMAT: the report without its timestamp, the hosts' directory as @HOSTS@
         "$MEMCRYPTD" --root="$MEMCRYPT_HOSTS_DIR/$1" --dump="$2" |
-                grep -v '^memcrypt_last_refresh_timestamp_seconds '
+                grep -v '^memcrypt_last_refresh_timestamp_seconds ' | sed "s|\"$MEMCRYPT_HOSTS_DIR/|\"@HOSTS@/|g"
 }
 
 hosts=0
