@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The [Export] writer (service/export.c) on its own: a file is replaced
+ * The [Export] writer (service/host/export.c) on its own: a file is replaced
  * atomically with mode 0644 whatever the umask and nothing left beside it; of
  * several contents handed over while the writer is busy the newest is the one
  * that stays; a failed write is reported on the loop once, naming the file

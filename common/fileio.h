@@ -8,9 +8,10 @@
  */
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stddef.h>
 
-#include "facts.h"
+#include "source.h"
 
 /* The largest file any probe reads. Bigger files are refused, not truncated. */
 #define HOST_FILE_MAX ((size_t) 1024 * 1024)

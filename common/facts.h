@@ -15,20 +15,7 @@
 #include <stdint.h>
 
 #include "cpu-generation.h"
-
-/* How a source of facts fared. Anything but SOURCE_OK leaves its facts unknown. */
-typedef enum {
-        SOURCE_OK = 0,
-        SOURCE_MISSING,   /* the file, directory or device does not exist */
-        SOURCE_DENIED,    /* EACCES / EPERM */
-        SOURCE_INVALID,   /* present, but its content could not be parsed */
-        SOURCE_ERROR,     /* any other failure (I/O error, connection refused, ...) */
-} SourceStatus;
-
-typedef struct {
-        SourceStatus status;
-        char *detail;     /* for people: which path and what was wrong; NULL when OK */
-} Source;
+#include "source.h"
 
 typedef enum {
         TRI_UNKNOWN = -1,
@@ -197,10 +184,6 @@ typedef struct {
         FirmwareFacts firmware;
         LibvirtFacts libvirt;
 } HostFacts;
-
-void source_set(Source *s, SourceStatus status, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-void source_clear(Source *s);
-const char *source_status_to_string(SourceStatus s);
 
 void host_facts_init(HostFacts *f);
 void host_facts_clear(HostFacts *f);
