@@ -100,6 +100,26 @@ static void test_export(void **state) {
         expect_error("[Export]\nTextfile=/x/m.prom\n", "unknown key 'Textfile' in [Export]");
 }
 
+/* A hung libvirtd is noticed within LibvirtTimeoutSec: libvirt closes the connection (count + 1) *
+ * interval seconds after libvirtd's last message; one ping, halfway, is the fewest that does it. */
+static void test_keepalive_follows_timeout(void **state) {
+        static const struct {
+                unsigned timeout;
+                int interval;
+        } cases[] = { { 1, 1 }, { 2, 1 }, { 3, 1 }, { 10, 5 }, { 11, 5 }, { 60, 30 }, { 600, 300 } };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+                unsigned count = 0;
+                int interval = 0;
+
+                libvirt_keepalive_for_timeout(cases[i].timeout, &interval, &count);
+                assert_int_equal(interval, cases[i].interval);
+                assert_int_equal(count, 1);
+                /* Within the timeout (libvirt counts whole seconds: 1 s cannot be met, 2 s is its least). */
+                assert_true((count + 1) * (unsigned) interval <= MAX(cases[i].timeout, 2u));
+        }
+}
+
 static void test_missing_explicit_file(void **state) {
         MemcryptConfig c;
         g_autofree char *error = NULL;
@@ -115,6 +135,7 @@ int main(void) {
                 cmocka_unit_test(test_defaults_and_values),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_export),
+                cmocka_unit_test(test_keepalive_follows_timeout),
                 cmocka_unit_test(test_missing_explicit_file),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

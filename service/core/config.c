@@ -46,6 +46,11 @@ void memcrypt_config_clear(MemcryptConfig *c) {
         *c = (MemcryptConfig) {};
 }
 
+void libvirt_keepalive_for_timeout(unsigned timeout_sec, int *interval_sec, unsigned *count) {
+        *count = 1;
+        *interval_sec = (int) MAX(timeout_sec / 2, 1u);
+}
+
 char *policy_check_static(Model m, uint64_t policy) {
         if (m == MODEL_SEV_SNP) {
                 if (!(policy & SNP_POLICY_RESERVED_1))

@@ -69,6 +69,18 @@ void memcrypt_config_clear(MemcryptConfig *c);
 bool memcrypt_config_load(MemcryptConfig *c, const char *path, bool must_exist, char **error);
 
 /*
+ * libvirt's keepalive for a LibvirtTimeoutSec of TIMEOUT_SEC: a ping after
+ * *INTERVAL_SEC seconds in which nothing came from libvirtd, the connection
+ * closed when *COUNT pings in a row get no answer, i.e. (*COUNT + 1) *
+ * *INTERVAL_SEC seconds after libvirtd's last message. One ping halfway
+ * through the timeout is the fewest that still notices a hung libvirtd within
+ * it (libvirt counts whole seconds, so a timeout of 1 s gives 2 s); libvirtd's
+ * own pings (libvirtd.conf keepalive_interval) count as traffic, and while
+ * they come more often memcryptd sends none.
+ */
+void libvirt_keepalive_for_timeout(unsigned timeout_sec, int *interval_sec, unsigned *count);
+
+/*
  * Checks a launch policy against the model's rules that do not depend on
  * the host: reserved bits, the ES bit matching the model, SNP bit 17.
  * Returns NULL when acceptable, else a message (free with g_free()).

@@ -13,8 +13,6 @@
 
 #define RETRY_FIRST_MSEC 500
 #define RETRY_MAX_MSEC 30000
-#define KEEPALIVE_INTERVAL_SEC 5
-#define KEEPALIVE_COUNT 3u
 
 typedef struct {
         RunningDomain domain;
@@ -36,6 +34,8 @@ struct LibvirtKeeper {
         char *uri;
         bool keepalive;
         unsigned timeout_sec;
+        int keepalive_interval_sec;     /* from timeout_sec: libvirt_keepalive_for_timeout() */
+        unsigned keepalive_count;
         LibvirtChangeFunc changed;
         void *userdata;
 
@@ -273,7 +273,6 @@ static const char *close_reason_text(int reason) {
         switch (reason) {
         case VIR_CONNECT_CLOSE_REASON_ERROR:     return "a socket error";
         case VIR_CONNECT_CLOSE_REASON_EOF:       return "libvirtd closed the connection";
-        case VIR_CONNECT_CLOSE_REASON_KEEPALIVE: return "no keepalive answer";
         case VIR_CONNECT_CLOSE_REASON_CLIENT:    return "closed by memcryptd";
         default:                                 return "an unknown reason";
         }
@@ -311,7 +310,11 @@ static void on_close(virConnectPtr conn, int reason, void *opaque) {
         if (conn != k->conn)
                 return;
         g_free(k->close_reason);
-        k->close_reason = g_strdup(close_reason_text(reason));
+        if (reason == VIR_CONNECT_CLOSE_REASON_KEEPALIVE)
+                k->close_reason = g_strdup_printf("no answer to keepalive pings for %u s",
+                                                  (k->keepalive_count + 1) * (unsigned) k->keepalive_interval_sec);
+        else
+                k->close_reason = g_strdup(close_reason_text(reason));
         virEventUpdateTimeout(k->teardown_timer, 0);
 }
 
@@ -340,7 +343,7 @@ static void on_teardown(int timer, void *opaque) {
 static bool register_callbacks(LibvirtKeeper *k) {
         /* Not every driver has keepalive or a close callback (test:///, embedded ones). */
         if (k->keepalive)
-                (void) virConnectSetKeepAlive(k->conn, KEEPALIVE_INTERVAL_SEC, KEEPALIVE_COUNT);
+                (void) virConnectSetKeepAlive(k->conn, k->keepalive_interval_sec, k->keepalive_count);
         k->close_registered = virConnectRegisterCloseCallback(k->conn, on_close, k, NULL) == 0;
         k->lifecycle_id = virConnectDomainEventRegisterAny(k->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                                            VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), k, NULL);
@@ -534,6 +537,8 @@ LibvirtKeeper *libvirt_keeper_new(const LibvirtKeeperOptions *o) {
         k->uri = g_strdup(o->uri);
         k->keepalive = o->keepalive;
         k->timeout_sec = o->timeout_sec ?: DEFAULT_LIBVIRT_TIMEOUT_SEC;
+        /* A hung libvirtd is noticed within the deadline even with nothing asked of it. */
+        libvirt_keepalive_for_timeout(k->timeout_sec, &k->keepalive_interval_sec, &k->keepalive_count);
         k->changed = o->changed;
         k->userdata = o->userdata;
         k->lifecycle_id = -1;

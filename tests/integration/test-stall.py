@@ -109,6 +109,30 @@ def test_libvirtd_stopped_during_call():
     return 'Ping/GetAll/Describe before the stuck call; LibvirtUnavailable; degraded, then ok'
 
 
+def test_libvirtd_stopped_idle():
+    """libvirtd stopped with nothing asked of it: libvirt's keepalive, derived from LibvirtTimeoutSec=2
+    (a ping after 1 s of silence, closed when it is not answered: memcryptd.conf(5)), closes the
+    connection, LibvirtConnected false is signalled with that reason, and after SIGCONT memcryptd
+    reconnects by itself. Shows the keepalive follows the configured deadline: its reason names the
+    2 s it waited, which the fixed 5 s x 3 (20 s) it replaced would not."""
+    with World(host='milan-snp-off', polkit='none', daemon=False) as w:
+        lv = Libvirtd(w).start()
+        conf = write_config(w, '[Service]\nLibvirtTimeoutSec=2\n')
+        start_memcryptd(w, 'milan-snp-off', '--libvirt-uri=' + lv.uri, conf)
+        rd = w.listen(uid=CALLER_UID)
+        lv.libvirtd.send_signal(signal.SIGSTOP)
+        try:
+            changed = wait_change(rd, 'LibvirtConnected', False)
+            eq(changed.get('Health'), 'degraded', 'Health with LibvirtConnected=false')
+            message = w.get_property(MANAGER_PATH, MANAGER_IFACE, 'HealthMessage')[1]
+            check('no answer to keepalive pings for 2 s' in message, 'HealthMessage names the keepalive: %r' % message)
+        finally:
+            lv.libvirtd.send_signal(signal.SIGCONT)
+        changed = wait_change(rd, 'LibvirtConnected', True)
+        eq(changed.get('Health'), 'ok', 'Health once libvirtd answers again')
+    return 'closed by keepalive after 2 s of silence (LibvirtTimeoutSec=2), reconnected after SIGCONT'
+
+
 def test_busy_per_caller():
     """One caller with MaxCallsPerUser (4) calls held by a stopped libvirtd: its fifth gets Busy at
     once, before any of the four returns; another user's ValidateDomain is answered meanwhile."""
@@ -148,6 +172,8 @@ TESTS = [
     ('GetLaunchMeasurement hashing 512 MiB: Ping and GetAll answered first', test_hashing_off_the_loop),
     ('libvirtd stopped during a call: answers meanwhile, LibvirtUnavailable at the deadline, degraded, recovery',
      test_libvirtd_stopped_during_call),
+    ('libvirtd stopped, nothing asked: keepalive (from LibvirtTimeoutSec) closes, reconnect after SIGCONT',
+     test_libvirtd_stopped_idle),
     ('MaxCallsPerUser: the fifth call of one user is Busy at once', test_busy_per_caller),
 ]
 
