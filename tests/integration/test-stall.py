@@ -120,6 +120,10 @@ def test_libvirtd_stopped_idle():
         conf = write_config(w, '[Service]\nLibvirtTimeoutSec=2\n')
         start_memcryptd(w, 'milan-snp-off', '--libvirt-uri=' + lv.uri, conf)
         rd = w.listen(uid=CALLER_UID)
+        # A loaded machine may take longer than the 2 s start-up wait for the first connection:
+        # stop libvirtd only once memcryptd is connected (keepalive runs from then on).
+        if not w.get_property(MANAGER_PATH, MANAGER_IFACE, 'LibvirtConnected')[1]:
+            wait_change(rd, 'LibvirtConnected', True)
         lv.libvirtd.send_signal(signal.SIGSTOP)
         try:
             changed = wait_change(rd, 'LibvirtConnected', False)
