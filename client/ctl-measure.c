@@ -20,6 +20,7 @@
 #include "ctl-offline.h"
 #include "ctl-output.h"
 #include "measure.h"
+#include "measure-command.h"
 #include "measure-input.h"
 
 typedef struct {
@@ -355,7 +356,7 @@ static int read_files(const Args *a, Files *f, MeasureKernelHashes *kh) {
 }
 
 static void json_file(JsonBuilder *b, const char *member, const char *path, uint64_t size, const uint8_t *sum) {
-        g_autofree char *s = hex_encode(sum, MEASURE_SHA256_LEN);
+        g_autofree char *s = measure_hex(sum, MEASURE_SHA256_LEN);
 
         json_builder_set_member_name(b, member);
         json_builder_begin_object(b);
@@ -371,50 +372,24 @@ static void json_hex_member(JsonBuilder *b, const char *member, uint64_t v) {
         json_add_string(b, member, s);
 }
 
-/* The command that recomputes the digest, with the signature as a number whichever way it came. */
+/* The command that recomputes the digest. */
 static void json_command(JsonBuilder *b, const Args *a) {
-        g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+        const MeasureCommand c = {
+                .mode = a->mode,
+                .ovmf = a->ovmf,
+                .kernel = a->kernel,
+                .initrd = a->initrd,
+                .append = a->has_append ? a->append : NULL,
+                .vcpus = a->vcpus,
+                .vcpu_sig = (uint32_t) a->sig,
+                .vmsa_form = a->vmsa_form,
+                .guest_features = a->guest_features,
+                .has_seves_features = a->has_seves_features,
+                .seves_features = a->seves_features,
+                .snp_ovmf_hash = a->seed_hex,
+        };
+        g_autoptr(GPtrArray) argv = measure_command_argv(&c);
 
-#define ARG(...) g_ptr_array_add(argv, g_strdup_printf(__VA_ARGS__))
-        ARG("memcryptctl");
-        ARG("measure");
-        ARG("--mode");
-        ARG("%s", measure_mode_to_string(a->mode));
-        ARG("--ovmf");
-        ARG("%s", a->ovmf);
-        if (a->kernel) {
-                ARG("--kernel");
-                ARG("%s", a->kernel);
-        }
-        if (a->initrd) {
-                ARG("--initrd");
-                ARG("%s", a->initrd);
-        }
-        if (a->has_append) {
-                ARG("--append");
-                ARG("%s", a->append);
-        }
-        if (a->mode == MEASURE_MODE_SEV_ES || a->mode == MEASURE_MODE_SNP) {
-                ARG("--vcpus");
-                ARG("%u", a->vcpus);
-                ARG("--vcpu-sig");
-                ARG("0x%" PRIx64, a->sig);
-                ARG("--vmsa-init");
-                ARG("%s", measure_vmsa_form_to_string(a->vmsa_form));
-        }
-        if (a->mode == MEASURE_MODE_SNP) {
-                ARG("--guest-features");
-                ARG("0x%" PRIx64, a->guest_features);
-        }
-        if (a->mode == MEASURE_MODE_SNP && a->seed_hex) {
-                ARG("--snp-ovmf-hash");
-                ARG("%s", a->seed_hex);
-        }
-        if (a->has_seves_features) {
-                ARG("--seves-features");
-                ARG("0x%" PRIx64, a->seves_features);
-        }
-#undef ARG
         json_builder_set_member_name(b, "command");
         json_builder_begin_array(b);
         for (guint i = 0; i < argv->len; i++)
@@ -503,7 +478,7 @@ static int run(int argc, char *argv[]) {
                 return -OFFLINE_EXIT_INPUT;
         }
 
-        digest = a.base64 ? g_base64_encode(out, len) : hex_encode(out, len);
+        digest = a.base64 ? g_base64_encode(out, len) : measure_hex(out, len);
         if (a.json != JSON_OFF)
                 print_json(&a, &f, digest);
         else if (a.verbose)

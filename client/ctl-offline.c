@@ -50,14 +50,6 @@ bool parse_json_mode(const char *arg, JsonMode *ret) {
         return true;
 }
 
-char *hex_encode(const uint8_t *data, size_t n) {
-        GString *s = g_string_sized_new(2 * n);
-
-        for (size_t i = 0; i < n; i++)
-                g_string_append_printf(s, "%02x", data[i]);
-        return g_string_free(s, FALSE);
-}
-
 bool hex_decode(const char *s, uint8_t *out, size_t n) {
         if (strlen(s) != 2 * n)
                 return false;

@@ -25,6 +25,5 @@ int offline_set_once(const char *verb, char **field, const char *option, const c
 /* --json's value (NULL: a bare --json): pretty, short, off; false for anything else. */
 bool parse_json_mode(const char *arg, JsonMode *ret);
 
-/* N bytes as lowercase hex; and back, false unless S is exactly 2·N hex digits. */
-char *hex_encode(const uint8_t *data, size_t n);
+/* Hex back into N bytes (measure_hex() the other way): false unless S is exactly 2·N hex digits. */
 bool hex_decode(const char *s, uint8_t *out, size_t n);

@@ -56,3 +56,11 @@ void measure_kernel_hashes_table(const MeasureKernelHashes *h, uint8_t out[MEASU
         p = put_entry(p, guid_initrd, h->initrd);
         put_entry(p, guid_kernel, h->kernel);
 }
+
+char *measure_hex(const uint8_t *data, size_t n) {
+        GString *s = g_string_sized_new(2 * n);
+
+        for (size_t i = 0; i < n; i++)
+                g_string_append_printf(s, "%02x", data[i]);
+        return g_string_free(s, FALSE);
+}

@@ -29,5 +29,8 @@ void measure_kernel_hashes_init(MeasureKernelHashes *h, const uint8_t kernel[MEA
 /* The 176 bytes QEMU writes into the guest. */
 void measure_kernel_hashes_table(const MeasureKernelHashes *h, uint8_t out[MEASURE_HASH_TABLE_LEN]);
 
+/* DATA as lowercase hex (g_free() it): how digests and file hashes are shown. */
+char *measure_hex(const uint8_t *data, size_t n);
+
 /* SHA-256 of LEN bytes. */
 void measure_sha256(const void *data, size_t len, uint8_t out[MEASURE_SHA256_LEN]);
