@@ -316,7 +316,7 @@ static GVariant *measure(Host *h, const char *domain, ApiError want, const char 
         GVariant *info = NULL;
         ApiError e;
 
-        e = attest_launch_measurement(&h->facts, h->lv, NULL, domain, &info, &message);
+        e = attest_launch_measurement(&h->facts, h->lv, NULL, NULL, domain, &info, &message);
         if (e != want)
                 fail_msg("%s: got %s (%s), want %s", domain, api_error_name(e), message ?: "",
                          api_error_name(want));
@@ -389,16 +389,16 @@ static void test_measurement_inputs_unavailable(void **state) {
         /* A device node where the firmware should be is never read (it could be endless). */
         assert_int_equal(g_unlink(fw), 0);
         assert_int_equal(mkfifo(fw, 0600), 0);
-        assert_int_equal(attest_launch_measurement(&f, lv, NULL, "sev-paused", &m, &message), API_OK);
+        assert_int_equal(attest_launch_measurement(&f, lv, NULL, NULL, "sev-paused", &m, &message), API_OK);
         assert_false(has(m, "firmware_sha256"));
         assert_non_null(strstr(unavailable(m, "firmware_sha256"), "not a regular file"));
         assert_int_equal(g_unlink(fw), 0);
-        assert_int_equal(attest_launch_measurement(&f, lv, NULL, "sev-paused", &r, &message), API_OK);
+        assert_int_equal(attest_launch_measurement(&f, lv, NULL, NULL, "sev-paused", &r, &message), API_OK);
         assert_non_null(strstr(unavailable(r, "firmware_sha256"), "No such file"));
 
         /* A running domain libvirt reports nothing for: the inputs still, the measurement listed missing. */
         g_clear_pointer(&m, g_variant_unref);
-        assert_int_equal(attest_launch_measurement(&f, lv, NULL, "es-guest-1", &m, &message), API_OK);
+        assert_int_equal(attest_launch_measurement(&f, lv, NULL, NULL, "es-guest-1", &m, &message), API_OK);
         assert_false(has(m, "measurement"));
         assert_non_null(unavailable(m, "measurement"));
         assert_true(num(m, "policy", "t") == 0x37);             /* from the XML */
@@ -423,7 +423,7 @@ static void test_measurement_text_dbus_refuses(void **state) {
         test_write(root, "libvirt/domains/es-paused.xml", odd);
         host_facts_init(&f);
         probe_host(&o, &f);
-        assert_int_equal(attest_launch_measurement(&f, lv, NULL, "es-paused", &m, &message), API_OK);
+        assert_int_equal(attest_launch_measurement(&f, lv, NULL, NULL, "es-paused", &m, &message), API_OK);
         assert_false(has(m, "cmdline"));
         assert_non_null(unavailable(m, "cmdline"));
         assert_int_equal(strlen(str(m, "cmdline_sha256")), 64);        /* over the bytes as they are */
@@ -444,7 +444,7 @@ static void test_measurement_errors(void **state) {
         measure(h, "a/b", API_INVALID_ARGUMENT, NULL);
         measure(h, "", API_INVALID_ARGUMENT, NULL);
         measure(h, "..", API_INVALID_ARGUMENT, NULL);
-        assert_int_equal(attest_launch_measurement(&h->facts, NULL, NO_LIBVIRT, "sev-paused", &m, &message),
+        assert_int_equal(attest_launch_measurement(&h->facts, NULL, NO_LIBVIRT, NULL, "sev-paused", &m, &message),
                          API_LIBVIRT_UNAVAILABLE);
         assert_string_equal(message, NO_LIBVIRT);
         assert_null(m);

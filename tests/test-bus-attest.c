@@ -11,11 +11,14 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "bus-peer.h"
 #include "bus-util.h"
 #include "bus.h"
 #include "error-map.h"
+#include "measure-synth.h"
 #include "memcrypt-errors.h"
 #include "test-context.h"
 
@@ -164,6 +167,110 @@ static void test_measurement_and_errors(void **state) {
         sd_bus_error_free(&error);
 }
 
+/* Vector 25 of tests/fixtures/measure/vectors-synthetic.json: SNP, synth_amdsev_like.bin, 4 vCPUs
+ * EPYC-Milan, guest features 0x1, the synthetic kernel, initrd and command line. */
+#define V25 "0e09b98e8bf394f2a532265e59b2c46697d6fb771462d28abe0e3eb4eb6a823f3b0d233c65a183c761c9cf1687212483"
+
+static void write_synth(const char *root, const char *rel, guint8 *data, size_t len) {
+        test_write_len(root, rel, (const char *) data, (gssize) len);
+        g_free(data);
+}
+
+static int open_under(const char *root, const char *rel) {
+        g_autofree char *path = g_build_filename(root, rel, NULL);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+        assert_true(fd >= 0);
+        return fd;
+}
+
+/* The firmware image in the snapshot, the kernel and initrd as descriptors: one message, one digest. */
+static void test_compute_expected_with_fds(void **state) {
+        Fixture *fx = *state;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autofree char *keys = NULL, *unused = NULL;
+        const char *xml = "<domain type='kvm'><name>new</name><vcpu>4</vcpu><os firmware='efi'>"
+                          "<type arch='x86_64' machine='q35'>hvm</type><loader stateless='yes'/>"
+                          "<kernel>/boot/vmlinuz</kernel><initrd>/boot/initrd.img</initrd>"
+                          "<cmdline>" SYNTH_CMDLINE "</cmdline></os><cpu mode='custom'><model>EPYC-Milan</model></cpu>"
+                          "<launchSecurity type='sev-snp' kernelHashes='yes'><policy>0x30000</policy>"
+                          "</launchSecurity></domain>";
+        SynthImage d;
+        guint8 *data;
+        size_t len;
+        const char *digest;
+        int kernel, initrd, null;
+
+        assert_true(synth_named("synth_amdsev_like.bin", &d));
+        write_synth(fx->root, "usr/share/OVMF/OVMF.amdsev.fd", synth_firmware(&d), d.size);
+        data = synth_kernel(&len);      /* len is set by the call: not in the same argument list */
+        write_synth(fx->root, "caller/kernel", data, len);
+        data = synth_initrd(&len);
+        write_synth(fx->root, "caller/initrd", data, len);
+        kernel = open_under(fx->root, "caller/kernel");
+        initrd = open_under(fx->root, "caller/initrd");
+        null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+        assert_true(call(fx, "ComputeExpectedMeasurement", NULL, &reply, "shha{sv}", xml, kernel, initrd, 0) >= 0);
+        assert_string_equal(sd_bus_message_get_signature(reply, true), "sa{sv}as");
+        assert_true(sd_bus_message_read(reply, "s", &digest) > 0);
+        assert_string_equal(digest, V25);
+        keys = read_dict(reply, NULL, &unused);
+        assert_non_null(strstr(keys, "mode:s model:s policy:t firmware:a{sv} kernel_hashes:b kernel:a{sv} "
+                                     "initrd:a{sv} cmdline:s vcpus:u vcpu_signature:u"));
+
+        /* Without the kernel's descriptor: the named refusal, never the path. */
+        assert_int_equal(call(fx, "ComputeExpectedMeasurement", &error, NULL, "shha{sv}", xml, null, initrd, 0),
+                         -EINVAL);
+        assert_string_equal(error.name, MEMCRYPT_ERROR_INVALID_ARGUMENT);
+        assert_non_null(strstr(error.message, "as a file descriptor"));
+        sd_bus_error_free(&error);
+        /* A descriptor inside an option is no option. */
+        assert_int_equal(call(fx, "ComputeExpectedMeasurement", &error, NULL, "shha{sv}", xml, kernel, initrd, 1,
+                              "kernel", "h", kernel), -EINVAL);
+        sd_bus_error_free(&error);
+        close(kernel);
+        close(initrd);
+        close(null);
+}
+
+static void test_expected_of_domains(void **state) {
+        Fixture *fx = *state;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *launch = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        g_autofree char *keys = NULL, *expected = NULL, *before = NULL, *unused = NULL;
+        const char *digest;
+        SynthImage d;
+
+        /* The recorded firmware is random bytes: no digest, and GetLaunchMeasurement says why. */
+        assert_true(call(fx, "GetLaunchMeasurement", NULL, &launch, "s", "es-paused") >= 0);
+        before = read_dict(launch, "expected_measurement", &unused);
+        assert_null(strstr(before, "expected_measurement:s"));
+        assert_int_equal(call(fx, "GetExpectedMeasurement", &error, NULL, "sa{sv}", "es-paused", 0), -EOPNOTSUPP);
+        assert_string_equal(error.name, MEMCRYPT_ERROR_MODEL_UNSUPPORTED);
+        assert_non_null(strstr(error.message, "OVMF_CODE.cc.fd cannot be measured"));
+        sd_bus_error_free(&error);
+        launch = sd_bus_message_unref(launch);
+
+        /* With an OVMF image there: both methods give the same digest. */
+        assert_true(synth_named("synth_amdsev_like.bin", &d));
+        write_synth(fx->root, "usr/share/OVMF/OVMF_CODE.cc.fd", synth_firmware(&d), d.size);
+        assert_true(call(fx, "GetExpectedMeasurement", NULL, &reply, "sa{sv}", "es-paused", 0) >= 0);
+        assert_true(sd_bus_message_read(reply, "s", &digest) > 0);
+        assert_true(call(fx, "GetLaunchMeasurement", NULL, &launch, "s", "es-paused") >= 0);
+        keys = read_dict(launch, "expected_measurement", &expected);
+        assert_string_equal(expected, digest);
+
+        assert_int_equal(call(fx, "GetExpectedMeasurement", &error, NULL, "sa{sv}", "nobody", 0), -ENXIO);
+        assert_string_equal(error.name, MEMCRYPT_ERROR_NO_SUCH_DOMAIN);
+        sd_bus_error_free(&error);
+        assert_int_equal(call(fx, "GetExpectedMeasurement", &error, NULL, "sa{sv}", "es-paused", 1, "vmsa_form", "s",
+                              "init3"), -EINVAL);
+        assert_string_equal(error.name, MEMCRYPT_ERROR_INVALID_ARGUMENT);
+        sd_bus_error_free(&error);
+}
+
 static int inject(Fixture *fx, const char *domain, const char *header, bool resume, sd_bus_error *error) {
         return call(fx, "InjectLaunchSecret", error, NULL, "sssa{sv}", domain, header, SECRET, 1, "resume", "b",
                     resume);
@@ -286,6 +393,8 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_platform_info, setup_snp, teardown),
                 cmocka_unit_test_setup_teardown(test_measurement_and_errors, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_compute_expected_with_fds, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_expected_of_domains, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_inject_checks_arguments_before_polkit, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_inject_granted, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_inject_deferred, setup, teardown),

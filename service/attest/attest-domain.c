@@ -77,6 +77,9 @@ ApiError attest_domain_inputs_parse(const char *xml, AttestDomainInputs *ret, ch
         root = xmlDocGetRootElement(doc);
         os = xml_child(root, "os");
         ret->loader = child_text(os, "loader");
+        if (ret->loader && !*ret->loader)
+                g_clear_pointer(&ret->loader, g_free);  /* <loader stateless='yes'/>: libvirt picks one */
+        ret->has_nvram = os && xml_child(os, "nvram");
         ret->kernel = child_text(os, "kernel");
         ret->initrd = child_text(os, "initrd");
         /* The command line is measured byte for byte: keep its spaces. */

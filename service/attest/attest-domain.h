@@ -15,6 +15,7 @@ typedef struct {
         uint64_t policy;                /* <launchSecurity><policy>, hex */
         bool kernel_hashes;             /* <launchSecurity kernelHashes='yes'> */
         char *loader;                   /* <os><loader>: the firmware QEMU measured */
+        bool has_nvram;                 /* <os><nvram>: firmware_pick() prefers a split flash image */
         char *kernel, *initrd, *cmdline;        /* direct kernel boot; NULL when absent */
         unsigned vcpus;                 /* started with: <vcpu current=> or <vcpu> */
         char *cpu_mode;                 /* <cpu mode=>; NULL without <cpu> */

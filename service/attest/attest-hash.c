@@ -17,7 +17,7 @@
 
 #define CHUNK (64u * 1024u)
 
-static bool path_ok(const char *path) {
+bool attest_path_ok(const char *path) {
         g_auto(GStrv) parts = NULL;
 
         if (!g_path_is_absolute(path))
@@ -54,7 +54,7 @@ char *attest_sha256_file(const char *root, const char *path, char **why) {
         char *hex;
         int fd;
 
-        if (!path_ok(path)) {
+        if (!attest_path_ok(path)) {
                 *why = g_strdup_printf("%s: not an absolute path without '..'", path);
                 return NULL;
         }

@@ -12,6 +12,9 @@ ApiError attest_lookup(AttestLibvirt *lv, const char *no_libvirt, const char *na
 /* API_OK for an SEV or SEV-ES guest; ModelUnsupported naming WHAT it lacks otherwise. */
 ApiError attest_check_sev_guest(const AttestDomain *d, const char *what, char **message);
 
+/* Whether PATH (from a domain XML) is absolute and has no ".." component. */
+bool attest_path_ok(const char *path);
+
 /* SHA-256 (lowercase hex) of the regular file PATH (absolute, no "..") under ROOT, at most
  * ATTEST_HASH_FILE_MAX bytes. NULL with *WHY naming the file and the problem. */
 char *attest_sha256_file(const char *root, const char *path, char **why);

@@ -10,6 +10,7 @@
 #include <libvirt/libvirt.h>
 
 #include "attest-domain.h"
+#include "attest-expected.h"
 #include "attest-internal.h"
 #include "attest-params.h"
 #include "measure-vcpu.h"
@@ -132,8 +133,19 @@ static Model guest_model(GuestModel m) {
         return m == GUEST_MODEL_SEV_ES ? MODEL_SEV_ES : MODEL_SEV;
 }
 
+/* What the owner should find: the expected digest of this domain's XML on this host. */
+static void add_expected(Answer *a, const HostFacts *f, ExpectedCache *cache, const char *xml) {
+        g_autofree char *why = NULL;
+        g_autofree char *digest = attest_expected_digest(f, cache, xml, &why);
+
+        if (digest)
+                add(a, "expected_measurement", g_variant_new_string(digest));
+        else
+                why_not(a, "expected_measurement", why);
+}
+
 ApiError attest_launch_measurement(const HostFacts *f, AttestLibvirt *lv, const char *no_libvirt,
-                                   const char *domain, GVariant **ret, char **message) {
+                                   ExpectedCache *cache, const char *domain, GVariant **ret, char **message) {
         g_auto(AttestDomain) d = {};
         g_auto(AttestDomainInputs) in = {};
         g_autoptr(GVariant) params = NULL;
@@ -164,6 +176,7 @@ ApiError attest_launch_measurement(const HostFacts *f, AttestLibvirt *lv, const 
         add_libvirt_params(&a, params, &in);
         add_boot(&a, f->root, &in);
         add_cpu(&a, f, &in);
+        add_expected(&a, f, cache, d.xml);
         add(&a, "unavailable", g_variant_builder_end(&a.unavailable));
         *ret = g_variant_ref_sink(g_variant_builder_end(&a.info));
         return API_OK;

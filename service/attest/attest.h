@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "attest-expected.h"
 #include "attest-libvirt.h"
 #include "facts.h"
 
@@ -50,8 +51,9 @@ GVariant *attest_platform_info(const HostFacts *f, AttestLibvirt *lv, const char
 
 /* ---- GetLaunchMeasurement ----------------------------------------------- */
 
+/* Also the expected digest (expected_measurement) of the domain's XML on this host, through CACHE (may be NULL). */
 ApiError attest_launch_measurement(const HostFacts *f, AttestLibvirt *lv, const char *no_libvirt,
-                                   const char *domain, GVariant **ret, char **message);
+                                   ExpectedCache *cache, const char *domain, GVariant **ret, char **message);
 
 /* ---- InjectLaunchSecret ------------------------------------------------- */
 

@@ -783,6 +783,15 @@ def tap_main(tests):
     sys.exit(1 if failed else 0)
 
 
+def plain(v):
+    """busctl --json's {"type", "data"} variants to plain values, recursively."""
+    if isinstance(v, dict) and set(v) == {'type', 'data'}:
+        return plain(v['data'])
+    if isinstance(v, dict):
+        return {k: plain(x) for k, x in v.items()}
+    return v
+
+
 def check(cond, msg, *detail):
     if not cond:
         raise AssertionError(msg + ''.join('\n' + str(d) for d in detail))

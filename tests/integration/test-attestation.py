@@ -15,7 +15,7 @@ import shutil
 import tempfile
 
 import harness
-from harness import HarnessError, Skip, World, check, eq, is_root, tap_main
+from harness import HarnessError, Skip, World, check, eq, is_root, plain, tap_main
 
 PATH = harness.MANAGER_PATH
 IFACE = 'org.memcrypt1.Attestation'
@@ -56,15 +56,6 @@ def user(uid):
 def need_uids():
     if not is_root():
         raise Skip('calling as other uids needs root')
-
-
-def plain(v):
-    """busctl's {"type", "data"} variants to plain values, recursively."""
-    if isinstance(v, dict) and set(v) == {'type', 'data'}:
-        return plain(v['data'])
-    if isinstance(v, dict):
-        return {k: plain(x) for k, x in v.items()}
-    return v
 
 
 def call(w, method, sig='', *args, uid=None):
@@ -167,11 +158,19 @@ def test_measurement():
         'cpu_family': 25, 'cpu_model': 1, 'cpu_stepping': 1, 'cpu_signature': 0x00A00F11,
         'unavailable': {},
     }
+    # The snapshot's firmware is random bytes: no expected digest (test-expected.py has real ones), and why.
+    def without_expected(got):
+        why = got['unavailable'].pop('expected_measurement', '')
+        check('/usr/share/OVMF/OVMF_CODE.cc.fd cannot be measured' in why and 'expected_measurement' not in got,
+              'no expected digest of a firmware that is not OVMF, and why', got)
+        return got
+
     with World(host=host, polkit='none') as w:
-        eq(call(w, 'GetLaunchMeasurement', 's', 'es-paused', uid=DENIED_UID), want, 'GetLaunchMeasurement es-paused')
+        eq(without_expected(call(w, 'GetLaunchMeasurement', 's', 'es-paused', uid=DENIED_UID)), want,
+           'GetLaunchMeasurement es-paused')
         r = ctl(w, '--json=short', 'attest', 'measurement', 'es-paused', uid=DENIED_UID)
         check(r.returncode == 0, 'memcryptctl attest measurement', r)
-        eq(json.loads(r.stdout), want, 'memcryptctl --json attest measurement')
+        eq(without_expected(json.loads(r.stdout)), want, 'memcryptctl --json attest measurement')
 
 
 def test_measurement_errors():

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The expected measurements already computed, for attest-expected.c; thread-safe (worker threads). */
+
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include "attest-expected.h"
+
+typedef enum {
+        EXPECTED_FILE_FIRMWARE,
+        EXPECTED_FILE_KERNEL,
+        EXPECTED_FILE_INITRD,
+        _EXPECTED_FILE_MAX,
+} ExpectedFileRole;
+
+typedef struct {
+        char *digest;                           /* lowercase hex */
+        char *sha256[_EXPECTED_FILE_MAX];       /* each file's, NULL for a file not measured */
+} ExpectedCacheEntry;
+
+void expected_cache_entry_clear(ExpectedCacheEntry *e);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ExpectedCacheEntry, expected_cache_entry_clear)
+
+/* Appends the identity of the file ST under ROLE to KEY. */
+void expected_cache_key_file(GString *key, const char *role, const struct stat *st);
+
+/* A copy of KEY's entry into *RET; false when there is none (or C is NULL). */
+bool expected_cache_lookup(ExpectedCache *c, const char *key, ExpectedCacheEntry *ret);
+/* Keeps a copy of ENTRY under KEY and counts one computation. */
+void expected_cache_store(ExpectedCache *c, const char *key, const ExpectedCacheEntry *entry);
