@@ -143,6 +143,7 @@ static JsonNode *json_from_measurement(const MemcryptLaunchMeasurement *m) {
                 { "firmware_sha256", m->firmware_sha256 }, { "kernel", m->kernel },
                 { "kernel_sha256", m->kernel_sha256 }, { "initrd", m->initrd }, { "initrd_sha256", m->initrd_sha256 },
                 { "cmdline_sha256", m->cmdline_sha256 }, { "cpu_mode", m->cpu_mode }, { "cpu_name", m->cpu_name },
+                { "expected_measurement", m->expected_measurement },
         };
 
         json_builder_begin_object(b);
@@ -303,6 +304,8 @@ int attest_print_measurement(MemcryptClient *c, const char *domain, JsonMode jso
                 if (*m->cmdline_sha256)
                         kv_add(kv, "Command line", NULL, "%s\nSHA-256 %s (with its NUL)", m->cmdline, m->cmdline_sha256);
                 measurement_add_cpu(kv, m);
+                if (*m->expected_measurement)
+                        kv_add(kv, "Expected digest", NULL, "%s", m->expected_measurement);
                 add_unavailable(kv, m->unavailable);
                 kv_print(kv);
         }

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libmemcrypt: org.memcrypt1.Attestation, GetPlatformInfo(),
- * GetLaunchMeasurement() and InjectLaunchSecret(). The a{sv} answers are read
+ * GetLaunchMeasurement(), InjectLaunchSecret(), GetExpectedMeasurement() and
+ * ComputeExpectedMeasurement(). The a{sv} answers are read
  * through the same key tables as the properties: keys the library does not
  * know are skipped, a known key of another type is -EBADMSG.
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "memcrypt-internal.h"
 
@@ -185,6 +188,7 @@ static const PropMap measurement_map[] = {
         LM("cpu_model",       "u", client_set_u32,    cpu_model),
         LM("cpu_stepping",    "u", client_set_u32,    cpu_stepping),
         LM("cpu_signature",   "u", client_set_u32,    cpu_signature),
+        LM("expected_measurement", "s", client_set_string, expected_measurement),
         { "unavailable", "a{ss}", set_pairs, offsetof(MemcryptLaunchMeasurement, unavailable), 0 },
         {}
 };
@@ -251,4 +255,156 @@ int memcrypt_inject_launch_secret(MemcryptClient *c, const char *domain, const c
                 return client_set_error(c, NULL, r);
 
         return client_send(c, m, NULL);
+}
+
+/* ---- GetExpectedMeasurement(), ComputeExpectedMeasurement() ---- */
+
+#define MF(member, sig, set, field) { member, sig, set, offsetof(MemcryptMeasuredFile, field), 0 }
+static const PropMap file_map[] = {
+        MF("path",       "s", client_set_string, path),
+        MF("size",       "t", client_set_u64,    size),
+        MF("sha256",     "s", client_set_string, sha256),
+        MF("descriptor", "s", client_set_string, descriptor),
+        MF("source",     "s", client_set_string, source),
+        {}
+};
+
+static int set_file(sd_bus_message *m, void *field, size_t *count) {
+        return client_read_dict(NULL, m, file_map, field, "Key", "file", NULL);
+}
+
+/* A file the service did not send: its strings "", as every absent string. */
+static int file_default(MemcryptMeasuredFile *f) {
+        char **fields[] = { &f->path, &f->sha256, &f->descriptor, &f->source };
+
+        for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+                if (!*fields[i] && !(*fields[i] = strdup("")))
+                        return -ENOMEM;
+        return 0;
+}
+
+#define EM(member, sig, set, field) { member, sig, set, offsetof(MemcryptExpectedMeasurement, field), 0 }
+static const PropMap expected_map[] = {
+        EM("mode",                  "s",     client_set_string, mode),
+        EM("model",                 "s",     client_set_string, model),
+        EM("policy",                "t",     client_set_u64,    policy),
+        EM("firmware",              "a{sv}", set_file,          firmware),
+        EM("kernel_hashes",         "b",     client_set_bool,   kernel_hashes),
+        EM("kernel",                "a{sv}", set_file,          kernel),
+        EM("initrd",                "a{sv}", set_file,          initrd),
+        EM("cmdline",               "s",     client_set_string, cmdline),
+        EM("vcpus",                 "u",     client_set_u32,    vcpus),
+        EM("vcpu_signature",        "u",     client_set_u32,    vcpu_signature),
+        EM("vcpu_signature_source", "s",     client_set_string, vcpu_signature_source),
+        EM("guest_features",        "t",     client_set_u64,    guest_features),
+        EM("guest_features_source", "s",     client_set_string, guest_features_source),
+        EM("vmsa_form",             "s",     client_set_string, vmsa_form),
+        EM("vmsa_form_reason",      "s",     client_set_string, vmsa_form_reason),
+        {}
+};
+
+static int read_expected(MemcryptClient *c, sd_bus_message *reply, const char *method,
+                         MemcryptExpectedMeasurement **ret) {
+        MemcryptExpectedMeasurement *m;
+        const char *digest;
+        uint64_t seen = 0;
+        int r;
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return client_set_error(c, NULL, -ENOMEM);
+        r = sd_bus_message_read(reply, "s", &digest);
+        if (r >= 0)
+                r = (m->measurement = strdup(digest)) ? 0 : -ENOMEM;
+        if (r >= 0)
+                r = client_read_dict(c, reply, expected_map, m, "Key", method, &seen);
+        if (r >= 0)
+                r = client_read_strv(reply, &m->command);
+        if (r >= 0) {
+                MemcryptMeasuredFile *files[] = { &m->firmware, &m->kernel, &m->initrd };
+                for (size_t i = 0; r >= 0 && i < sizeof(files) / sizeof(files[0]); i++)
+                        r = file_default(files[i]);
+        }
+        if (r < 0) {
+                memcrypt_expected_measurement_free(m);
+                return client_set_error(c, NULL, r);
+        }
+        m->has_policy = seen_key(expected_map, seen, "policy");
+        m->has_vmsas = seen_key(expected_map, seen, "vcpu_signature");
+        *ret = m;
+        return 0;
+}
+
+int memcrypt_get_expected_measurement(MemcryptClient *c, const char *domain, const MemcryptOptions *options,
+                                      MemcryptExpectedMeasurement **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        int r;
+
+        if (!c || !domain || !ret)
+                return -EINVAL;
+        client_reset_error(c);
+
+        r = sd_bus_message_new_method_call(c->bus, &m, MEMCRYPT_BUS_NAME, MEMCRYPT_MANAGER_PATH,
+                                           MEMCRYPT_ATTESTATION_INTERFACE, "GetExpectedMeasurement");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", domain);
+        if (r >= 0)
+                r = client_append_options(m, options);
+        if (r < 0)
+                return client_set_error(c, NULL, r);
+        r = client_send(c, m, &reply);
+        return r < 0 ? r : read_expected(c, reply, "GetExpectedMeasurement()", ret);
+}
+
+int memcrypt_compute_expected_measurement(MemcryptClient *c, const char *domain_xml, int kernel_fd, int initrd_fd,
+                                          const MemcryptOptions *options, MemcryptExpectedMeasurement **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        int null = -1, r;
+
+        if (!c || !domain_xml || !ret || kernel_fd < -1 || initrd_fd < -1)
+                return -EINVAL;
+        client_reset_error(c);
+
+        /* D-Bus has no empty descriptor: "none" is /dev/null, which the service never reads. */
+        if (kernel_fd < 0 || initrd_fd < 0) {
+                null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (null < 0)
+                        return client_set_error(c, NULL, -errno);
+        }
+        r = sd_bus_message_new_method_call(c->bus, &m, MEMCRYPT_BUS_NAME, MEMCRYPT_MANAGER_PATH,
+                                           MEMCRYPT_ATTESTATION_INTERFACE, "ComputeExpectedMeasurement");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "shh", domain_xml, kernel_fd >= 0 ? kernel_fd : null,
+                                          initrd_fd >= 0 ? initrd_fd : null);
+        if (null >= 0)
+                close(null);    /* the message holds its own copy */
+        if (r >= 0)
+                r = client_append_options(m, options);
+        if (r < 0)
+                return client_set_error(c, NULL, r);
+        r = client_send(c, m, &reply);
+        return r < 0 ? r : read_expected(c, reply, "ComputeExpectedMeasurement()", ret);
+}
+
+static void file_clear(MemcryptMeasuredFile *f) {
+        free(f->path);
+        free(f->sha256);
+        free(f->descriptor);
+        free(f->source);
+}
+
+MemcryptExpectedMeasurement *memcrypt_expected_measurement_free(MemcryptExpectedMeasurement *m) {
+        if (!m)
+                return NULL;
+
+        free(m->measurement);
+        for (const PropMap *p = expected_map; p->member; p++)
+                if (p->set == client_set_string)
+                        free(*(char **) ((char *) m + p->offset));
+        file_clear(&m->firmware);
+        file_clear(&m->kernel);
+        file_clear(&m->initrd);
+        strv_free(m->command);
+        free(m);
+        return NULL;
 }

@@ -16,6 +16,7 @@
 #include "build-config.h"
 #include "ctl-args.h"
 #include "ctl-attest.h"
+#include "ctl-expected.h"
 #include "ctl-measure.h"
 #include "ctl-offline.h"
 #include "ctl-verify.h"
@@ -42,9 +43,13 @@ typedef enum {
         VERB_OPT_RESUME = 1u << 7,
         VERB_OPT_ADDRESS = 1u << 8,
         VERB_OPT_RAW    = 1u << 9,
+        VERB_OPT_DOMAIN_XML = 1u << 10,
+        VERB_OPT_KERNEL = 1u << 11,
+        VERB_OPT_INITRD = 1u << 12,
 } VerbOption;
 static const char *const verb_option_names[] = { "--flavor", "--image", "--policy", "--option", "--model",
-                                                 "--header", "--secret", "--resume", "--address", "--raw" };
+                                                 "--header", "--secret", "--resume", "--address", "--raw",
+                                                 "--domain-xml", "--kernel", "--initrd" };
 
 static JsonMode arg_json = JSON_OFF;
 static bool arg_legend = true;
@@ -60,6 +65,9 @@ static char *arg_header, *arg_secret;  /* their base64, read before connecting *
 static bool arg_resume, arg_raw;
 static bool arg_has_address;
 static uint64_t arg_address;
+static char *arg_domain_xml_file;       /* attest expected --domain-xml */
+static char *arg_kernel_file, *arg_initrd_file;
+static int arg_kernel_fd = -1, arg_initrd_fd = -1;      /* opened before connecting */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MemcryptClient, memcrypt_client_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MemcryptHost, memcrypt_host_free)
@@ -568,6 +576,19 @@ static int verb_attest_inject(MemcryptClient *c, int argc, char **argv) {
         return r < 0 ? service_error(c, r) : EXIT_OK;
 }
 
+static int verb_attest_expected(MemcryptClient *c, int argc, char **argv) {
+        const ExpectedRequest req = {
+                .domain = arg_domain_xml ? NULL : argv[2],
+                .domain_xml = arg_domain_xml,
+                .kernel_fd = arg_kernel_fd,
+                .initrd_fd = arg_initrd_fd,
+                .options = arg_options,
+        };
+        int r = attest_print_expected(c, &req, arg_json);
+
+        return r < 0 ? service_error(c, r) : EXIT_OK;
+}
+
 /* ---- command line ---- */
 
 typedef struct {
@@ -597,6 +618,8 @@ static const Verb verbs[] = {
         { "attest",          "inject DOMAIN --header FILE --secret FILE", 1, 0,
           VERB_OPT_HEADER | VERB_OPT_SECRET | VERB_OPT_RESUME | VERB_OPT_ADDRESS | VERB_OPT_RAW, verb_attest_inject,
           "inject" },
+        { "attest",          "expected DOMAIN|--domain-xml FILE [--kernel FILE] [--initrd FILE]", 1, 0,
+          VERB_OPT_DOMAIN_XML | VERB_OPT_KERNEL | VERB_OPT_INITRD | VERB_OPT_OPTION, verb_attest_expected, "expected" },
 };
 
 static void help(void) {
@@ -629,6 +652,13 @@ static void help(void) {
                "  attest inject DOMAIN --header FILE --secret FILE [--raw] [--resume] [--address N]\n"
                "                         Inject the owner's launch secret (base64 files)\n"
                "                         into a paused SEV/SEV-ES guest\n"
+               "  attest expected DOMAIN\n"
+               "                         Show the launch digest a defined or running domain\n"
+               "                         must measure here, its inputs, and the measure\n"
+               "                         command that recomputes it\n"
+               "  attest expected --domain-xml FILE [--kernel FILE] [--initrd FILE]\n"
+               "                         The same for domain XML FILE before it is defined,\n"
+               "                         its kernel and initrd sent as open files\n"
                "  attest verify --measurement BASE64 --api-major N --api-minor N --build-id N\n"
                "        --policy N --tik FILE --expected HEX\n"
                "                         Check an SEV/SEV-ES launch measurement against the\n"
@@ -661,6 +691,11 @@ static void help(void) {
                "     --resume            attest inject: resume the guest afterwards\n"
                "     --address ADDRESS   attest inject: the guest physical address (decimal\n"
                "                         or 0x hex) of the secret area\n"
+               "     --domain-xml FILE   attest expected: the domain XML (- for stdin)\n"
+               "     --kernel FILE       attest expected: the kernel the document boots\n"
+               "     --initrd FILE       attest expected: the initrd the document boots\n"
+               "                         (attest expected also takes --option\n"
+               "                         vcpu_signature=N, guest_features=N, vmsa_form=init2|legacy)\n"
                "\n"
                "Exit status: 0 success, 1 the service answered an error or cannot be reached\n"
                "(or a FILE cannot be read), 2 usage error, 3 doctor found a failing check,\n"
@@ -747,9 +782,11 @@ static int add_option(const char *option, const char *key, const char *value) {
                 if (b < 0)
                         return usage_error("%s: not a boolean (true, false, yes, no, 1, 0)", what);
                 g_assert(memcrypt_options_set_bool(arg_options, key, b) >= 0);
-        } else if (strcmp(key, MEMCRYPT_OPTION_POLICY) == 0) {
+        } else if (strcmp(key, MEMCRYPT_OPTION_POLICY) == 0 || strcmp(key, MEMCRYPT_OPTION_VCPU_SIGNATURE) == 0 ||
+                   strcmp(key, MEMCRYPT_OPTION_GUEST_FEATURES) == 0) {
                 if (!parse_uint64(value, &policy))
-                        return usage_error("%s: not a policy (a decimal or 0x hex number)", what);
+                        return usage_error("%s: not a %s (a decimal or 0x hex number)", what,
+                                           strcmp(key, MEMCRYPT_OPTION_POLICY) == 0 ? "policy" : "number");
                 g_assert(memcrypt_options_set_uint64(arg_options, key, policy) >= 0);
         } else
                 g_assert(memcrypt_options_set_string(arg_options, key, value) >= 0);
@@ -783,6 +820,13 @@ static void free_args(void) {
         g_clear_pointer(&arg_secret_file, g_free);
         g_clear_pointer(&arg_header, g_free);
         g_clear_pointer(&arg_secret, g_free);
+        g_clear_pointer(&arg_domain_xml_file, g_free);
+        g_clear_pointer(&arg_kernel_file, g_free);
+        g_clear_pointer(&arg_initrd_file, g_free);
+        if (arg_kernel_fd >= 0)
+                close(arg_kernel_fd);
+        if (arg_initrd_fd >= 0)
+                close(arg_initrd_fd);
 }
 
 /* 1: go on with the verb; 0: done (help, version); -EXIT_USAGE: bad command line. */
@@ -802,6 +846,9 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_RESUME,
                 ARG_ADDRESS,
                 ARG_RAW,
+                ARG_DOMAIN_XML,
+                ARG_KERNEL,
+                ARG_INITRD,
         };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h'                 },
@@ -819,6 +866,9 @@ static int parse_argv(int argc, char *argv[]) {
                 { "resume",          no_argument,       NULL, ARG_RESUME          },
                 { "address",         required_argument, NULL, ARG_ADDRESS         },
                 { "raw",             no_argument,       NULL, ARG_RAW             },
+                { "domain-xml",      required_argument, NULL, ARG_DOMAIN_XML      },
+                { "kernel",          required_argument, NULL, ARG_KERNEL          },
+                { "initrd",          required_argument, NULL, ARG_INITRD          },
                 {}
         };
         int c, r = 0;
@@ -886,6 +936,18 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_verb_options |= VERB_OPT_RAW;
                         arg_raw = true;
                         break;
+                case ARG_DOMAIN_XML:
+                        arg_verb_options |= VERB_OPT_DOMAIN_XML;
+                        r = set_file_option("--domain-xml", &arg_domain_xml_file, optarg);
+                        break;
+                case ARG_KERNEL:
+                        arg_verb_options |= VERB_OPT_KERNEL;
+                        r = set_file_option("--kernel", &arg_kernel_file, optarg);
+                        break;
+                case ARG_INITRD:
+                        arg_verb_options |= VERB_OPT_INITRD;
+                        r = set_file_option("--initrd", &arg_initrd_file, optarg);
+                        break;
                 case ARG_ADDRESS:
                         arg_verb_options |= VERB_OPT_ADDRESS;
                         if (arg_has_address)
@@ -914,12 +976,19 @@ static int check_verb(const Verb *verb, int argc) {
         g_autofree char *name = verb->sub ? g_strdup_printf("%s %s", verb->name, verb->sub) : g_strdup(verb->name);
         unsigned extra = arg_verb_options & ~verb->options;
         int n = MAX(argc, 1) - 1 - (verb->sub ? 1 : 0);
+        /* attest expected: --domain-xml FILE stands for the DOMAIN. */
+        int args = verb->args - ((verb->options & arg_verb_options & VERB_OPT_DOMAIN_XML) ? 1 : 0);
 
-        if (n < verb->args)
+        if ((verb->options & VERB_OPT_DOMAIN_XML) && !(arg_verb_options & VERB_OPT_DOMAIN_XML) &&
+            (arg_verb_options & (VERB_OPT_KERNEL | VERB_OPT_INITRD)))
+                return usage_error("--kernel and --initrd go with --domain-xml: a defined domain's files are the "
+                                   "host's, named by its XML");
+        if (n < args)
                 return usage_error("'%s' needs %s: %s %s", name, verb->args - n > 1 ? "arguments" : "an argument",
                                    verb->name, verb->synopsis);
-        if (n > verb->args)
-                return usage_error("too many arguments for '%s'", name);
+        if (n > args)
+                return usage_error(args < verb->args ? "too many arguments for '%s': give a DOMAIN or --domain-xml, "
+                                   "not both" : "too many arguments for '%s'", name);
         for (size_t i = 0; i < G_N_ELEMENTS(verb_option_names); i++)
                 if (extra & (1u << i))
                         return usage_error("%s does not apply to '%s'", verb_option_names[i], name);
@@ -961,6 +1030,27 @@ static int find_verb(int argc, char **argv, const Verb **ret) {
         return usage_error("unknown command '%s'", name);
 }
 
+/* attest expected --domain-xml FILE [--kernel FILE] [--initrd FILE]: the document read and the
+ * files opened before connecting (regular files only: the service reads them from these). */
+static int read_expected_files(void) {
+        g_autoptr(GError) error = NULL;
+
+        arg_domain_xml = read_text_file(arg_domain_xml_file, MEMCRYPT_DOMAIN_XML_MAX, &error);
+        if (arg_domain_xml && arg_kernel_file) {
+                g_autofree char *name = g_strdup_printf("the kernel '%s'", arg_kernel_file);
+                arg_kernel_fd = open_input_file(arg_kernel_file, name, &error);
+        }
+        if (arg_domain_xml && arg_kernel_fd >= -1 && !error && arg_initrd_file) {
+                g_autofree char *name = g_strdup_printf("the initrd '%s'", arg_initrd_file);
+                arg_initrd_fd = open_input_file(arg_initrd_file, name, &error);
+        }
+        if (!arg_domain_xml || error) {
+                fprintf(stderr, "memcryptctl: %s\n", error->message);
+                return -EXIT_INPUT;
+        }
+        return 0;
+}
+
 /* The domain XML FILE (or stdin) of configure and validate, read before connecting. */
 static int read_verb_file(const Verb *verb, char **argv) {
         g_autoptr(GError) error = NULL;
@@ -975,6 +1065,8 @@ static int read_verb_file(const Verb *verb, char **argv) {
                 }
                 return 0;
         }
+        if (arg_domain_xml_file)
+                return read_expected_files();
         if (verb->file_arg == 0)
                 return 0;
 

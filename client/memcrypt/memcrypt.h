@@ -291,6 +291,10 @@ typedef struct {
         uint32_t cpu_family, cpu_model, cpu_stepping;
         uint32_t cpu_signature;        /* CPUID 1 EAX */
         char **unavailable;            /* why inputs are missing: key, why, ..., NULL */
+        /* Appended in 0.4 (the library allocates the struct: older readers ignore it): the digest
+         * the measurement must cover on this host (hex), "" when it cannot be computed (see
+         * unavailable). */
+        char *expected_measurement;
 } MemcryptLaunchMeasurement;
 
 /* GetLaunchMeasurement(): -ENXIO NoSuchDomain, -EBUSY InvalidDomainState (not running or
@@ -308,6 +312,61 @@ MemcryptLaunchMeasurement *memcrypt_launch_measurement_free(MemcryptLaunchMeasur
  * of memcrypt_get_launch_measurement() (-EBUSY when the domain is not paused). */
 int memcrypt_inject_launch_secret(MemcryptClient *c, const char *domain, const char *header, const char *secret,
                                   const MemcryptOptions *options);
+
+/* ---- Expected launch measurement (LIBMEMCRYPT_0.4) ---- */
+
+/* A file a measurement covers, as the service read it. */
+typedef struct {
+        char *path;                    /* as on the host, or as the document names it; "" when not measured */
+        uint64_t size;
+        char *sha256;                  /* lowercase hex */
+        char *descriptor;              /* the firmware's: the QEMU firmware descriptor listing it */
+        char *source;                  /* the firmware's: why this firmware */
+} MemcryptMeasuredFile;
+
+/* GetExpectedMeasurement() and ComputeExpectedMeasurement(): the digest and its manifest.
+ * Strings are "" when absent. */
+typedef struct {
+        char *measurement;             /* lowercase hex: SHA-256 (SEV, SEV-ES) or SHA-384 (SEV-SNP) */
+        char *mode;                    /* "sev" | "seves" | "snp": memcryptctl measure's --mode */
+        char *model;                   /* "amd-sev" | "amd-sev-es" | "amd-sev-snp" */
+        bool has_policy;
+        uint64_t policy;
+        MemcryptMeasuredFile firmware;
+        bool kernel_hashes;            /* kernel, initrd and cmdline are measured */
+        MemcryptMeasuredFile kernel, initrd;
+        char *cmdline;
+        uint32_t vcpus;
+        bool has_vmsas;                /* SEV-ES and SEV-SNP: the next six fields count */
+        uint32_t vcpu_signature;       /* CPUID 1 EAX */
+        char *vcpu_signature_source;
+        uint64_t guest_features;       /* the VMSA's SEV_FEATURES */
+        char *guest_features_source;
+        char *vmsa_form;               /* "init2" | "legacy" */
+        char *vmsa_form_reason;
+        char **command;                /* memcryptctl measure's argv for the same digest, NULL-terminated */
+} MemcryptExpectedMeasurement;
+
+/* Options of the expected measurement, each replacing what the service derives. */
+#define MEMCRYPT_OPTION_VCPU_SIGNATURE            "vcpu_signature"            /* uint64 (CPUID 1 EAX); expected */
+#define MEMCRYPT_OPTION_GUEST_FEATURES            "guest_features"            /* uint64; expected */
+#define MEMCRYPT_OPTION_VMSA_FORM                 "vmsa_form"                 /* string; expected */
+
+/* GetExpectedMeasurement() of the defined or running DOMAIN (its XML from libvirt), with
+ * OPTIONS (may be NULL). -ENXIO NoSuchDomain, -EOPNOTSUPP ModelUnsupported (no <launchSecurity>, no
+ * firmware descriptor, files that cannot be measured), -EINVAL InvalidArgument (a CPU model
+ * whose signature is not known: set MEMCRYPT_OPTION_VCPU_SIGNATURE), -ENOTCONN LibvirtUnavailable, -EBADMSG
+ * InvalidDomainXml. Free with memcrypt_expected_measurement_free(). */
+int memcrypt_get_expected_measurement(MemcryptClient *c, const char *domain, const MemcryptOptions *options,
+                                      MemcryptExpectedMeasurement **ret);
+/* ComputeExpectedMeasurement() of DOMAIN_XML (at most MEMCRYPT_DOMAIN_XML_MAX bytes) with the
+ * kernel and initrd it measures as descriptors opened for reading (-1: none; /dev/null is
+ * sent). The service never opens a path the document names but firmware a QEMU firmware
+ * descriptor lists. Errors as memcrypt_get_expected_measurement(), and -EINVAL when a
+ * measured kernel or initrd has no descriptor. */
+int memcrypt_compute_expected_measurement(MemcryptClient *c, const char *domain_xml, int kernel_fd, int initrd_fd,
+                                          const MemcryptOptions *options, MemcryptExpectedMeasurement **ret);
+MemcryptExpectedMeasurement *memcrypt_expected_measurement_free(MemcryptExpectedMeasurement *m);
 
 /* A signal of the service, as memcryptctl monitor shows it. */
 typedef struct {

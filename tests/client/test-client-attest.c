@@ -6,12 +6,15 @@
  * on the wire; and against a made-up service, what the library does with
  * keys it does not know and with a known key of another type.
  */
+#include <fcntl.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <systemd/sd-bus.h>
 
 #include "bus-peer.h"
 #include "bus.h"
 #include "error-map.h"
+#include "measure-synth.h"
 #include "memcrypt/memcrypt.h"
 #include "test-context.h"
 
@@ -179,7 +182,8 @@ static void test_launch_measurement(void **state) {
         assert_true(m->has_cpu_signature);
         assert_int_equal(m->cpu_signature, 0x00a00f11);
         assert_string_equal(m->cpu_name, "EPYC-Milan");
-        /* The snapshot's firmware is random bytes: no expected digest, and why. */
+        /* The snapshot's firmware is random bytes: no expected digest (since 0.4), and why. */
+        assert_string_equal(m->expected_measurement, "");
         assert_string_equal(m->unavailable[0], "expected_measurement");
         assert_non_null(strstr(m->unavailable[1], "cannot be measured"));
         assert_null(m->unavailable[2]);
@@ -195,6 +199,68 @@ static void test_launch_measurement(void **state) {
 static void expect_error(Fixture *f, int r, int want, const char *name) {
         assert_int_equal(r, want);
         assert_string_equal(memcrypt_client_error_name(f->client), name);
+}
+
+/* GetExpectedMeasurement and ComputeExpectedMeasurement through the library: the typed manifest, the
+ * descriptors it sends (-1: /dev/null), and the refusals with their errnos. */
+static void test_expected(void **state) {
+        Fixture *f = *state;
+        MemcryptExpectedMeasurement *m = NULL;
+        MemcryptOptions *o = NULL;
+        const char *xml = "<domain type='kvm'><name>new</name><vcpu>4</vcpu><os firmware='efi'>"
+                          "<type arch='x86_64' machine='q35'>hvm</type><kernel>/boot/vmlinuz</kernel></os>"
+                          "<cpu mode='custom'><model>Opteron_G5</model></cpu><launchSecurity type='sev' "
+                          "kernelHashes='yes'><policy>0x0037</policy></launchSecurity></domain>";
+        g_autofree char *kernel_path = g_build_filename(f->root, "vmlinuz", NULL);
+        g_autofree guint8 *image = NULL, *kernel = NULL;
+        SynthImage d;
+        size_t len;
+        int fd;
+
+        /* The recorded firmware is random bytes: es-paused cannot be measured, and the library says why. */
+        assert_int_equal(memcrypt_get_expected_measurement(f->client, "es-paused", NULL, &m), -EOPNOTSUPP);
+        assert_string_equal(memcrypt_client_error_name(f->client), MEMCRYPT_ERROR_MODEL_UNSUPPORTED);
+        assert_int_equal(memcrypt_get_expected_measurement(f->client, "nobody", NULL, &m), -ENXIO);
+        /* Opteron_G5 is no model the service knows: the option supplies the signature. */
+        assert_int_equal(memcrypt_compute_expected_measurement(f->client, xml, -1, -1, NULL, &m), -EINVAL);
+        assert_non_null(strstr(memcrypt_client_error_message(f->client), "vcpu_signature"));
+        assert_int_equal(memcrypt_options_new(&o), 0);
+        assert_int_equal(memcrypt_options_set_uint64(o, MEMCRYPT_OPTION_VCPU_SIGNATURE, 0xa00f11), 0);
+        assert_int_equal(memcrypt_options_set_string(o, MEMCRYPT_OPTION_VMSA_FORM, "legacy"), 0);
+        /* A measured kernel needs its descriptor. */
+        assert_int_equal(memcrypt_compute_expected_measurement(f->client, xml, -1, -1, o, &m), -EINVAL);
+        assert_non_null(strstr(memcrypt_client_error_message(f->client), "as a file descriptor"));
+        assert_null(m);
+
+        assert_true(synth_named("synth_amdsev_like.bin", &d));
+        image = synth_firmware(&d);
+        test_write_len(f->root, "usr/share/OVMF/OVMF.amdsev.fd", (const char *) image, (gssize) d.size);
+        kernel = synth_kernel(&len);
+        test_write_len(f->root, "vmlinuz", (const char *) kernel, (gssize) len);
+        fd = open(kernel_path, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(memcrypt_compute_expected_measurement(f->client, xml, fd, -1, o, &m), 0);
+        assert_int_equal(strlen(m->measurement), 64);
+        assert_string_equal(m->mode, "seves");
+        assert_string_equal(m->model, "amd-sev-es");
+        assert_true(m->has_policy && m->policy == 0x37);
+        assert_string_equal(m->firmware.path, "/usr/share/OVMF/OVMF.amdsev.fd");
+        assert_true(m->firmware.size == d.size);
+        assert_non_null(strstr(m->firmware.descriptor, "30-edk2-ovmf-amdsev.json"));
+        assert_true(m->kernel_hashes);
+        assert_string_equal(m->kernel.path, "/boot/vmlinuz");
+        assert_true(m->kernel.size == len);
+        assert_string_equal(m->initrd.path, "");
+        assert_true(m->has_vmsas);
+        assert_int_equal(m->vcpus, 4);
+        assert_int_equal(m->vcpu_signature, 0xa00f11);
+        assert_string_equal(m->vcpu_signature_source, "option vcpu_signature");
+        assert_string_equal(m->vmsa_form, "legacy");
+        assert_string_equal(m->command[0], "memcryptctl");
+        assert_string_equal(m->command[3], "seves");
+        m = memcrypt_expected_measurement_free(m);
+        memcrypt_options_free(o);
+        close(fd);
 }
 
 static void test_errors(void **state) {
@@ -270,6 +336,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_platform_info, setup_snp, teardown),
                 cmocka_unit_test_setup_teardown(test_platform_info_sev_only, setup_sev, teardown),
                 cmocka_unit_test_setup_teardown(test_launch_measurement, setup_sev, teardown),
+                cmocka_unit_test_setup_teardown(test_expected, setup_sev, teardown),
                 cmocka_unit_test_setup_teardown(test_errors, setup_sev, teardown),
                 cmocka_unit_test_setup_teardown(test_inject, setup_sev, teardown),
                 cmocka_unit_test_setup_teardown(test_grown_service, setup_grown, teardown),

@@ -72,7 +72,11 @@ expect "model names after model" "memcryptctl model " amd-sev amd-sev-es amd-sev
 expect "model names by prefix after launch-security" "memcryptctl launch-security amd-sev-" amd-sev-es amd-sev-snp
 expect "model names after configure" "memcryptctl --no-legend configure " amd-sev amd-sev-es amd-sev-snp
 expect "nothing after model NAME" "memcryptctl model amd-sev " ""
-expect "attest commands" "memcryptctl attest " platform measurement inject verify
+expect "attest commands" "memcryptctl attest " platform measurement inject verify expected
+expect_has "attest expected takes a document, its files and --option" "memcryptctl attest expected --" \
+        "--domain-xml --kernel --initrd --option --json" "--header --secret --raw --model"
+expect "attest expected --option keys" "memcryptctl attest expected g --option vcpu" vcpu_signature=
+expect "attest expected vmsa_form values" "memcryptctl attest expected g --option vmsa_form=" init2 legacy
 expect "XML files and directories after validate" "memcryptctl validate " dir guest.xml
 expect "XML files after configure MODEL" "memcryptctl configure amd-sev-snp " dir guest.xml
 expect "model names after --model" "memcryptctl validate --model " amd-sev amd-sev-es amd-sev-snp
@@ -126,7 +130,8 @@ expect "a value of measure is no command argument" "memcryptctl measure --vcpus 
 if [ -n "$memcryptctl" ]; then
         offered=$(for line in "memcryptctl --" "memcryptctl status --" "memcryptctl resolve --" \
                         "memcryptctl launch-security amd-sev --" "memcryptctl validate --" \
-                        "memcryptctl attest inject g --" "memcryptctl attest verify --" "memcryptctl measure --"; do
+                        "memcryptctl attest inject g --" "memcryptctl attest verify --" "memcryptctl measure --" \
+                        "memcryptctl attest expected --"; do
                         candidates "$line"; done | sort -u)
         missing=""
         for o in $( ("$memcryptctl" --help; "$memcryptctl" measure --help; "$memcryptctl" attest verify --help) 2>&1 |
