@@ -10,11 +10,11 @@
  *     at the bus (PropertiesChanged with the new RunningDomains); the CPU time memcryptd and
  *     libvirtd spent meanwhile (/proc/PID/stat), divided by 2K, and the event -> signal latency;
  *   - Manager GetAll, Describe and ListEncryptedDomains against Peer.Ping;
- * and a storm: S guests started back to back, the time libvirt took for the calls and the time
- * until memcryptd's signal said all S run; then the same for destroying them.
+ * and for each S of --storm a storm: S guests started back to back, the time libvirt took for the
+ * calls and the time until memcryptd's signal said all S run; then the same for destroying them.
  *
  * Usage: bench-guests --uri=URI --memcryptd=PID --libvirtd=PID [--guests=0,1000] [--events=K]
- *                     [--calls=N] [--storm=S]
+ *                     [--calls=N] [--storm=S,...]
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -171,8 +171,8 @@ int main(int argc, char *argv[]) {
                 { "storm", required_argument, NULL, 's' },
                 {}
         };
-        const char *uri = NULL, *guest_list = "0,1000";
-        long mc_pid = 0, lv_pid = 0, events = 250, calls = 200, storm_n = 500, have = 0;
+        const char *uri = NULL, *guest_list = "0,1000", *storm_list = "500";
+        long mc_pid = 0, lv_pid = 0, events = 250, calls = 200, have = 0;
         sd_bus *bus = NULL;
         uint32_t running = 0;
         int c;
@@ -185,12 +185,12 @@ int main(int argc, char *argv[]) {
                 case 'g': guest_list = optarg; break;
                 case 'e': events = strtol(optarg, NULL, 10); break;
                 case 'c': calls = strtol(optarg, NULL, 10); break;
-                case 's': storm_n = strtol(optarg, NULL, 10); break;
+                case 's': storm_list = optarg; break;
                 default: return 2;
                 }
         if (!uri || mc_pid <= 0 || lv_pid <= 0 || events < 1 || calls < 1)
                 return fprintf(stderr, "usage: bench-guests --uri=URI --memcryptd=PID --libvirtd=PID "
-                               "[--guests=N,...] [--events=K] [--calls=N] [--storm=S]\n"), 2;
+                               "[--guests=N,...] [--events=K] [--calls=N] [--storm=S,...]\n"), 2;
         if (sd_bus_open_system(&bus) < 0)
                 return fprintf(stderr, "no system bus (DBUS_SYSTEM_BUS_ADDRESS)\n"), 1;
         virConnectPtr conn = virConnectOpen(uri);
@@ -212,9 +212,17 @@ int main(int argc, char *argv[]) {
                 if (!start_guests(conn, have, n) || !wait_running(bus, base + n, WAIT_USEC))
                         return fprintf(stderr, "cannot reach %ld guests\n", n), 1;
                 have = n;
-                if (measure(bus, conn, n, base, mc_pid, lv_pid, (size_t) events, (size_t) calls) ||
-                    (storm_n > 0 && storm(bus, conn, n, base, storm_n)))
+                if (measure(bus, conn, n, base, mc_pid, lv_pid, (size_t) events, (size_t) calls))
                         return 1;
+                for (const char *q = storm_list; *q;) {
+                        char *q_end;
+                        long s = strtol(q, &q_end, 10);
+                        if (q_end == q)
+                                return fprintf(stderr, "--storm: numbers, comma-separated\n"), 2;
+                        if (s > 0 && storm(bus, conn, n, base, s))
+                                return 1;
+                        q = *q_end == ',' ? q_end + 1 : q_end;
+                }
                 fflush(stdout);
                 p = *end == ',' ? end + 1 : end;
         }

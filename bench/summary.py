@@ -4,7 +4,7 @@
 measured in the same run, the ratio, and the goal (with ok/MISS where the benchmark judges it).
 
 Reads what bench/run saved in OUTPUT_DIR: bench-probe.txt, bench-domain.txt, bench-bus.txt,
-events.txt, bench-measure.txt, stall.txt (their own tables, unchanged) and load.json (bench/load.py --json). A file that is
+events.txt, bench-measure.txt, guests.txt, stall.txt (their own tables, unchanged) and load.json (bench/load.py --json). A file that is
 missing or whose table cannot be read gives a row saying so, never a silent gap.
 
 Usage: bench/summary.py OUTPUT_DIR"""
@@ -179,10 +179,18 @@ def stall(text):
             'p99 <= 50, max <= 250, RSS <= 128 MiB (%s MiB): %s' % (r['peak RSS MiB'], r['goal']))
 
 
+def guests(text):
+    """bench/guests.py's table already has this table's columns, goals judged: taken as it is."""
+    t = next(t for t in tables(text) if t and 'figure' in t[0] and 'goal' in t[0])
+    for r in t:
+        row(r['figure'], r['value'], r['reference (same run)'], r['ratio'], r['goal'])
+
+
 def main():
     out_dir = sys.argv[1]
     for name, fn in (('bench-probe.txt', probe), ('bench-domain.txt', domain), ('bench-bus.txt', bus),
-                     ('events.txt', events), ('bench-measure.txt', measure), ('stall.txt', stall),
+                     ('events.txt', events), ('bench-measure.txt', measure), ('guests.txt', guests),
+                     ('stall.txt', stall),
                      ('load.json', load)):
         text = read(out_dir, name)
         if text is None:
