@@ -14,7 +14,7 @@
  *   - start-up to READY=1 (sent once the name is acquired), timed on a
  *     NOTIFY_SOCKET of our own, against exec of `memcryptd --version`
  *     (same binary and dynamic linking, no probe and no bus).
- *   - the daemon's VmRSS when idle after start-up and after the load.
+ *   - the daemon's anonymous memory and PSS (smaps_rollup) idle after start-up and after the load.
  *
  * Runs its own dbus-daemon (system type, allow-all policy, in a temporary
  * directory) and memcryptd --root=SNAPSHOT; stops both before it exits.
@@ -357,8 +357,10 @@ static Memory read_memory(pid_t pid) {
         /* Shared library pages divided among the processes mapping them. */
         snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int) pid);
         f = fopen(path, "re");
-        while (f && fgets(line, sizeof(line), f))
+        while (f && fgets(line, sizeof(line), f)) {
                 sscanf(line, "Pss: %ld", &m.pss);
+                sscanf(line, "Anonymous: %ld", &m.anon);
+        }
         if (f)
                 fclose(f);
         return m;
@@ -813,13 +815,18 @@ static void print_rule(unsigned n, const int widths[]) {
         printf("|\n");
 }
 
+/* Issue 17's memory goal: what the process itself costs, anonymous memory and PSS (shared library
+ * pages divided among their users), not VmRSS, which counts every page of libvirt's 60-odd
+ * libraries that other processes share. */
 static void print_memory(const int widths[], const char *what, Memory m) {
-        char rss[32], detail[96];
+        char value[48], detail[96], goal[64];
+        bool ok = m.anon <= 3 * 1024 && m.pss <= 4 * 1024;
 
-        snprintf(rss, sizeof(rss), "%.1f MiB", m.rss / 1024.0);
-        snprintf(detail, sizeof(detail), "anon %.1f, file %.1f, PSS %.1f, peak %.1f MiB", m.anon / 1024.0,
-                 m.file / 1024.0, m.pss / 1024.0, m.hwm / 1024.0);
-        print_row(4, (const char *[]) { what, rss, detail, m.rss < 8 * 1024 ? "< 8 MiB ok" : "< 8 MiB MISS" }, widths);
+        snprintf(value, sizeof(value), "%.1f / %.1f MiB", m.anon / 1024.0, m.pss / 1024.0);
+        snprintf(detail, sizeof(detail), "VmRSS %.1f, file %.1f, peak %.1f MiB", m.rss / 1024.0, m.file / 1024.0,
+                 m.hwm / 1024.0);
+        snprintf(goal, sizeof(goal), "anon <= 3, PSS <= 4 MiB %s", ok ? "ok" : "MISS");
+        print_row(4, (const char *[]) { what, value, detail, goal }, widths);
 }
 
 int main(int argc, char *argv[]) {
@@ -948,7 +955,7 @@ int main(int argc, char *argv[]) {
 
         double ref50 = percentile(reference, starts, 50), up50 = percentile(startup, starts, 50);
         double up_max = startup[starts - 1];
-        static const int w2[] = { 35, -9, 43, 13 };
+        static const int w2[] = { 35, -15, 43, 28 };
         char v1[32], v2[32], detail[64];
 
         printf("\n");
@@ -960,8 +967,8 @@ int main(int argc, char *argv[]) {
         snprintf(detail, sizeof(detail), "max %.1f ms, %.2f× reference", up_max / 1000, up50 / ref50);
         print_row(4, (const char *[]) { "start-up to READY=1 (name acquired)", v2, detail,
                                         up50 < 100000 ? "< 100 ms ok" : "< 100 ms MISS" }, w2);
-        print_memory(w2, "VmRSS idle after start-up", idle);
-        print_memory(w2, "VmRSS idle after the load", loaded);
+        print_memory(w2, "anon / PSS idle after start-up", idle);
+        print_memory(w2, "anon / PSS idle after the load", loaded);
         free(startup);
         free(reference);
         free(domain_xml);
