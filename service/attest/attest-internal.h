@@ -3,7 +3,7 @@
 
 /* Shared by the attestation modules; not part of their interface. */
 
-#include "attest.h"
+#include "attest-libvirt.h"
 
 /* LV's domain NAME after checking the name; LibvirtUnavailable (NO_LIBVIRT) without LV. */
 ApiError attest_lookup(AttestLibvirt *lv, const char *no_libvirt, const char *name, AttestDomain *ret,

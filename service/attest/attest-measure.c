@@ -13,6 +13,7 @@
 #include "attest-expected.h"
 #include "attest-internal.h"
 #include "attest-params.h"
+#include "attest.h"
 #include "measure-vcpu.h"
 #include "model.h"
 #include "text.h"

@@ -11,6 +11,7 @@
 
 #include "attest-internal.h"
 #include "attest-params.h"
+#include "attest.h"
 #include "launch-options.h"
 #include "probe.h"
 #include "text.h"

@@ -9,7 +9,8 @@
  * what ConfigureDomain answers with.
  */
 
-#include "domain.h"
+#include "finding.h"
+#include "launch-security.h"
 #include "xml-util.h"
 
 typedef struct {

@@ -2,15 +2,7 @@
 #include <string.h>
 
 #include "domain-job.h"
-
-void finding_free(Finding *f) {
-        if (!f)
-                return;
-        g_free(f->code);
-        g_free(f->where);
-        g_free(f->message);
-        g_free(f);
-}
+#include "domain.h"
 
 /*
  * The rules ConfigureDomain applies and ValidateDomain reports, in order. The last two look at

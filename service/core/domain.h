@@ -7,6 +7,7 @@
  * rules (domain-rules.c), one applying changes, the other reporting them.
  */
 
+#include "finding.h"
 #include "launch-security.h"
 
 /* Larger documents are refused before parsing. */
@@ -14,18 +15,6 @@
 /* ConfigureDomain refuses to answer with a larger document (escapes and indentation make the
  * result longer than the input: twice the largest input is more than any real domain needs). */
 #define DOMAIN_XML_RESULT_MAX (2u * DOMAIN_XML_MAX)
-/* ValidateDomain lists at most this many findings, then one "more-findings" saying how many more
- * (a real domain has a few dozen at most: one per virtio device and rule). */
-#define DOMAIN_FINDINGS_MAX 256u
-
-typedef struct {
-        Severity severity;      /* error: will not launch (or not safely); warning: would change it */
-        char *code;             /* stable: "machine-type", "virtio-iommu", a reason code, ... */
-        char *where;            /* XPath of the element, e.g. "/domain/devices/disk[2]" */
-        char *message;          /* what is wrong and the fix */
-} Finding;
-
-void finding_free(Finding *f);
 
 /*
  * ConfigureDomain(): XML rewritten for M, every unrelated element and

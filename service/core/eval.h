@@ -3,7 +3,8 @@
 
 /* Internal to the verdict engine: the state one evaluation carries. */
 
-#include "verdict.h"
+#include "config.h"
+#include "host-verdict.h"
 
 typedef struct {
         const HostFacts *f;
@@ -37,12 +38,6 @@ bool eval_skipped(Eval *e, const char *id, Model model, CheckCategory cat);
 
 /* Stops later checks of the models in MASK, with WHY shown in their skip messages. */
 void eval_stop(Eval *e, unsigned mask, const char *why);
-
-/* The gates, in evaluation order. */
-void gates_cpu(Eval *e);        /* vendor, guest, generation, CPUID bits, BIOS flags, ASID pools */
-void gates_kernel(Eval *e);     /* kvm_amd, PSP, firmware version, CVE-2025-48514 */
-void gates_stack(Eval *e);      /* firmware descriptors, libvirt, QEMU */
-void gates_slots(Eval *e);      /* slot accounting, source agreement, conflicting guests */
 
 /* Shared helpers. */
 const char *source_why(const Source *s);     /* detail or a generic phrase */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* CPU layer: vendor, guest, generation, CPUID bits, BIOS enablement, ASID pools. */
 #include "eval.h"
+#include "gates.h"
 
 static const unsigned cpuid_bit[_MODEL_MAX] = { [MODEL_SEV] = 1, [MODEL_SEV_ES] = 3, [MODEL_SEV_SNP] = 4 };
 static const char *const cpuinfo_flag[_MODEL_MAX] = {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Kernel and platform layer: kvm_amd, the PSP, firmware version, CVE-2025-48514. */
 #include "eval.h"
+#include "gates.h"
 
 #define SNP_MIN_API_MAJOR 1
 #define SNP_MIN_API_MINOR 51

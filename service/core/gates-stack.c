@@ -2,6 +2,7 @@
 /* Userspace layer: QEMU firmware descriptors, libvirt, QEMU. */
 #include "eval.h"
 #include "firmware.h"
+#include "gates.h"
 #include "version.h"
 
 static const char *const fw_hint[_MODEL_MAX] = {

@@ -6,6 +6,7 @@
  * counting libvirt's running guests. Disagreements are warnings.
  */
 #include "eval.h"
+#include "gates.h"
 
 uint32_t ciphertext_hiding_split(const HostFacts *f) {
         uint32_t edx = f->cpuid.min_sev_asid, n = f->kvm.ciphertext_hiding_asids;
