@@ -21,9 +21,10 @@
 
 #include "attest-expected.h"
 #include "attest.h"
+#include "bus-attestation.h"
 #include "bus-jobs.h"
+#include "bus-names.h"
 #include "bus-util.h"
-#include "bus.h"
 #include "libvirt-attest.h"
 
 #define OPTIONS_ENTRIES_MAX 64

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 
+#include "bus-manager.h"
+#include "bus-model.h"
+#include "bus-names.h"
+#include "bus-objects.h"
+#include "bus-requests.h"
 #include "bus-util.h"
-#include "bus.h"
 #include "memcrypt-errors.h"
 
 static int method_describe(sd_bus_message *m, void *userdata, sd_bus_error *error) {

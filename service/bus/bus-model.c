@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "bus.h"
+#include "bus-model.h"
+#include "bus-names.h"
+#include "bus-util.h"
 
 char *model_object_path(Model m) {
         return g_strconcat(MODEL_PATH_PREFIX, model_object_name(m), NULL);

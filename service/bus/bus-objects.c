@@ -1,30 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "bus-jobs.h"
+#include "bus-model.h"
+#include "bus-names.h"
+#include "bus-objects.h"
 #include "bus-util.h"
-#include "bus.h"
-#include "error-map.h"
 #include "export.h"
-
-int bus_add_objects(Context *c, sd_bus *bus) {
-        int r;
-
-        r = memcrypt_error_map_register();
-        if (r < 0)
-                return r;
-        if (!c->jobs)
-                c->jobs = bus_jobs_new(c->event, &c->config);
-        r = bus_add_manager(c, bus);
-        if (r < 0)
-                return r;
-        r = bus_add_models(c, bus);
-        if (r < 0)
-                return r;
-        r = bus_add_attestation(c, bus);
-        if (r < 0)
-                return r;
-        c->bus = bus;
-        return 0;
-}
 
 /* One PropertiesChanged for the properties in MASK: the new value of each PROPERTY_EMITS_CHANGE
  * one, the name alone of each PROPERTY_EXPLICIT one (invalidated). Built here rather than by

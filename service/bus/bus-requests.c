@@ -6,8 +6,8 @@
  */
 
 #include "bus-jobs.h"
+#include "bus-requests.h"
 #include "bus-util.h"
-#include "bus.h"
 #include "domain.h"
 #include "memcrypt-errors.h"
 #include "request.h"
@@ -17,22 +17,6 @@
 #define REQUEST_ENTRIES_MAX 512
 #define REQUEST_VALUE_MAX 4096
 #define OPTIONS_ENTRIES_MAX 64
-
-/* At most this many characters of a caller's string are quoted back in an error message. */
-#define QUOTE_MAX 64
-
-int bus_error_api(sd_bus_error *error, ApiError e, const char *message) {
-        g_autofree char *name = g_strconcat("org.memcrypt1.Error.", api_error_name(e), NULL);
-
-        return sd_bus_error_set(error, name, message);
-}
-
-int bus_error_unknown_model(sd_bus_error *error, const char *name) {
-        g_autofree char *q = utf8_shorten(name, QUOTE_MAX, "…");
-
-        return sd_bus_error_setf(error, MEMCRYPT_ERROR_UNKNOWN_MODEL,
-                                 "Unknown model '%s'; expected one of amd-sev, amd-sev-es, amd-sev-snp.", q);
-}
 
 /* The model argument; UnknownModel otherwise. */
 static int read_model(sd_bus_message *m, Model *ret, sd_bus_error *error) {

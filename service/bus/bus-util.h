@@ -4,6 +4,9 @@
 #include <glib.h>
 #include <systemd/sd-bus.h>
 
+#include "api-error.h"
+#include "properties.h"
+
 /* libsystemd exports the *_unrefp helpers but not systemd's macro for them. */
 #define _cleanup_(f) __attribute__((cleanup(f)))
 
@@ -26,3 +29,13 @@ int bus_read_options(sd_bus_message *m, size_t max, GVariant **ret, sd_bus_error
  */
 int bus_read_string_map(sd_bus_message *m, const char *what, size_t max, size_t max_len, GHashTable **ret,
                         sd_bus_error *error);
+
+/* org.memcrypt1.Error.UnknownModel quoting (a shortened) NAME. */
+int bus_error_unknown_model(sd_bus_error *error, const char *name);
+/* org.memcrypt1.Error.<E's name> with MESSAGE: how a core ApiError becomes a bus error. */
+int bus_error_api(sd_bus_error *error, ApiError e, const char *message);
+
+/* A vtable of read-only properties from INFO: the getter reads the GVariant*
+ * at userdata + BASE_OFFSET + i * sizeof(GVariant*). Allocated for the life of
+ * the process: callers build each table once. */
+const sd_bus_vtable *bus_property_vtable(const PropertyInfo *info, size_t n, size_t base_offset);

@@ -10,8 +10,9 @@
 #include "bus-jobs.h"
 #include "bus-peer.h"
 #include "bus-util.h"
+#include "bus-names.h"
 #include "bus.h"
-#include "daemon.h"
+#include "introspect.h"
 
 /*
  * --bus-introspect: sd-bus has no public call that prints a vtable's

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include "build-config.h"
-#include "bus-jobs.h"
-#include "bus-polkit.h"
 #include "context.h"
 #include "export.h"
 #include "report.h"
@@ -162,7 +160,6 @@ Context *context_new(const ContextOptions *o, char **error) {
                 .libvirt_uri = c->config.libvirt_uri,
                 .skip_libvirt = o->no_libvirt,
         };
-        c->authorize = polkit_authorize;
         start_libvirt(c, o);
         probe_and_judge(c, &c->values);
         return c;
@@ -171,8 +168,8 @@ Context *context_new(const ContextOptions *o, char **error) {
 Context *context_free(Context *c) {
         if (!c)
                 return NULL;
-        polkit_registry_free(c->polkit);
-        c->jobs = bus_jobs_free(c->jobs);
+        if (c->bus_free)
+                c->bus_free(c);
         libvirt_keeper_free(c->libvirt);
         property_values_clear(&c->values);
         g_free(c->describe_json);

@@ -57,7 +57,7 @@ HostState *host_state_unref(HostState *s);
 
 /* Decides a polkit-guarded call: > 0 allowed, 0 pending (the message is
  * dispatched again once the answer is in), < 0 refused with ERROR set.
- * bus-polkit.c provides the real one; tests may install another. */
+ * bus_add_objects() installs bus-polkit.c's unless one is set already; tests may install another. */
 typedef int (*AuthorizeFunc)(Context *c, sd_bus_message *m, const char *action, sd_bus_error *error);
 
 struct Context {
@@ -82,6 +82,9 @@ struct Context {
         PolkitRegistry *polkit;
         AuthorizeFunc authorize;
         BusJobs *jobs;                  /* expensive calls in flight (bus-jobs.h) */
+        /* Set by bus_add_objects(): frees what the bus side hung on the context (the jobs in
+         * flight, the polkit registry), first thing in context_free(). */
+        void (*bus_free)(Context *c);
 };
 
 /* Load the configuration and probe the host once. On failure returns NULL and sets *ERROR. */

@@ -9,6 +9,8 @@
 #include "bus-jobs.h"
 #include "bus-polkit.h"
 #include "bus-util.h"
+#include "bus-names.h"
+#include "bus-objects.h"
 #include "bus.h"
 #include "daemon.h"
 #include "export.h"

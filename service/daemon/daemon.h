@@ -12,7 +12,3 @@ typedef struct {
 /* Serve C on the system bus until SIGTERM/SIGINT, a lost bus, or (with
  * exit_on_idle_usec) a quiet period. Returns a process exit status. */
 int daemon_run(Context *c, const DaemonOptions *o);
-
-/* Write DIR/org.memcrypt1.Manager.xml and DIR/org.memcrypt1.Model.xml: the
- * interfaces as the daemon introspects them, without any bus. Returns an exit status. */
-int bus_introspect_write(const char *dir);

@@ -7,6 +7,7 @@
 #include "build-config.h"
 #include "context.h"
 #include "daemon.h"
+#include "introspect.h"
 #include "log.h"
 #include "metrics.h"
 #include "node-labels.h"

@@ -5,7 +5,7 @@
 
 #include <systemd/sd-device.h>
 
-#include "bus.h"
+#include "bus-objects.h"
 #include "fileio.h"
 #include "watch.h"
 
