@@ -3,10 +3,19 @@
 
 /* The expected measurements already computed, for attest-expected.c; thread-safe (worker threads). */
 
+#include <glib.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
-#include "attest-expected.h"
+typedef struct ExpectedCache ExpectedCache;
+
+ExpectedCache *expected_cache_new(void);
+void expected_cache_free(ExpectedCache *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ExpectedCache, expected_cache_free)
+
+/* How many digests were computed from the files (each a cache miss); for tests and the log. */
+uint64_t expected_cache_computed(ExpectedCache *c);
 
 typedef enum {
         EXPECTED_FILE_FIRMWARE,

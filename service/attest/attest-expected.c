@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "attest-expected-cache.h"
+#include "attest-expected.h"
 #include "attest-internal.h"
 #include "fileio.h"
 #include "measure-command.h"

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "attest-domain.h"
+#include "attest-expected-cache.h"
 #include "attest-libvirt.h"
 #include "facts.h"
 #include "measure.h"
@@ -76,17 +77,6 @@ static inline bool expected_plan_has_vmsas(const ExpectedPlan *p) {
  */
 ApiError expected_plan_derive(const HostFacts *f, const AttestDomainInputs *in, const ExpectedOptions *o,
                               ExpectedPlan *ret, char **message);
-
-/* ---- the cache ---------------------------------------------------------- */
-
-typedef struct ExpectedCache ExpectedCache;
-
-ExpectedCache *expected_cache_new(void);
-void expected_cache_free(ExpectedCache *c);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(ExpectedCache, expected_cache_free)
-
-/* How many digests were computed from the files (each a cache miss); for tests and the log. */
-uint64_t expected_cache_computed(ExpectedCache *c);
 
 /* ---- the answer --------------------------------------------------------- */
 

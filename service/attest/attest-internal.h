@@ -3,6 +3,8 @@
 
 /* Shared by the attestation modules; not part of their interface. */
 
+#include <stdbool.h>
+
 #include "attest-libvirt.h"
 
 /* LV's domain NAME after checking the name; LibvirtUnavailable (NO_LIBVIRT) without LV. */
