@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "ctl-output.h"
+#include "model-table.h"
 
 bool colors_enabled(void) {
         static int cached = -1;
@@ -201,9 +202,7 @@ void table_free(Table *t) {
 }
 
 char *format_policy(const char *model, uint64_t policy) {
-        if (model && strcmp(model, "amd-sev-snp") == 0)
-                return g_strdup_printf("0x%08" G_GINT64_MODIFIER "x", policy);
-        return g_strdup_printf("0x%04" G_GINT64_MODIFIER "x", policy);
+        return model_policy_text(model_from_name(model), policy);
 }
 
 char *format_asids(uint32_t first, uint32_t last) {

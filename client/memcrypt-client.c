@@ -10,8 +10,11 @@
 
 #include "error-map.h"
 #include "memcrypt-internal.h"
+#include "model-table.h"
 
-const char *const memcrypt_model_names[3] = { "amd-sev", "amd-sev-es", "amd-sev-snp" };
+/* The service's model table, in its order (GetAll of each gives the rest). */
+const char *const memcrypt_model_names[3] = { MODEL_NAME_SEV, MODEL_NAME_SEV_ES, MODEL_NAME_SEV_SNP };
+_Static_assert(sizeof(memcrypt_model_names) / sizeof(*memcrypt_model_names) == _MODEL_MAX, "memcrypt_model_names lists every model");
 
 /* Takes BUS (connected or not yet started). On failure BUS is unreferenced. */
 static int client_new(sd_bus *bus, bool bus_client, MemcryptClient **ret) {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "cpu-generation.h"
+#include "model-table.h"
 #include "source.h"
 
 typedef enum {
@@ -131,17 +132,9 @@ typedef struct {
         GPtrArray *errors;          /* char*, one line per descriptor that could not be used */
 } FirmwareFacts;
 
-typedef enum {
-        GUEST_MODEL_NONE = 0,       /* no launchSecurity */
-        GUEST_MODEL_SEV,
-        GUEST_MODEL_SEV_ES,
-        GUEST_MODEL_SEV_SNP,
-        GUEST_MODEL_OTHER,          /* s390-pv, tdx, ... */
-} GuestModel;
-
 typedef struct {
         char *name, *uuid;
-        GuestModel model;
+        Model model;                /* MODEL_NONE without <launchSecurity>, MODEL_OTHER for s390-pv, tdx, ... */
 } RunningDomain;
 
 typedef struct {

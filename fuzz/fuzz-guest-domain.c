@@ -10,7 +10,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         g_autofree char *xml = fuzz_file_text(data, size), *error = NULL;
         RunningDomain *d;
-        GuestModel g;
+        Model g;
 
         if (!xml)
                 return 0;
@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 /* snapshot_domains(): the running domains are malformed, naming the file. */
                 LibvirtFacts *lv = &fuzz_hosts[0]->facts.libvirt;
                 Source saved = lv->domains_src;
-                FUZZ_ASSERT(g == GUEST_MODEL_NONE && !d->name && !d->uuid);
+                FUZZ_ASSERT(g == MODEL_NONE && !d->name && !d->uuid);
                 lv->domains_src = (Source) {};
                 fuzz_source_invalid(&lv->domains_src, "libvirt/domains/g.xml", error);
                 fuzz_judge(&fuzz_hosts[0]->facts);
@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 running_domain_free(d);
                 return 0;
         }
-        FUZZ_ASSERT(g >= GUEST_MODEL_NONE && g <= GUEST_MODEL_OTHER);
+        FUZZ_ASSERT(model_valid(g) || g == MODEL_NONE || g == MODEL_OTHER);
         d->model = g;
         /* EncryptedDomains carries name and UUID on the bus. */
         if (d->name)

@@ -504,7 +504,7 @@ static void test_domain_inputs(void **state) {
                 "<domain><name>x</name><vcpu>3</vcpu><os><type>hvm</type><cmdline>  a  </cmdline></os>"
                 "<cpu><model>EPYC-Rome</model></cpu>"
                 "<launchSecurity type='sev'><policy>33</policy></launchSecurity></domain>", &in, &message), API_OK);
-        assert_int_equal(in.model, GUEST_MODEL_SEV);
+        assert_int_equal(in.model, MODEL_SEV);
         assert_true(in.has_policy && in.policy == 0x33);      /* hex without 0x, as libvirt reads it */
         assert_int_equal(in.vcpus, 3);
         assert_string_equal(in.cmdline, "  a  ");              /* measured byte for byte */

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* memcryptd.conf: values load, typos and bad values are refused with a message naming the key. */
+#include <string.h>
+
 #include "config.h"
 #include "test-util.h"
 
@@ -130,9 +132,47 @@ static void test_missing_explicit_file(void **state) {
         memcrypt_config_clear(&c);
 }
 
+/* The model table (common/model-table.c): every row complete and consistent with the rules that read it. */
+static void test_model_table(void **state) {
+        for (Model m = 0; m < _MODEL_MAX; m++) {
+                const ModelInfo *i = model_info(m);
+                g_autofree char *object = g_strdup(i->name);
+                g_autofree char *policy = NULL, *problem = policy_check_static(m, i->default_policy);
+
+                g_strdelimit(object, "-", '_');
+                assert_string_equal(i->object, object);         /* path element and RP suffix follow the name */
+                assert_int_equal(model_from_name(i->name), m);
+                assert_true(g_str_has_prefix(i->trait, "HW_CPU_X86_AMD_"));
+                assert_non_null(i->title);
+                assert_non_null(i->cpuinfo_flag);
+                assert_non_null(i->kvm_param);
+                assert_non_null(i->firmware_feature);
+                assert_true(i->qemu_min[0] > 0);
+                assert_null(problem);                            /* the default passes the model's own rules */
+                /* libvirt's type and the ES bit are what tell the models apart in a domain */
+                assert_string_equal(i->launch_security, m == MODEL_SEV_SNP ? "sev-snp" : "sev");
+                if (m != MODEL_SEV_SNP)
+                        assert_int_equal(!!(i->default_policy & SEV_POLICY_ES), m == MODEL_SEV_ES);
+                policy = model_policy_text(m, i->default_policy);
+                assert_int_equal(strlen(policy), 2 + i->policy_digits);
+                assert_string_equal(model_guest_name(m), i->name);
+        }
+        assert_string_equal(model_name(MODEL_SEV), MODEL_NAME_SEV);
+        assert_string_equal(model_name(MODEL_SEV_ES), MODEL_NAME_SEV_ES);
+        assert_string_equal(model_name(MODEL_SEV_SNP), MODEL_NAME_SEV_SNP);
+        assert_int_equal(model_from_name("sev"), MODEL_INVALID);
+        assert_int_equal(model_from_name(NULL), MODEL_INVALID);
+        assert_false(model_valid(MODEL_INVALID) || model_valid(MODEL_NONE) || model_valid(MODEL_OTHER) ||
+                     model_valid(_MODEL_MAX));
+        assert_null(model_info(MODEL_NONE));
+        assert_string_equal(model_guest_name(MODEL_NONE), "");
+        assert_string_equal(model_guest_name(MODEL_OTHER), "other");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_defaults_and_values),
+                cmocka_unit_test(test_model_table),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_export),
                 cmocka_unit_test(test_keepalive_follows_timeout),

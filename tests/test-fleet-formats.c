@@ -142,9 +142,9 @@ static void assert_metrics_match(const char *host, const HostFacts *f, const Hos
         if (count_samples(text, "memcrypt_reason") != reasons)
                 fail_msg("%s: %u memcrypt_reason samples for %u reasons", host, count_samples(text, "memcrypt_reason"), reasons);
         for (guint i = 0; i < f->libvirt.domains->len; i++) {
-                GuestModel g = ((const RunningDomain *) f->libvirt.domains->pdata[i])->model;
-                if (g >= GUEST_MODEL_SEV && g <= GUEST_MODEL_SEV_SNP)
-                        domains[g - GUEST_MODEL_SEV]++;
+                Model g = ((const RunningDomain *) f->libvirt.domains->pdata[i])->model;
+                if (g >= MODEL_SEV && g <= MODEL_SEV_SNP)
+                        domains[g - MODEL_SEV]++;
         }
         for (Model m = 0; m < _MODEL_MAX; m++) {
                 g_autofree char *l = g_strdup_printf("model=\"%s\"", model_name(m));

@@ -110,16 +110,16 @@ static void test_keeper_follows_domains(void **state) {
         assert_non_null(other);
         assert_true(libvirt_keeper_connected(k));
         assert_null(libvirt_keeper_problem(k, NULL));
-        assert_int_equal(keeper_model(k, "test"), GUEST_MODEL_NONE);   /* listed at connect */
+        assert_int_equal(keeper_model(k, "test"), MODEL_NONE);   /* listed at connect */
 
         start_domain(other, "es-guest", "0x0037");
         assert_true(run_until(&seen.domains_changed));
-        assert_int_equal(keeper_model(k, "es-guest"), GUEST_MODEL_SEV_ES);
+        assert_int_equal(keeper_model(k, "es-guest"), MODEL_SEV_ES);
 
         seen.domains_changed = false;
         start_domain(other, "sev-guest", "0x0033");
         assert_true(run_until(&seen.domains_changed));
-        assert_int_equal(keeper_model(k, "sev-guest"), GUEST_MODEL_SEV);
+        assert_int_equal(keeper_model(k, "sev-guest"), MODEL_SEV);
 
         seen.domains_changed = false;
         destroy_domain(other, "es-guest");

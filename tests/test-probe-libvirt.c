@@ -337,13 +337,13 @@ static void test_domcaps_mangled(void **state) {
 
 /* ---- domain XML ----------------------------------------------------------- */
 
-static GuestModel model_of(const char *launch_security, char **error) {
+static Model model_of(const char *launch_security, char **error) {
         g_autofree char *xml = g_strdup_printf(
                 "<domain type='kvm'><name>vm1</name><uuid>" TEST_DOMAIN_UUID "</uuid>"
                 "<memory>1048576</memory>%s</domain>", launch_security);
         g_autofree char *name = NULL;
         g_autofree char *uuid = NULL;
-        GuestModel model = domain_xml_guest_model(xml, strlen(xml), &name, &uuid, error);
+        Model model = domain_xml_guest_model(xml, strlen(xml), &name, &uuid, error);
 
         if (!*error) {
                 assert_string_equal(name, "vm1");
@@ -355,9 +355,9 @@ static GuestModel model_of(const char *launch_security, char **error) {
         return model;
 }
 
-static void assert_model(const char *launch_security, GuestModel want) {
+static void assert_model(const char *launch_security, Model want) {
         g_autofree char *error = NULL;
-        GuestModel got = model_of(launch_security, &error);
+        Model got = model_of(launch_security, &error);
 
         if (error)
                 fail_msg("%s: %s", launch_security, error);
@@ -367,30 +367,30 @@ static void assert_model(const char *launch_security, GuestModel want) {
 
 static void assert_model_error(const char *launch_security) {
         g_autofree char *error = NULL;
-        GuestModel got = model_of(launch_security, &error);
+        Model got = model_of(launch_security, &error);
 
         if (!error)
                 fail_msg("no error for %s", launch_security);
-        assert_int_equal(got, GUEST_MODEL_NONE);
+        assert_int_equal(got, MODEL_NONE);
 }
 
 static void test_guest_models(void **state) {
-        assert_model("", GUEST_MODEL_NONE);
-        assert_model("<launchSecurity type='sev'><policy>0x0033</policy></launchSecurity>", GUEST_MODEL_SEV);
-        assert_model("<launchSecurity type='sev'><policy>0x0037</policy></launchSecurity>", GUEST_MODEL_SEV_ES);
-        assert_model("<launchSecurity type='sev'><policy>7</policy></launchSecurity>", GUEST_MODEL_SEV_ES);
-        assert_model("<launchSecurity type='sev'><policy>3</policy></launchSecurity>", GUEST_MODEL_SEV);
+        assert_model("", MODEL_NONE);
+        assert_model("<launchSecurity type='sev'><policy>0x0033</policy></launchSecurity>", MODEL_SEV);
+        assert_model("<launchSecurity type='sev'><policy>0x0037</policy></launchSecurity>", MODEL_SEV_ES);
+        assert_model("<launchSecurity type='sev'><policy>7</policy></launchSecurity>", MODEL_SEV_ES);
+        assert_model("<launchSecurity type='sev'><policy>3</policy></launchSecurity>", MODEL_SEV);
         /* Hex without 0x: "12" is 0x12 (bit 2 clear); read as decimal twelve it would set bit 2. */
-        assert_model("<launchSecurity type='sev'><policy>12</policy></launchSecurity>", GUEST_MODEL_SEV);
-        assert_model("<launchSecurity type='sev'><policy>d</policy></launchSecurity>", GUEST_MODEL_SEV_ES);
-        assert_model("<launchSecurity type='sev'><policy>0X5</policy></launchSecurity>", GUEST_MODEL_SEV_ES);
+        assert_model("<launchSecurity type='sev'><policy>12</policy></launchSecurity>", MODEL_SEV);
+        assert_model("<launchSecurity type='sev'><policy>d</policy></launchSecurity>", MODEL_SEV_ES);
+        assert_model("<launchSecurity type='sev'><policy>0X5</policy></launchSecurity>", MODEL_SEV_ES);
         assert_model("<launchSecurity type='sev' kernelHashes='yes'><cbitpos>47</cbitpos>"
                      "<reducedPhysBits>1</reducedPhysBits><policy>0x0001</policy></launchSecurity>",
-                     GUEST_MODEL_SEV);
+                     MODEL_SEV);
         assert_model("<launchSecurity type='sev-snp' authorKey='no' vcek='yes'>"
-                     "<policy>0x00030000</policy></launchSecurity>", GUEST_MODEL_SEV_SNP);
-        assert_model("<launchSecurity type='s390-pv'/>", GUEST_MODEL_OTHER);
-        assert_model("<launchSecurity type='tdx'><policy>0x10000000</policy></launchSecurity>", GUEST_MODEL_OTHER);
+                     "<policy>0x00030000</policy></launchSecurity>", MODEL_SEV_SNP);
+        assert_model("<launchSecurity type='s390-pv'/>", MODEL_OTHER);
+        assert_model("<launchSecurity type='tdx'><policy>0x10000000</policy></launchSecurity>", MODEL_OTHER);
 }
 
 static void test_guest_model_errors(void **state) {
@@ -408,10 +408,10 @@ static void test_guest_model_errors(void **state) {
         for (size_t i = 0; i < G_N_ELEMENTS(documents); i++) {
                 g_autofree char *error = NULL;
                 g_autofree char *name = NULL;
-                GuestModel m = domain_xml_guest_model(documents[i], strlen(documents[i]), &name, NULL, &error);
+                Model m = domain_xml_guest_model(documents[i], strlen(documents[i]), &name, NULL, &error);
                 if (!error)
                         fail_msg("no error for '%s'", documents[i]);
-                assert_int_equal(m, GUEST_MODEL_NONE);
+                assert_int_equal(m, MODEL_NONE);
                 assert_null(name);
         }
 }
@@ -501,12 +501,12 @@ static void test_snapshot_full(void **state) {
         assert_int_equal(f.libvirt.domains_src.status, SOURCE_OK);
         assert_int_equal(f.libvirt.domains->len, 3);
         assert_string_equal(domain(&f, 0)->name, "es1");
-        assert_int_equal(domain(&f, 0)->model, GUEST_MODEL_SEV_ES);
+        assert_int_equal(domain(&f, 0)->model, MODEL_SEV_ES);
         assert_string_equal(domain(&f, 0)->uuid, "00000000-0000-0000-0000-000000000001");
         assert_string_equal(domain(&f, 1)->name, "snp1");
-        assert_int_equal(domain(&f, 1)->model, GUEST_MODEL_SEV_SNP);
+        assert_int_equal(domain(&f, 1)->model, MODEL_SEV_SNP);
         assert_string_equal(domain(&f, 2)->name, "plain");
-        assert_int_equal(domain(&f, 2)->model, GUEST_MODEL_NONE);
+        assert_int_equal(domain(&f, 2)->model, MODEL_NONE);
         assert_null(domain(&f, 2)->uuid);
         host_facts_clear(&f);
 }
@@ -625,7 +625,7 @@ static void test_live_test_driver(void **state) {
         assert_int_equal(f.libvirt.domains->len, 1);
         assert_string_equal(domain(&f, 0)->name, "test");
         assert_string_equal(domain(&f, 0)->uuid, TEST_DOMAIN_UUID);
-        assert_int_equal(domain(&f, 0)->model, GUEST_MODEL_NONE);
+        assert_int_equal(domain(&f, 0)->model, MODEL_NONE);
         host_facts_clear(&f);
 }
 

@@ -123,7 +123,7 @@ static void make_host_root(const char *root) {
                 test_write(root, host_noise[i], "not for the snapshot\n");
 }
 
-static RunningDomain *domain_new(const char *name, const char *uuid, GuestModel model) {
+static RunningDomain *domain_new(const char *name, const char *uuid, Model model) {
         RunningDomain *d = g_new0(RunningDomain, 1);
 
         d->name = g_strdup(name);
@@ -158,10 +158,10 @@ static void fill_facts(HostFacts *f, const char *root) {
         source_clear(&lv->domcaps.src);
         lv->domcaps.raw_xml = g_strdup(domcaps);
         source_clear(&lv->domains_src);
-        g_ptr_array_add(lv->domains, domain_new("es-guest", "3b9c6d7e-1111-4c5d-8e9f-0a1b2c3d4e5f", GUEST_MODEL_SEV_ES));
-        g_ptr_array_add(lv->domains, domain_new("snp-guest", "3b9c6d7e-2222-4c5d-8e9f-0a1b2c3d4e5f", GUEST_MODEL_SEV_SNP));
-        g_ptr_array_add(lv->domains, domain_new("sev-guest", "3b9c6d7e-3333-4c5d-8e9f-0a1b2c3d4e5f", GUEST_MODEL_SEV));
-        g_ptr_array_add(lv->domains, domain_new("plain", "3b9c6d7e-4444-4c5d-8e9f-0a1b2c3d4e5f", GUEST_MODEL_NONE));
+        g_ptr_array_add(lv->domains, domain_new("es-guest", "3b9c6d7e-1111-4c5d-8e9f-0a1b2c3d4e5f", MODEL_SEV_ES));
+        g_ptr_array_add(lv->domains, domain_new("snp-guest", "3b9c6d7e-2222-4c5d-8e9f-0a1b2c3d4e5f", MODEL_SEV_SNP));
+        g_ptr_array_add(lv->domains, domain_new("sev-guest", "3b9c6d7e-3333-4c5d-8e9f-0a1b2c3d4e5f", MODEL_SEV));
+        g_ptr_array_add(lv->domains, domain_new("plain", "3b9c6d7e-4444-4c5d-8e9f-0a1b2c3d4e5f", MODEL_NONE));
 }
 
 /* ---- the snapshot of a whole host -------------------------------------------------- */
@@ -366,9 +366,9 @@ static void test_snapshot_domain_names(void **state) {
         f.root = g_strdup(tmp);
         source_clear(&f.libvirt.connection);
         source_clear(&f.libvirt.domains_src);
-        g_ptr_array_add(f.libvirt.domains, domain_new("../escape", "u1", GUEST_MODEL_SEV));
-        g_ptr_array_add(f.libvirt.domains, domain_new("a/b", "u2", GUEST_MODEL_SEV_SNP));
-        g_ptr_array_add(f.libvirt.domains, domain_new("<&'\">", "u3", GUEST_MODEL_SEV_ES));
+        g_ptr_array_add(f.libvirt.domains, domain_new("../escape", "u1", MODEL_SEV));
+        g_ptr_array_add(f.libvirt.domains, domain_new("a/b", "u2", MODEL_SEV_SNP));
+        g_ptr_array_add(f.libvirt.domains, domain_new("<&'\">", "u3", MODEL_SEV_ES));
         assert_int_equal(snapshot_write(&f, out, NULL), 0);
 
         listing = files_under(out);

@@ -17,7 +17,7 @@ static FirmwareDescriptor *descriptor(const char *exe, FirmwareMappingDevice dev
         return d;
 }
 
-static void add_domain(HostFacts *f, const char *name, GuestModel model) {
+static void add_domain(HostFacts *f, const char *name, Model model) {
         RunningDomain *d = g_new0(RunningDomain, 1);
         d->name = g_strdup(name);
         d->uuid = g_strdup("00000000-0000-0000-0000-000000000001");
@@ -278,8 +278,8 @@ static void test_deferred_psp_init(void **state) {
 static void test_conflicting_guests(void **state) {
         HostFacts f;
         milan_snp(&f);
-        add_domain(&f, "legacy-es-1", GUEST_MODEL_SEV_ES);
-        add_domain(&f, "snp-1", GUEST_MODEL_SEV_SNP);
+        add_domain(&f, "legacy-es-1", MODEL_SEV_ES);
+        add_domain(&f, "snp-1", MODEL_SEV_SNP);
         f.misc.current_sev_es = 2;
         g_autoptr(HostVerdict) v = judge(&f);
 
@@ -298,9 +298,9 @@ static void test_conflicting_guests(void **state) {
 static void test_slot_accounting(void **state) {
         HostFacts f;
         milan_snp(&f);
-        add_domain(&f, "sev-1", GUEST_MODEL_SEV);
-        add_domain(&f, "snp-1", GUEST_MODEL_SEV_SNP);
-        add_domain(&f, "plain", GUEST_MODEL_NONE);
+        add_domain(&f, "sev-1", MODEL_SEV);
+        add_domain(&f, "snp-1", MODEL_SEV_SNP);
+        add_domain(&f, "plain", MODEL_NONE);
         f.misc.current_sev = 1;
         f.misc.current_sev_es = 1;
         g_autoptr(HostVerdict) v = judge(&f);
@@ -314,7 +314,7 @@ static void test_slot_accounting(void **state) {
         /* The kernel sees an ASID libvirt does not know about: a warning, still usable. */
         milan_snp(&f);
         f.misc.current_sev = 3;
-        add_domain(&f, "sev-1", GUEST_MODEL_SEV);
+        add_domain(&f, "sev-1", MODEL_SEV);
         g_autoptr(HostVerdict) v2 = judge(&f);
         assert_true(v2->models[MODEL_SEV].usable);
         assert_only_reason(&v2->models[MODEL_SEV], "slots-disagree");
@@ -336,8 +336,8 @@ static void test_slot_accounting(void **state) {
 static void test_withheld_model_has_no_slots(void **state) {
         HostFacts f;
         milan_snp(&f);
-        add_domain(&f, "snp-1", GUEST_MODEL_SEV_SNP);
-        add_domain(&f, "snp-2", GUEST_MODEL_SEV_SNP);
+        add_domain(&f, "snp-1", MODEL_SEV_SNP);
+        add_domain(&f, "snp-2", MODEL_SEV_SNP);
         f.misc.current_sev_es = 2;
         g_autoptr(HostVerdict) v = judge(&f);
         const ModelVerdict *es = &v->models[MODEL_SEV_ES], *snp = &v->models[MODEL_SEV_SNP];

@@ -10,7 +10,7 @@
 #include "facts.h"
 
 typedef struct {
-        GuestModel model;
+        Model model;
         bool has_policy;
         uint64_t policy;                /* <launchSecurity><policy>, hex */
         bool kernel_hashes;             /* <launchSecurity kernelHashes='yes'> */

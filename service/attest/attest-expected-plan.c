@@ -97,22 +97,24 @@ ApiError attest_expected_options_parse(GVariant *options, ExpectedOptions *ret, 
 
 static ApiError derive_model(const AttestDomainInputs *in, ExpectedPlan *p, char **message) {
         switch (in->model) {
-        case GUEST_MODEL_SEV:
-                p->model = MODEL_SEV, p->mode = MEASURE_MODE_SEV;
-                return API_OK;
-        case GUEST_MODEL_SEV_ES:
-                p->model = MODEL_SEV_ES, p->mode = MEASURE_MODE_SEV_ES;
-                return API_OK;
-        case GUEST_MODEL_SEV_SNP:
-                p->model = MODEL_SEV_SNP, p->mode = MEASURE_MODE_SNP;
-                return API_OK;
-        case GUEST_MODEL_NONE:
+        case MODEL_SEV:
+                p->mode = MEASURE_MODE_SEV;
+                break;
+        case MODEL_SEV_ES:
+                p->mode = MEASURE_MODE_SEV_ES;
+                break;
+        case MODEL_SEV_SNP:
+                p->mode = MEASURE_MODE_SNP;
+                break;
+        case MODEL_NONE:
                 return api_fail(message, API_MODEL_UNSUPPORTED, "The domain has no <launchSecurity>: it is not an "
                                 "encrypted guest, so nothing measures its launch (ConfigureDomain() makes one).");
         default:
                 return api_fail(message, API_MODEL_UNSUPPORTED, "The domain uses another technology's "
                                 "<launchSecurity>, not AMD SEV: there is no SEV launch measurement to expect.");
         }
+        p->model = in->model;
+        return API_OK;
 }
 
 /* The descriptor listing PATH as its executable, preferring one that fits M. */

@@ -130,10 +130,6 @@ static void add_cpu(Answer *a, const HostFacts *f, const AttestDomainInputs *in)
         add(a, "cpu_signature", g_variant_new_uint32(measure_cpu_signature(family, model, stepping)));
 }
 
-static Model guest_model(GuestModel m) {
-        return m == GUEST_MODEL_SEV_ES ? MODEL_SEV_ES : MODEL_SEV;
-}
-
 /* What the owner should find: the expected digest of this domain's XML on this host. */
 static void add_expected(Answer *a, const HostFacts *f, ExpectedCache *cache, const char *xml) {
         g_autofree char *why = NULL;
@@ -173,7 +169,7 @@ ApiError attest_launch_measurement(const HostFacts *f, AttestLibvirt *lv, const 
         add(&a, "domain", g_variant_new_string(d.name));
         add_text(&a, "uuid", d.uuid);
         add(&a, "state", g_variant_new_string(attest_domain_state_to_string(d.state)));
-        add(&a, "model", g_variant_new_string(model_name(guest_model(in.model))));
+        add(&a, "model", g_variant_new_string(model_name(in.model)));
         add_libvirt_params(&a, params, &in);
         add_boot(&a, f->root, &in);
         add_cpu(&a, f, &in);

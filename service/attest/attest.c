@@ -109,7 +109,7 @@ ApiError attest_inject_parse(const char *domain, const char *header, const char 
 /* SEV and SEV-ES guests only: SNP has no LAUNCH_SECRET, and a plain guest has no secret area. */
 ApiError attest_check_sev_guest(const AttestDomain *d, const char *what, char **message) {
         g_autofree char *why = NULL;
-        GuestModel m = GUEST_MODEL_NONE;
+        Model m = MODEL_NONE;
 
         if (d->xml)
                 m = domain_xml_guest_model(d->xml, strlen(d->xml), NULL, NULL, &why);
@@ -117,14 +117,14 @@ ApiError attest_check_sev_guest(const AttestDomain *d, const char *what, char **
                 return api_fail(message, API_MODEL_UNSUPPORTED, "The XML of domain '%s' cannot be read: %s", d->name,
                                 why ?: "libvirt gave none");
         switch (m) {
-        case GUEST_MODEL_SEV:
-        case GUEST_MODEL_SEV_ES:
+        case MODEL_SEV:
+        case MODEL_SEV_ES:
                 return API_OK;
-        case GUEST_MODEL_SEV_SNP:
+        case MODEL_SEV_SNP:
                 return api_fail(message, API_MODEL_UNSUPPORTED, "Domain '%s' is an SEV-SNP guest: %s exists only "
                                 "for SEV and SEV-ES. An SNP guest asks the PSP for its own attestation report and "
                                 "gets its secrets from the owner's key broker.", d->name, what);
-        case GUEST_MODEL_NONE:
+        case MODEL_NONE:
                 return api_fail(message, API_MODEL_UNSUPPORTED, "Domain '%s' has no <launchSecurity>: it is not an "
                                 "encrypted guest, so it has no %s.", d->name, what);
         default:

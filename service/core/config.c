@@ -29,12 +29,13 @@ void memcrypt_config_init(MemcryptConfig *c) {
         *c = (MemcryptConfig) {
                 .libvirt_uri = g_strdup(DEFAULT_LIBVIRT_URI),
                 .default_machine_type = g_strdup("q35"),
-                .policy = { POLICY_SEV_DEFAULT, POLICY_SEV_ES_DEFAULT, POLICY_SEV_SNP_DEFAULT },
                 .refresh_interval_sec = DEFAULT_REFRESH_INTERVAL_SEC,
                 .libvirt_timeout_sec = DEFAULT_LIBVIRT_TIMEOUT_SEC,
                 .max_calls_per_user = DEFAULT_MAX_CALLS_PER_USER,
                 .max_queued_calls = DEFAULT_MAX_QUEUED_CALLS,
         };
+        for (Model m = 0; m < _MODEL_MAX; m++)
+                c->policy[m] = model_info(m)->default_policy;
 }
 
 void memcrypt_config_clear(MemcryptConfig *c) {

@@ -45,18 +45,7 @@ typedef struct {
 #define DEFAULT_LIBVIRT_TIMEOUT_SEC 10u
 #define DEFAULT_MAX_CALLS_PER_USER 4u
 #define DEFAULT_MAX_QUEUED_CALLS 64u
-#define POLICY_SEV_DEFAULT 0x0033u
-#define POLICY_SEV_ES_DEFAULT 0x0037u
-#define POLICY_SEV_SNP_DEFAULT 0x00030000u
-
-/* Policy bits memcryptd checks (QEMU target/i386/sev.h, SNP firmware ABI 56860 §4.3). */
-#define SEV_POLICY_NODBG       (UINT64_C(1) << 0)          /* set: debugging disallowed */
-#define SEV_POLICY_ES          (UINT64_C(1) << 2)
-#define SEV_POLICY_RESERVED    UINT64_C(0xffc0)            /* bits 6-15 */
-#define SNP_POLICY_SMT         (UINT64_C(1) << 16)         /* set: SMT allowed */
-#define SNP_POLICY_RESERVED_1  (UINT64_C(1) << 17)         /* must be one */
-#define SNP_POLICY_DEBUG       (UINT64_C(1) << 19)         /* set: debugging allowed */
-#define SNP_POLICY_RESERVED_HI (~UINT64_C(0) << 25)        /* bits 25-63 must be zero */
+/* The default policies and the policy bits are the model table's (common/model-table.h). */
 
 void memcrypt_config_init(MemcryptConfig *c);
 void memcrypt_config_clear(MemcryptConfig *c);

@@ -2,10 +2,7 @@
 #include "firmware.h"
 
 const char *firmware_feature(Model m) {
-        static const char *const features[_MODEL_MAX] = {
-                [MODEL_SEV] = "amd-sev", [MODEL_SEV_ES] = "amd-sev-es", [MODEL_SEV_SNP] = "amd-sev-snp",
-        };
-        return features[m];
+        return model_info(m)->firmware_feature;
 }
 
 bool firmware_has_feature(const FirmwareDescriptor *d, const char *feature) {

@@ -3,10 +3,6 @@
 #include "eval.h"
 #include "gates.h"
 
-static const unsigned cpuid_bit[_MODEL_MAX] = { [MODEL_SEV] = 1, [MODEL_SEV_ES] = 3, [MODEL_SEV_SNP] = 4 };
-static const char *const cpuinfo_flag[_MODEL_MAX] = {
-        [MODEL_SEV] = "sev", [MODEL_SEV_ES] = "sev_es", [MODEL_SEV_SNP] = "sev_snp",
-};
 static const char *const lacks_code[_MODEL_MAX] = {
         [MODEL_SEV] = "cpu-lacks-sev", [MODEL_SEV_ES] = "cpu-lacks-sev-es", [MODEL_SEV_SNP] = "cpu-lacks-sev-snp",
 };
@@ -84,8 +80,8 @@ static bool generation_cannot(CpuGeneration g, Model m) {
 }
 
 static bool cpuid_has(const CpuidFacts *c, Model m) {
-        return c->has_leaf_8000001f && (c->leaf_eax & (1u << cpuid_bit[MODEL_SEV])) &&
-               (c->leaf_eax & (1u << cpuid_bit[m]));
+        return c->has_leaf_8000001f && (c->leaf_eax & (1u << model_info(MODEL_SEV)->cpuid_bit)) &&
+               (c->leaf_eax & (1u << model_info(m)->cpuid_bit));
 }
 
 static void gate_cpuid_model(Eval *e, Model m) {
@@ -105,11 +101,11 @@ static void gate_cpuid_model(Eval *e, Model m) {
                 g_autofree char *hint = g_strdup_printf("%s needs %s", model_title(m), minimum_cpu[m]);
                 eval_check(e, "cpuid", m, CATEGORY_CPU_SUPPORT, CHECK_FAIL, lacks_code[m], MODEL_BIT(m), hint,
                            "the CPU does not advertise %s (CPUID 0x8000001F EAX bit %u clear%s)", model_title(m),
-                           cpuid_bit[m], c->has_leaf_8000001f ? "" : ": the leaf is absent");
+                           model_info(m)->cpuid_bit, c->has_leaf_8000001f ? "" : ": the leaf is absent");
                 eval_stop(e, MODEL_BIT(m), "the CPU lacks this model");
         } else
                 eval_check(e, "cpuid", m, CATEGORY_CPU_SUPPORT, CHECK_PASS, NULL, 0, NULL,
-                           "the CPU advertises %s (CPUID 0x8000001F EAX bit %u)", model_title(m), cpuid_bit[m]);
+                           "the CPU advertises %s (CPUID 0x8000001F EAX bit %u)", model_title(m), model_info(m)->cpuid_bit);
 }
 
 static bool cpuinfo_has(const CpuinfoFacts *ci, Model m) {
@@ -136,11 +132,11 @@ static void gate_bios(Eval *e, Model m) {
                            snp ? "the CPU supports SEV-SNP but /proc/cpuinfo lacks 'sev_snp': SNP is not enabled in the BIOS, "
                                  "the BIOS reserved no RMP table, or the kernel cleared it"
                                : "the CPU supports %s but /proc/cpuinfo lacks '%s': memory encryption is not enabled by "
-                                 "the BIOS (or the kernel cleared it)", model_title(m), cpuinfo_flag[m]);
+                                 "the BIOS (or the kernel cleared it)", model_title(m), model_info(m)->cpuinfo_flag);
                 eval_stop(e, MODEL_BIT(m), "the BIOS has not enabled this model");
         } else
                 eval_check(e, "bios", m, CATEGORY_BIOS_CONFIGURED, CHECK_PASS, NULL, 0, NULL,
-                           "/proc/cpuinfo lists '%s': the BIOS and the kernel enabled it", cpuinfo_flag[m]);
+                           "/proc/cpuinfo lists '%s': the BIOS and the kernel enabled it", model_info(m)->cpuinfo_flag);
 }
 
 static void gate_asids(Eval *e, Model m) {

@@ -6,9 +6,6 @@
 #define SNP_MIN_API_MAJOR 1
 #define SNP_MIN_API_MINOR 51
 
-static const char *const param_name[_MODEL_MAX] = {
-        [MODEL_SEV] = "sev", [MODEL_SEV_ES] = "sev_es", [MODEL_SEV_SNP] = "sev_snp",
-};
 static const char *const disabled_code[_MODEL_MAX] = {
         [MODEL_SEV] = "kernel-sev-disabled", [MODEL_SEV_ES] = "kernel-sev-es-disabled",
         [MODEL_SEV_SNP] = "kernel-sev-snp-disabled",
@@ -50,7 +47,7 @@ static char *param_disabled_hint(Model m) {
                                 "why SNP initialisation failed if it stays N");
         return g_strdup_printf("Add 'kvm_amd.%s=1' to the kernel command line (or 'options kvm_amd %s=1' in "
                                "/etc/modprobe.d/), then reload kvm_amd; if it stays N, `dmesg | grep -i sev` shows whether "
-                               "the BIOS, the PSP or the ASID pool blocked it", param_name[m], param_name[m]);
+                               "the BIOS, the PSP or the ASID pool blocked it", model_info(m)->kvm_param, model_info(m)->kvm_param);
 }
 
 /*
@@ -77,24 +74,24 @@ static void gate_kvm_param(Eval *e, Model m) {
         const char *also = m == MODEL_SEV ? " (SEV-ES and SEV-SNP depend on it)" : "";
         if (p->src.status == SOURCE_MISSING)
                 eval_check(e, "kvm-param", m, CATEGORY_KVM_CONFIG, CHECK_FAIL, disabled_code[m], models,
-                           missing_param_hint[m], "kvm_amd has no '%s' parameter: %s%s", param_name[m],
+                           missing_param_hint[m], "kvm_amd has no '%s' parameter: %s%s", model_info(m)->kvm_param,
                            missing_param_why[m], also);
         else if (p->src.status != SOURCE_OK)
                 eval_check(e, "kvm-param", m, CATEGORY_KVM_CONFIG, CHECK_UNKNOWN, "facts-unavailable", models,
                            "Check the kvm_amd parameter files under /sys/module/kvm_amd/parameters",
-                           "kvm_amd.%s could not be read: %s%s", param_name[m], source_why(&p->src), also);
+                           "kvm_amd.%s could not be read: %s%s", model_info(m)->kvm_param, source_why(&p->src), also);
         else if (p->value == TRI_YES)
                 eval_check(e, "kvm-param", m, CATEGORY_KVM_CONFIG, CHECK_PASS, NULL, 0, NULL,
-                           "kvm_amd.%s=Y: KVM can launch %s guests", param_name[m], model_title(m));
+                           "kvm_amd.%s=Y: KVM can launch %s guests", model_info(m)->kvm_param, model_title(m));
         else if (asid_pool(e->f, m, &first, &last) == 0)
                 /* The kernel turns the model off itself when its pool is empty: one cause, one reason. */
                 eval_check(e, "kvm-param", m, CATEGORY_KVM_CONFIG, CHECK_FAIL,
                            m == MODEL_SEV ? "no-sev-asids" : "no-es-asids", models, NULL,
-                           "kvm_amd.%s=N because the %s ASID pool is empty%s", param_name[m], model_title(m), also);
+                           "kvm_amd.%s=N because the %s ASID pool is empty%s", model_info(m)->kvm_param, model_title(m), also);
         else
                 eval_check(e, "kvm-param", m, CATEGORY_KVM_CONFIG, CHECK_FAIL, disabled_code[m], models, hint,
                            "kvm_amd.%s=N: KVM will not launch %s guests%s (disabled on the command line or in "
-                           "modprobe.d, or turned off at load time by the BIOS, the IOMMU or the PSP)", param_name[m],
+                           "modprobe.d, or turned off at load time by the BIOS, the IOMMU or the PSP)", model_info(m)->kvm_param,
                            model_title(m), also);
         if (m == MODEL_SEV && (p->src.status != SOURCE_OK || p->value != TRI_YES))
                 eval_stop(e, MODEL_BIT(MODEL_SEV_ES) | MODEL_BIT(MODEL_SEV_SNP), "kvm_amd.sev is not Y");

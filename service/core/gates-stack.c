@@ -12,10 +12,6 @@ static const char *const fw_hint[_MODEL_MAX] = {
         [MODEL_SEV_SNP] = "Install the AmdSev OVMF build (OVMF.amdsev.fd) with a descriptor that lists 'amd-sev-snp' "
                           "and \"device\": \"memory\" (or a stateless flash mapping)",
 };
-/* QEMU minimums: sev-guest 2.12; SEV-ES 6.0 (the SEV-ES spec); sev-snp-guest 9.1. */
-static const unsigned qemu_min[_MODEL_MAX][3] = {
-        [MODEL_SEV] = { 2, 12, 0 }, [MODEL_SEV_ES] = { 6, 0, 0 }, [MODEL_SEV_SNP] = { 9, 1, 0 },
-};
 
 static void gate_firmware(Eval *e, Model m) {
         const FirmwareFacts *fw = &e->f->firmware;
@@ -123,7 +119,7 @@ static void gate_libvirt_model(Eval *e, Model m) {
 
 static void gate_qemu(Eval *e, Model m) {
         const char *qemu = e->f->libvirt.qemu_version;
-        const unsigned *min = qemu_min[m];
+        const unsigned *min = model_info(m)->qemu_min;
 
         if (eval_skipped(e, "qemu", m, CATEGORY_LIBVIRT))
                 return;

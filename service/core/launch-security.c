@@ -99,7 +99,7 @@ static const char *yes_no(bool b) {
 ApiError launch_security_build(Model m, const LaunchOptions *o, const HostView *h, int direct_kernel_boot,
                                xmlNodePtr *ret, char **message) {
         bool kernel_hashes = o->kernel_hashes >= 0 ? o->kernel_hashes : direct_kernel_boot == 1;
-        char policy_text[32];
+        g_autofree char *policy_text = NULL;
         uint64_t policy;
         xmlNodePtr ls;
         ApiError e;
@@ -108,19 +108,17 @@ ApiError launch_security_build(Model m, const LaunchOptions *o, const HostView *
         if (e != API_OK)
                 return e;
         ls = xmlNewNode(NULL, BAD_CAST "launchSecurity");
+        xmlNewProp(ls, BAD_CAST "type", BAD_CAST model_info(m)->launch_security);
         if (m == MODEL_SEV_SNP) {
-                xmlNewProp(ls, BAD_CAST "type", BAD_CAST "sev-snp");
                 xmlNewProp(ls, BAD_CAST "authorKey", BAD_CAST yes_no(o->author_key == 1));
                 xmlNewProp(ls, BAD_CAST "vcek", BAD_CAST yes_no(o->vcek != 0));
                 xmlNewProp(ls, BAD_CAST "kernelHashes", BAD_CAST yes_no(kernel_hashes));
-                g_snprintf(policy_text, sizeof(policy_text), "0x%08" PRIx64, policy);
         } else {
-                xmlNewProp(ls, BAD_CAST "type", BAD_CAST "sev");
                 /* Nova writes only <policy>; measured direct kernel boot needs the attribute. */
                 if (kernel_hashes)
                         xmlNewProp(ls, BAD_CAST "kernelHashes", BAD_CAST "yes");
-                g_snprintf(policy_text, sizeof(policy_text), "0x%04" PRIx64, policy);
         }
+        policy_text = model_policy_text(m, policy);
         xmlNewTextChild(ls, NULL, BAD_CAST "policy", BAD_CAST policy_text);
         add_blob(ls, "dhCert", o->dh_cert);
         add_blob(ls, "session", o->session);

@@ -65,21 +65,12 @@ static void slots(GString *o, const HostVerdict *v) {
         }
 }
 
-static Model guest_model(GuestModel g) {
-        switch (g) {
-        case GUEST_MODEL_SEV:     return MODEL_SEV;
-        case GUEST_MODEL_SEV_ES:  return MODEL_SEV_ES;
-        case GUEST_MODEL_SEV_SNP: return MODEL_SEV_SNP;
-        default:                  return MODEL_INVALID;
-        }
-}
-
 static void encrypted_domains(GString *o, const HostFacts *f) {
         unsigned count[_MODEL_MAX] = {};
 
         for (guint i = 0; i < f->libvirt.domains->len; i++) {
-                Model m = guest_model(((const RunningDomain *) f->libvirt.domains->pdata[i])->model);
-                if (m != MODEL_INVALID)
+                Model m = ((const RunningDomain *) f->libvirt.domains->pdata[i])->model;
+                if (model_valid(m))
                         count[m]++;
         }
         family(o, "memcrypt_encrypted_domains", "Running libvirt domains launched with the model.");

@@ -1,30 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "model.h"
 
-static const struct {
-        const char *name, *object, *title, *trait;
-} models[_MODEL_MAX] = {
-        [MODEL_SEV]     = { "amd-sev",     "amd_sev",     "SEV",     "HW_CPU_X86_AMD_SEV" },
-        [MODEL_SEV_ES]  = { "amd-sev-es",  "amd_sev_es",  "SEV-ES",  "HW_CPU_X86_AMD_SEV_ES" },
-        [MODEL_SEV_SNP] = { "amd-sev-snp", "amd_sev_snp", "SEV-SNP", "HW_CPU_X86_AMD_SEV_SNP" },
-};
-
-static bool model_valid(Model m) {
-        return m >= 0 && m < _MODEL_MAX;
-}
-
-const char *model_name(Model m) { return model_valid(m) ? models[m].name : NULL; }
-const char *model_object_name(Model m) { return model_valid(m) ? models[m].object : NULL; }
-const char *model_title(Model m) { return model_valid(m) ? models[m].title : NULL; }
-const char *model_trait(Model m) { return model_valid(m) ? models[m].trait : NULL; }
-
-Model model_from_name(const char *name) {
-        for (Model m = 0; name && m < _MODEL_MAX; m++)
-                if (g_str_equal(name, models[m].name))
-                        return m;
-        return MODEL_INVALID;
-}
-
 const char *severity_to_string(Severity s) {
         return s == SEVERITY_WARNING ? "warning" : "error";
 }

@@ -1,27 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The vocabulary shared by every core module: models, reasons, checks. */
+/* The vocabulary shared by every core module: reasons and checks (the models are common/model-table.h's). */
 
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef enum {
-        MODEL_SEV = 0,
-        MODEL_SEV_ES,
-        MODEL_SEV_SNP,
-        _MODEL_MAX,
-        MODEL_INVALID = -1,
-} Model;
-
-const char *model_name(Model m);         /* "amd-sev": Nova's spelling, used on the bus and in JSON */
-const char *model_object_name(Model m);  /* "amd_sev": D-Bus object path element and RP suffix */
-const char *model_title(Model m);        /* "SEV-ES": for people */
-const char *model_trait(Model m);        /* "HW_CPU_X86_AMD_SEV_ES" */
-Model model_from_name(const char *name);
-
-#define MEM_ENCRYPTION_CONTEXT "MEM_ENCRYPTION_CONTEXT"
+#include "model-table.h"
 
 typedef enum {
         SEVERITY_ERROR = 0,     /* makes the model unusable */

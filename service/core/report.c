@@ -13,17 +13,6 @@ char *report_sev_firmware_version(const HostFacts *f) {
         return g_strdup("");
 }
 
-const char *guest_model_name(GuestModel g) {
-        switch (g) {
-        case GUEST_MODEL_NONE:    return "";
-        case GUEST_MODEL_SEV:     return "amd-sev";
-        case GUEST_MODEL_SEV_ES:  return "amd-sev-es";
-        case GUEST_MODEL_SEV_SNP: return "amd-sev-snp";
-        case GUEST_MODEL_OTHER:   return "other";
-        }
-        return "other";
-}
-
 static void build_host(JsonBuilder *b, const HostFacts *f) {
         const CpuidFacts *c = &f->cpuid;
         bool cpuid_ok = c->src.status == SOURCE_OK;
@@ -66,9 +55,7 @@ static void build_reasons(JsonBuilder *b, GPtrArray *reasons) {
 }
 
 static void build_model(JsonBuilder *b, const ModelVerdict *mv) {
-        g_autofree char *policy = g_strdup_printf(mv->model == MODEL_SEV_SNP ? "0x%08" G_GINT64_MODIFIER "x"
-                                                                             : "0x%04" G_GINT64_MODIFIER "x",
-                                                  mv->default_policy);
+        g_autofree char *policy = model_policy_text(mv->model, mv->default_policy);
         json_builder_begin_object(b);
         json_member_string(b, "model", model_name(mv->model));
         json_member_bool(b, "usable", mv->usable);
@@ -111,12 +98,12 @@ static void build_domains(JsonBuilder *b, const HostFacts *f) {
         json_builder_begin_array(b);
         for (guint i = 0; i < f->libvirt.domains->len; i++) {
                 const RunningDomain *d = f->libvirt.domains->pdata[i];
-                if (d->model == GUEST_MODEL_NONE)
+                if (d->model == MODEL_NONE)
                         continue;
                 json_builder_begin_object(b);
                 json_member_string(b, "name", d->name);
                 json_member_string(b, "uuid", d->uuid);
-                json_member_string(b, "model", guest_model_name(d->model));
+                json_member_string(b, "model", model_guest_name(d->model));
                 json_builder_end_object(b);
         }
         json_builder_end_array(b);

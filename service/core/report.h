@@ -11,7 +11,6 @@
 char *report_sev_firmware_version(const HostFacts *f);
 
 /* Guests whose launchSecurity makes them count against a model's slots. */
-const char *guest_model_name(GuestModel g);  /* "amd-sev", ..., "" for none, "other" */
 
 JsonNode *report_build(const HostFacts *f, const HostVerdict *v);
 char *report_to_json(const HostFacts *f, const HostVerdict *v, bool pretty);

@@ -60,10 +60,8 @@ static int64_t count_guests(const HostFacts *f, unsigned models) {
         if (!libvirt_domains_known(f))
                 return -1;
         for (guint i = 0; i < f->libvirt.domains->len; i++) {
-                GuestModel g = ((RunningDomain *) f->libvirt.domains->pdata[i])->model;
-                if ((g == GUEST_MODEL_SEV && (models & MODEL_BIT(MODEL_SEV))) ||
-                    (g == GUEST_MODEL_SEV_ES && (models & MODEL_BIT(MODEL_SEV_ES))) ||
-                    (g == GUEST_MODEL_SEV_SNP && (models & MODEL_BIT(MODEL_SEV_SNP))))
+                Model g = ((RunningDomain *) f->libvirt.domains->pdata[i])->model;
+                if (model_valid(g) && (models & MODEL_BIT(g)))
                         n++;
         }
         return n;
@@ -219,7 +217,7 @@ static void gate_conflicting_guests(Eval *e) {
         if (libvirt_domains_known(f) && model_verdict_has_reason(&v->models[MODEL_SEV_ES], "es-blocked-by-snp"))
                 for (guint i = 0; i < f->libvirt.domains->len; i++) {
                         const RunningDomain *d = f->libvirt.domains->pdata[i];
-                        if (d->model == GUEST_MODEL_SEV_ES)
+                        if (d->model == MODEL_SEV_ES)
                                 g_ptr_array_add(v->conflicting_guests, g_strdup(d->name));
                 }
         if (v->conflicting_guests->len == 0) {

@@ -75,9 +75,9 @@ static GVariant *encrypted_domains(const HostFacts *f) {
         g_variant_builder_init(&b, G_VARIANT_TYPE("a(sss)"));
         for (guint i = 0; i < f->libvirt.domains->len; i++) {
                 const RunningDomain *d = f->libvirt.domains->pdata[i];
-                if (d->model != GUEST_MODEL_NONE)
+                if (d->model != MODEL_NONE)
                         g_variant_builder_add(&b, "(@s@s@s)", str(d->name), str(d->uuid),
-                                              str(guest_model_name(d->model)));
+                                              str(model_guest_name(d->model)));
         }
         return g_variant_builder_end(&b);
 }

@@ -180,38 +180,38 @@ static bool parse_sev_policy(const char *text, uint32_t *policy) {
         return true;
 }
 
-static GuestModel launch_security_model(xmlXPathContext *ctx, char **error) {
+static Model launch_security_model(xmlXPathContext *ctx, char **error) {
         g_autofree char *type = NULL;
         g_autofree char *policy_text = NULL;
         uint32_t policy;
 
         if (!xpath_node(ctx, "/domain/launchSecurity"))
-                return GUEST_MODEL_NONE;
+                return MODEL_NONE;
         type = xpath_text(ctx, "/domain/launchSecurity/@type");
         if (!type) {
                 *error = g_strdup("<launchSecurity> has no type");
-                return GUEST_MODEL_NONE;
+                return MODEL_NONE;
         }
         if (g_str_equal(type, "sev-snp"))
-                return GUEST_MODEL_SEV_SNP;
+                return MODEL_SEV_SNP;
         if (!g_str_equal(type, "sev"))
-                return GUEST_MODEL_OTHER;
+                return MODEL_OTHER;
 
         policy_text = xpath_text(ctx, "/domain/launchSecurity/policy");
         if (!parse_sev_policy(policy_text, &policy)) {
                 *error = g_strdup_printf("SEV <policy> '%s' is not a 32-bit hex number",
                                          policy_text ?: "");
-                return GUEST_MODEL_NONE;
+                return MODEL_NONE;
         }
         /* Policy bit 2 (ES) makes QEMU start the guest with encrypted state. */
-        return policy & 0x4 ? GUEST_MODEL_SEV_ES : GUEST_MODEL_SEV;
+        return policy & 0x4 ? MODEL_SEV_ES : MODEL_SEV;
 }
 
-GuestModel domain_xml_guest_model(const char *xml, size_t len, char **name, char **uuid, char **error) {
+Model domain_xml_guest_model(const char *xml, size_t len, char **name, char **uuid, char **error) {
         g_autofree char *why = NULL;
         g_autoptr(xmlDoc) doc = NULL;
         g_autoptr(xmlXPathContext) ctx = NULL;
-        GuestModel model = GUEST_MODEL_NONE;
+        Model model = MODEL_NONE;
 
         if (name)
                 *name = NULL;
@@ -231,7 +231,7 @@ GuestModel domain_xml_guest_model(const char *xml, size_t len, char **name, char
         if (why) {
                 if (error)
                         *error = g_steal_pointer(&why);
-                return GUEST_MODEL_NONE;
+                return MODEL_NONE;
         }
 
         if (name)

@@ -51,5 +51,5 @@ bool sev_status_parse_json(const char *json, size_t len, CpuGeneration gen, SevP
 char *sev_status_to_json(const SevPlatformFacts *s);
 FirmwareDescriptor *firmware_descriptor_parse(const char *json, size_t len, const char *path, char **error);
 bool domcaps_parse(const char *xml, size_t len, DomainCapsFacts *dc, char **error);
-GuestModel domain_xml_guest_model(const char *xml, size_t len, char **name, char **uuid, char **error);
+Model domain_xml_guest_model(const char *xml, size_t len, char **name, char **uuid, char **error);
 bool versions_json_parse(const char *json, size_t len, char **libvirt, char **qemu, char **error);

@@ -287,29 +287,20 @@ static char *cpuid_to_xml(const GArray *leaves) {
 }
 
 /* The smallest <launchSecurity> that makes the libvirt probe see MODEL again. */
-static bool write_launch_security(xmlTextWriterPtr x, GuestModel model) {
-        const char *type, *policy;
+static bool write_launch_security(xmlTextWriterPtr x, Model model) {
+        g_autofree char *policy = NULL;
 
-        switch (model) {
-        case GUEST_MODEL_SEV:
-                type = "sev", policy = "0x0033";
-                break;
-        case GUEST_MODEL_SEV_ES:
-                type = "sev", policy = "0x0037";     /* policy bit 2: SEV-ES */
-                break;
-        case GUEST_MODEL_SEV_SNP:
-                type = "sev-snp", policy = "0x00030000";
-                break;
-        case GUEST_MODEL_OTHER:
+        if (model == MODEL_OTHER)
                 /* Some type that is not SEV; s390-pv needs no children. */
                 return xmlTextWriterStartElement(x, BAD_CAST "launchSecurity") >= 0 &&
                        xmlTextWriterWriteAttribute(x, BAD_CAST "type", BAD_CAST "s390-pv") >= 0 &&
                        xmlTextWriterEndElement(x) >= 0;
-        default:
+        if (!model_valid(model))
                 return true;
-        }
+        /* The model's default policy: for SEV-ES it has bit 2, which is what tells SEV-ES from SEV. */
+        policy = model_policy_text(model, model_info(model)->default_policy);
         return xmlTextWriterStartElement(x, BAD_CAST "launchSecurity") >= 0 &&
-               xmlTextWriterWriteAttribute(x, BAD_CAST "type", BAD_CAST type) >= 0 &&
+               xmlTextWriterWriteAttribute(x, BAD_CAST "type", BAD_CAST model_info(model)->launch_security) >= 0 &&
                xmlTextWriterWriteElement(x, BAD_CAST "policy", BAD_CAST policy) >= 0 &&
                xmlTextWriterEndElement(x) >= 0;
 }
