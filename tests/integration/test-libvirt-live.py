@@ -5,6 +5,7 @@ TCG guests, and libvirt's test driver (test:///<node file>) for guests with <lau
 which TCG cannot run. The daemon replays a snapshot for everything but libvirt's domains
 (--root=COPY --libvirt-uri=URI). Clients are busctl and a python3-dbus listener as uid 65534."""
 
+import hashlib
 import json
 import os
 import shutil
@@ -168,6 +169,31 @@ def test_slot_accounting_per_model():
     return 'amd-sev 1 used; amd-sev-es 1 used + slots-disagree (libvirt 2)'
 
 
+def test_expected_from_live_libvirt():
+    """GetExpectedMeasurement asks the real libvirt (test driver) for the domain's XML on the libvirt
+    thread: an SEV guest's digest over Debian's OVMF image behind the snapshot's AmdSev descriptor (SEV
+    without a kernel measures the firmware bytes alone: their SHA-256); a guest without
+    <launchSecurity> is ModelUnsupported, an unknown one NoSuchDomain."""
+    image = '/usr/share/OVMF/OVMF_CODE.fd'
+    if not os.path.exists(image):
+        return 'skipped: no Debian OVMF image (package ovmf)'
+    with World(host='milan-snp-off', polkit='none', daemon=False) as w:
+        uri = node_file(w, [('sev-1', UUID % 1, '0x0033'), ('plain-1', UUID % 4)])
+        start_memcryptd(w, 'milan-snp-off', '--libvirt-uri=' + uri)
+        os.makedirs(os.path.join(w.root, 'usr/share/OVMF'), exist_ok=True)
+        shutil.copy(image, os.path.join(w.root, 'usr/share/OVMF/OVMF.amdsev.fd'))
+        with open(image, 'rb') as f:
+            want = hashlib.sha256(f.read()).hexdigest()
+        got = w.call(MANAGER_PATH, 'org.memcrypt1.Attestation', 'GetExpectedMeasurement', 'sa{sv}', 'sev-1', '0')
+        eq(got[0], want, 'the SEV digest of sev-1 (libvirt test driver)')
+        eq(got[1]['firmware']['data']['path']['data'], '/usr/share/OVMF/OVMF.amdsev.fd', 'the pinned firmware')
+        for name, error in (('plain-1', 'ModelUnsupported'), ('nobody', 'NoSuchDomain')):
+            got, msg, _ = w.call_error(MANAGER_PATH, 'org.memcrypt1.Attestation.GetExpectedMeasurement',
+                                       "'%s'" % name, '@a{sv} {}')
+            eq(got, 'org.memcrypt1.Error.' + error, 'GetExpectedMeasurement(%s): %s' % (name, msg))
+    return 'SEV digest = SHA-256 of the firmware, through libvirt'
+
+
 def test_conflict_from_live_domains():
     """SEV-SNP enabled (milan-snp) while libvirt runs SEV-ES guests: conflict, named guests,
     HostMisconfigured; --strict refuses to start with the same message."""
@@ -202,6 +228,7 @@ TESTS = [
      test_libvirtd_killed_during_call),
     ('test:/// guests with launchSecurity: slots per model, misc.current cross-check', test_slot_accounting_per_model),
     ('SEV-ES guests while SNP is enabled: conflict, HostMisconfigured, --strict', test_conflict_from_live_domains),
+    ('GetExpectedMeasurement of test:/// guests, their XML from libvirt', test_expected_from_live_libvirt),
 ]
 
 if __name__ == '__main__':
