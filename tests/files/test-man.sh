@@ -66,7 +66,7 @@ for page in "$@"; do
         for ref in $(sed 's/\\&//g' "$page" |
                      grep -o '\\fB\(memcrypt[a-z.]*\|libmemcrypt\|org\.memcrypt1\)\\fR([0-9])' |
                      sed 's/\\fB\(.*\)\\fR(\([0-9]\))/\1.\2/' | sort -u); do
-                printf '%s\n' "${ours[@]}" | grep -qxF "$ref" || missing+=" $ref"
+                grep -qxF -- "$ref" <<<"$(printf '%s\n' "${ours[@]}")" || missing+=" $ref"
         done
         if [ -z "$missing" ]; then ok "$name: every page of ours it names exists"
         else fail "$name: every page of ours it names exists"; echo "# missing:$missing"; fi
