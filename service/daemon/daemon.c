@@ -66,10 +66,14 @@ static int on_name_request(sd_bus_message *reply, void *userdata, sd_bus_error *
         return 1;
 }
 
+/* The periodic probe reads what cannot be watched (sysfs parameters, the PSP status). It asks
+ * libvirt nothing: while connected, lifecycle events keep the domains current and libvirtd's
+ * versions and capabilities change only with a restart (a new connection probes them) or a QEMU
+ * package (the watched QEMU directories: watch.c); re-reading every domain's XML each period
+ * cost thousands of calls and wakeups a minute on a full host. */
 static int on_refresh_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Context *c = userdata;
 
-        context_reprobe_libvirt(c);
         bus_refresh(c);
         if (c->watchers)
                 watchers_sync(c->watchers);

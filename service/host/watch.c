@@ -47,6 +47,8 @@ static void dir_unwatch(WatchedDir *d) {
 static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata) {
         Watchers *w = userdata;
 
+        /* A QEMU package changes libvirt's domain capabilities too: libvirt is asked again. */
+        context_reprobe_libvirt(w->context);
         bus_refresh(w->context);
         watchers_sync(w);
         return 0;
