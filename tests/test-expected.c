@@ -474,7 +474,7 @@ static void test_cache(void **state) {
         close(i);
 }
 
-/* A domain libvirt knows (here: recorded, defined and shut off) is read under the host root, kernel included. */
+/* A domain libvirt knows (here: recorded as defined, not running) is read under the host root, kernel included. */
 static void test_domain_by_name(void **state) {
         Fixture *fx = *state;
         g_autofree guint8 *kernel = NULL, *initrd = NULL;
@@ -489,11 +489,17 @@ static void test_domain_by_name(void **state) {
         test_write_len(fx->root, "boot/vmlinuz", (const char *) kernel, (gssize) klen);
         test_write_len(fx->root, "boot/initrd.img", (const char *) initrd, (gssize) ilen);
         xml = document("sev", "0x0037", 4, MILAN, KERNEL_OS, true);
-        /* <name>doc</name>: recorded as shut off, its XML in domains/ */
-        test_write(fx->root, "libvirt/domains/doc.xml", xml);
-        test_write(fx->root, "libvirt/launch-security/doc.json", "{\"state\": \"shutoff\"}");
+        /* <name>doc</name>: defined, not running (libvirt/defined/), so not counted by the probe either. */
+        test_write(fx->root, "libvirt/defined/doc.xml", xml);
         assert_int_equal(attest_expected_domain(&fx->facts, fx->lv, NULL, fx->cache, "doc", &none, &reply, &message),
                          API_OK);
+        {
+                AttestDomain d = {};
+                g_autofree char *why = NULL;
+                assert_int_equal(fx->lv->lookup(fx->lv, "doc", &d, &why), API_OK);
+                assert_int_equal(d.state, ATTEST_DOMAIN_SHUTOFF);
+                attest_domain_clear(&d);
+        }
         g_variant_get_child(reply, 0, "&s", &s);
         assert_string_equal(s, V10_SEVES_4_MILAN_KERNEL);
 
@@ -503,6 +509,12 @@ static void test_domain_by_name(void **state) {
         g_clear_pointer(&message, g_free);
         assert_int_equal(attest_expected_domain(&fx->facts, NULL, "no libvirt here", fx->cache, "doc", &none, &reply,
                                                 &message), API_LIBVIRT_UNAVAILABLE);
+        g_clear_pointer(&message, g_free);
+        /* A defined file must be the domain of its name. */
+        test_write(fx->root, "libvirt/defined/other.xml", xml);
+        assert_int_equal(attest_expected_domain(&fx->facts, fx->lv, NULL, fx->cache, "other", &none, &reply,
+                                                &message), API_LIBVIRT_UNAVAILABLE);
+        assert_non_null(strstr(message, "libvirt/defined/other.xml"));
 }
 
 int main(void) {

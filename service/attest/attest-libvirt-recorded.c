@@ -6,6 +6,7 @@
  *   libvirt/domains/<any>.xml            live XML of the active domains (found by <name>)
  *   libvirt/launch-security/<name>.json  {"state": "paused", "uuid": "...",
  *                                         "params": {virDomainGetLaunchSecurityInfo's parameters}}
+ *   libvirt/defined/<name>.xml           persistent XML of a domain defined but not running
  *
  * A domain with XML but no launch-security file is running and answers no
  * launch-security parameters; one with only a launch-security file is
@@ -176,10 +177,44 @@ static void find_domain_xml(Recorded *r, const char *name, char **ret_xml, char 
         }
 }
 
+/*
+ * libvirt/defined/NAME.xml: the persistent XML of a domain that is defined but not running (what
+ * virDomainGetXMLDesc gives for an inactive domain); the probe does not count these as running.
+ * NAME was checked (attest_check_domain_name()): it makes no path of its own.
+ */
+static ApiError read_defined_xml(Recorded *r, const char *name, bool *ret_defined, char **ret_xml, char **ret_uuid,
+                                 char **message) {
+        g_autofree char *rel = g_strdup_printf(LIBVIRT_DIR "/defined/%s.xml", name);
+        g_autofree char *xml = NULL, *found = NULL, *uuid = NULL, *error = NULL;
+        Source src = {};
+        size_t len = 0;
+        SourceStatus st;
+
+        st = host_read_file(r->root, rel, HOST_FILE_MAX, &xml, &len, &src);
+        if (st == SOURCE_MISSING) {
+                source_clear(&src);
+                return API_OK;
+        }
+        if (st != SOURCE_OK) {
+                g_autofree char *detail = src.detail;
+                return api_fail(message, API_LIBVIRT_UNAVAILABLE, "%s", detail);
+        }
+        domain_xml_guest_model(xml, len, &found, &uuid, &error);
+        if (error)
+                return unavailable(message, rel, error);
+        if (g_strcmp0(found, name) != 0)
+                return unavailable(message, rel, "its <name> is not the file's name");
+        *ret_defined = true;
+        *ret_xml = g_steal_pointer(&xml);
+        *ret_uuid = g_steal_pointer(&uuid);
+        return API_OK;
+}
+
 static ApiError recorded_lookup(AttestLibvirt *lv, const char *name, AttestDomain *ret, char **message) {
         Recorded *r = (Recorded *) lv;
         g_auto(StateFile) s = {};
         g_autofree char *xml = NULL, *uuid = NULL;
+        bool defined = false;
         gpointer remembered;
         ApiError e;
 
@@ -193,6 +228,10 @@ static ApiError recorded_lookup(AttestLibvirt *lv, const char *name, AttestDomai
                 return e;
 
         find_domain_xml(r, name, &xml, &uuid);
+        if (!xml)
+                e = read_defined_xml(r, name, &defined, &xml, &uuid, message);
+        if (e != API_OK)
+                return e;
         if (!xml && !s.present)
                 return api_fail(message, API_NO_SUCH_DOMAIN, "No domain named '%s' (the snapshot has no domain "
                                 "XML and no launch-security record of that name).", name);
@@ -200,7 +239,8 @@ static ApiError recorded_lookup(AttestLibvirt *lv, const char *name, AttestDomai
         *ret = (AttestDomain) {
                 .name = g_strdup(name),
                 .uuid = g_strdup(uuid ?: s.uuid ?: ""),
-                .state = s.state != ATTEST_DOMAIN_STATE_INVALID ? s.state : ATTEST_DOMAIN_RUNNING,
+                .state = s.state != ATTEST_DOMAIN_STATE_INVALID ? s.state
+                         : defined ? ATTEST_DOMAIN_SHUTOFF : ATTEST_DOMAIN_RUNNING,
                 .xml = g_steal_pointer(&xml),
         };
         if (g_hash_table_lookup_extended(r->states, name, NULL, &remembered))
