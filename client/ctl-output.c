@@ -8,6 +8,7 @@
 
 #include "ctl-output.h"
 #include "model-table.h"
+#include "memcrypt-fields.h"
 
 bool colors_enabled(void) {
         static int cached = -1;
@@ -222,6 +223,68 @@ char *format_timestamp(uint64_t usec) {
         return g_date_time_format(t, "%a %Y-%m-%d %H:%M:%S %Z");
 }
 
+static void kv_add_reasons(KeyValues *kv, const char *label, const MemcryptReason *reasons, size_t n) {
+        g_autoptr(GString) s = g_string_new(NULL);
+
+        for (size_t i = 0; i < n; i++) {
+                const MemcryptReason *why = &reasons[i];
+
+                g_string_append_printf(s, "%s%s %s: %s", i > 0 ? "\n" : "", why->severity, why->code, why->message);
+                if (*why->hint)
+                        g_string_append_printf(s, "\n  hint: %s", why->hint);
+        }
+        kv_add(kv, label, NULL, "%s", s->len > 0 ? s->str : "none");
+}
+
+/* One line per labelled property of common/schema.h, in the report's order. */
+void kv_add_model(KeyValues *kv, const MemcryptModel *m) {
+        static const size_t offset[_MODEL_PROPERTY_MAX] = MEMCRYPT_MODEL_OFFSETS;
+
+        for (size_t i = 0; i < G_N_ELEMENTS(model_json_order); i++) {
+                ModelProperty p = model_json_order[i];
+                const PropertyInfo *info = &model_property_info[p];
+                const void *field = (const char *) m + offset[p];
+                g_autofree char *text = NULL;
+
+                if (!info->label)
+                        continue;
+                switch (info->kind) {
+                case SCHEMA_STRING:
+                        kv_add(kv, info->label, NULL, "%s", *(char *const *) field);
+                        break;
+                case SCHEMA_BOOL: {
+                        bool yes = *(const bool *) field;
+                        kv_add(kv, info->label, yes ? color_green() : color_red(), "%s", yes ? "yes" : "no");
+                        break;
+                }
+                case SCHEMA_U32:
+                        /* AsidFirst's line shows the pool, AsidFirst-AsidLast (AsidLast has no line). */
+                        if (p == MODEL_PROP_ASID_FIRST) {
+                                text = format_asids(m->asid_first, m->asid_last);
+                                kv_add(kv, info->label, NULL, "%s", text);
+                        } else
+                                kv_add(kv, info->label, NULL, "%" G_GUINT32_FORMAT, *(const uint32_t *) field);
+                        break;
+                case SCHEMA_U64:
+                        kv_add(kv, info->label, NULL, "%" G_GUINT64_FORMAT, *(const uint64_t *) field);
+                        break;
+                case SCHEMA_POLICY:
+                        text = format_policy(m->name, *(const uint64_t *) field);
+                        kv_add(kv, info->label, NULL, "%s", text);
+                        break;
+                case SCHEMA_STRV:
+                        text = g_strjoinv("\n", *(char **const *) field);
+                        kv_add(kv, info->label, NULL, "%s", *text ? text : "none");
+                        break;
+                case SCHEMA_REASONS:
+                        kv_add_reasons(kv, info->label, m->reasons, m->n_reasons);
+                        break;
+                case SCHEMA_DOMAINS:
+                        break;  /* a Manager kind */
+                }
+        }
+}
+
 static void json_add_strv(JsonBuilder *b, const char *member, const char *const *strv) {
         json_builder_set_member_name(b, member);
         json_builder_begin_array(b);
@@ -238,38 +301,6 @@ void json_add_string(JsonBuilder *b, const char *member, const char *value) {
 void json_add_int(JsonBuilder *b, const char *member, int64_t value) {
         json_builder_set_member_name(b, member);
         json_builder_add_int_value(b, value);
-}
-
-JsonNode *json_from_model(const MemcryptModel *m) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        g_autofree char *policy = format_policy(m->name, m->default_policy);
-
-        json_builder_begin_object(b);
-        json_add_string(b, "model", m->name);
-        json_builder_set_member_name(b, "usable");
-        json_builder_add_boolean_value(b, m->usable);
-        json_add_string(b, "trait", m->trait);
-        json_add_string(b, "resource_provider", m->resource_provider);
-        json_add_int(b, "asid_first", m->asid_first);
-        json_add_int(b, "asid_last", m->asid_last);
-        json_add_int(b, "slots_total", m->slots_total);
-        json_add_int(b, "slots_used", m->slots_used);
-        json_add_int(b, "slots_free", m->slots_free);
-        json_add_string(b, "default_policy", policy);
-        json_add_strv(b, "firmware", (const char *const *) m->firmware);
-        json_builder_set_member_name(b, "reasons");
-        json_builder_begin_array(b);
-        for (size_t i = 0; i < m->n_reasons; i++) {
-                json_builder_begin_object(b);
-                json_add_string(b, "code", m->reasons[i].code);
-                json_add_string(b, "severity", m->reasons[i].severity);
-                json_add_string(b, "message", m->reasons[i].message);
-                json_add_string(b, "hint", m->reasons[i].hint);
-                json_builder_end_object(b);
-        }
-        json_builder_end_array(b);
-        json_builder_end_object(b);
-        return json_builder_get_root(b);
 }
 
 JsonNode *json_from_checks(const MemcryptCheck *checks, size_t n) {

@@ -54,9 +54,10 @@ char *format_asids(uint32_t first, uint32_t last);
 /* "Tue 2025-06-03 10:00:00 UTC", or "never" for 0. */
 char *format_timestamp(uint64_t usec);
 
-/* The objects of docs/design.md's JSON report, from the typed values: the same keys, so
- * `models --json` and `status --json | jq .models` read alike. */
-JsonNode *json_from_model(const MemcryptModel *m);
+/* memcryptctl model NAME: a line for each Model property with a label in common/schema.h. */
+void kv_add_model(KeyValues *kv, const MemcryptModel *m);
+
+/* The objects of docs/design.md's JSON report, from the typed values: the same keys. */
 JsonNode *json_from_checks(const MemcryptCheck *checks, size_t n);
 JsonNode *json_from_signal(const MemcryptSignal *s);
 /* {"model", "resources": {NAME: AMOUNT...}, "traits": [...]}: ResolveRequest()'s answer. */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memcrypt-fields.h"
 #include "memcrypt-internal.h"
 
 int client_set_string(sd_bus_message *m, void *field, size_t *count) {
@@ -196,48 +197,43 @@ static int set_reasons(sd_bus_message *m, void *field, size_t *count) {
         return 0;
 }
 
-#define HOST(member, sig, set, field) { member, sig, set, offsetof(MemcryptHost, field), 0 }
-static const PropMap host_map[] = {
-        HOST("Version",            "s",      client_set_string, version),
-        HOST("NodeName",           "s",      client_set_string, node_name),
-        HOST("Health",             "s",      client_set_string, health),
-        HOST("HealthMessage",      "s",      client_set_string, health_message),
-        HOST("UsableModels",       "as",     client_set_strv,   usable_models),
-        HOST("CpuVendor",          "s",      client_set_string, cpu_vendor),
-        HOST("CpuGeneration",      "s",      client_set_string, cpu_generation),
-        HOST("CBitPosition",       "u",      client_set_u32,    cbit_position),
-        HOST("ReducedPhysBits",    "u",      client_set_u32,    reduced_phys_bits),
-        HOST("AsidCount",          "u",      client_set_u32,    asid_count),
-        HOST("MinSevAsid",         "u",      client_set_u32,    min_sev_asid),
-        HOST("KernelVersion",      "s",      client_set_string, kernel_version),
-        HOST("LibvirtVersion",     "s",      client_set_string, libvirt_version),
-        HOST("QemuVersion",        "s",      client_set_string, qemu_version),
-        HOST("SevFirmwareVersion", "s",      client_set_string, sev_firmware_version),
-        HOST("LibvirtConnected",   "b",      client_set_bool,   libvirt_connected),
-        HOST("RunningDomains",     "u",      client_set_u32,    running_domains),
-        { "EncryptedDomains", "a(sss)", set_domains, offsetof(MemcryptHost, encrypted_domains),
-          offsetof(MemcryptHost, n_encrypted_domains) },
-        HOST("LastRefresh",        "t",      client_set_u64,    last_refresh),
-        {}
-};
+/* The PropMap rows from common/schema.h: each kind's setter, and for arrays of structs where their
+ * number goes (n_FIELD). */
+#define SET_STRING  client_set_string
+#define SET_BOOL    client_set_bool
+#define SET_U32     client_set_u32
+#define SET_U64     client_set_u64
+#define SET_POLICY  client_set_u64
+#define SET_STRV    client_set_strv
+#define SET_REASONS set_reasons
+#define SET_DOMAINS set_domains
+#define COUNT_STRING(type, field)  0
+#define COUNT_BOOL(type, field)    0
+#define COUNT_U32(type, field)     0
+#define COUNT_U64(type, field)     0
+#define COUNT_POLICY(type, field)  0
+#define COUNT_STRV(type, field)    0
+#define COUNT_REASONS(type, field) offsetof(type, n_##field)
+#define COUNT_DOMAINS(type, field) offsetof(type, n_##field)
+#define MAP_ROW(type, field, name, kind) \
+        { name, SCHEMA_SIG_##kind, SET_##kind, offsetof(type, field), COUNT_##kind(type, field) },
+#define HOST_ROW(id, field, name, kind, ...) MAP_ROW(MemcryptHost, field, name, kind)
+#define MODEL_ROW(id, field, name, kind, ...) MAP_ROW(MemcryptModel, field, name, kind)
 
-#define MODEL(member, sig, set, field) { member, sig, set, offsetof(MemcryptModel, field), 0 }
-static const PropMap model_map[] = {
-        MODEL("Name",             "s",  client_set_string, name),
-        MODEL("Usable",           "b",  client_set_bool,   usable),
-        { "Reasons", "a(ssss)", set_reasons, offsetof(MemcryptModel, reasons),
-          offsetof(MemcryptModel, n_reasons) },
-        MODEL("Trait",            "s",  client_set_string, trait),
-        MODEL("ResourceProvider", "s",  client_set_string, resource_provider),
-        MODEL("AsidFirst",        "u",  client_set_u32,    asid_first),
-        MODEL("AsidLast",         "u",  client_set_u32,    asid_last),
-        MODEL("SlotsTotal",       "u",  client_set_u32,    slots_total),
-        MODEL("SlotsUsed",        "u",  client_set_u32,    slots_used),
-        MODEL("SlotsFree",        "u",  client_set_u32,    slots_free),
-        MODEL("DefaultPolicy",    "t",  client_set_u64,    default_policy),
-        MODEL("Firmware",         "as", client_set_strv,   firmware),
-        {}
-};
+static const PropMap host_map[] = { MANAGER_PROPERTIES(HOST_ROW) {} };
+static const PropMap model_map[] = { MODEL_PROPERTIES(MODEL_ROW) {} };
+
+/* What each kind's field owns. */
+#define FREE_STRING(o, field)  free((o)->field);
+#define FREE_BOOL(o, field)
+#define FREE_U32(o, field)
+#define FREE_U64(o, field)
+#define FREE_POLICY(o, field)
+#define FREE_STRV(o, field)    strv_free((o)->field);
+#define FREE_REASONS(o, field) reasons_free((o)->field, (o)->n_##field);
+#define FREE_DOMAINS(o, field) domains_free((o)->field, (o)->n_##field);
+#define HOST_FREE(id, field, name, kind, ...) FREE_##kind(h, field)
+#define MODEL_FREE(id, field, name, kind, ...) FREE_##kind(m, field)
 
 static const PropMap *prop_map_find(const PropMap *map, const char *member) {
         for (const PropMap *p = map; p->member; p++)
@@ -393,18 +389,7 @@ MemcryptHost *memcrypt_host_free(MemcryptHost *h) {
         if (!h)
                 return NULL;
 
-        free(h->version);
-        free(h->node_name);
-        free(h->health);
-        free(h->health_message);
-        strv_free(h->usable_models);
-        free(h->cpu_vendor);
-        free(h->cpu_generation);
-        free(h->kernel_version);
-        free(h->libvirt_version);
-        free(h->qemu_version);
-        free(h->sev_firmware_version);
-        domains_free(h->encrypted_domains, h->n_encrypted_domains);
+        MANAGER_PROPERTIES(HOST_FREE)
         free(h);
         return NULL;
 }
@@ -441,11 +426,7 @@ MemcryptModel *memcrypt_model_free(MemcryptModel *m) {
         if (!m)
                 return NULL;
 
-        free(m->name);
-        reasons_free(m->reasons, m->n_reasons);
-        free(m->trait);
-        free(m->resource_provider);
-        strv_free(m->firmware);
+        MODEL_PROPERTIES(MODEL_FREE)
         free(m);
         return NULL;
 }

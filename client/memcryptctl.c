@@ -158,16 +158,36 @@ static void status_add_model(KeyValues *kv, const MemcryptModel *m) {
                        G_GUINT32_FORMAT " slots free", m->usable ? "yes" : "no", m->slots_free, m->slots_total);
 }
 
-/* The Describe report: as the service wrote it with MODE JSON_OFF, else re-indented per MODE. */
-static int print_report(MemcryptClient *c, JsonMode mode) {
+/* The Describe report, parsed. */
+static int get_report(MemcryptClient *c, char **ret_json, JsonNode **ret_node) {
         g_autofree char *json = NULL;
-        g_autoptr(JsonNode) node = NULL;
         g_autoptr(GError) error = NULL;
+        JsonNode *node;
         int r;
 
         r = memcrypt_describe(c, &json);
         if (r < 0)
                 return service_error(c, r);
+        node = json_from_string(json, &error);
+        if (!node) {
+                fprintf(stderr, "memcryptctl: the service's report is not JSON: %s\n", error->message);
+                return EXIT_SERVICE;
+        }
+        if (ret_json)
+                *ret_json = g_steal_pointer(&json);
+        *ret_node = node;
+        return EXIT_OK;
+}
+
+/* The Describe report: as the service wrote it with MODE JSON_OFF, else re-indented per MODE. */
+static int print_report(MemcryptClient *c, JsonMode mode) {
+        g_autofree char *json = NULL;
+        g_autoptr(JsonNode) node = NULL;
+        int r;
+
+        r = get_report(c, &json, &node);
+        if (r != EXIT_OK)
+                return r;
 
         if (mode == JSON_OFF) {
                 fputs(json, stdout);
@@ -175,14 +195,42 @@ static int print_report(MemcryptClient *c, JsonMode mode) {
                         putchar('\n');
                 return EXIT_OK;
         }
-
-        node = json_from_string(json, &error);
-        if (!node) {
-                fprintf(stderr, "memcryptctl: the service's report is not JSON: %s\n", error->message);
-                return EXIT_SERVICE;
-        }
         json_print(node, mode);
         return EXIT_OK;
+}
+
+/* models --json and model NAME --json are the report's "models" array, or its object of the model
+ * NAME: the service's JSON, not written a second time here. */
+static int print_report_models(MemcryptClient *c, const char *name, JsonMode mode) {
+        g_autoptr(JsonNode) report = NULL;
+        JsonNode *models;
+        int r;
+
+        r = get_report(c, NULL, &report);
+        if (r != EXIT_OK)
+                return r;
+        models = JSON_NODE_HOLDS_OBJECT(report) ? json_object_get_member(json_node_get_object(report), "models")
+                                                : NULL;
+        if (!models || !JSON_NODE_HOLDS_ARRAY(models)) {
+                fprintf(stderr, "memcryptctl: the service's report has no models\n");
+                return EXIT_SERVICE;
+        }
+        if (!name) {
+                json_print(models, mode);
+                return EXIT_OK;
+        }
+        for (guint i = 0; i < json_array_get_length(json_node_get_array(models)); i++) {
+                JsonNode *m = json_array_get_element(json_node_get_array(models), i);
+
+                if (JSON_NODE_HOLDS_OBJECT(m) &&
+                    g_strcmp0(json_object_get_string_member_with_default(json_node_get_object(m), "model", ""),
+                              name) == 0) {
+                        json_print(m, mode);
+                        return EXIT_OK;
+                }
+        }
+        fprintf(stderr, "memcryptctl: the service's report has no model %s\n", name);
+        return EXIT_SERVICE;
 }
 
 static int verb_status(MemcryptClient *c, int argc, char **argv) {
@@ -222,8 +270,10 @@ static int verb_describe(MemcryptClient *c, int argc, char **argv) {
 static int verb_models(MemcryptClient *c, int argc, char **argv) {
         static const char *const headers[] = { "MODEL", "USABLE", "SLOTS-FREE", "SLOTS-TOTAL", "ASIDS", "TRAIT", NULL };
         g_autoptr(Table) t = table_new(headers, 1u << 2 | 1u << 3);
-        g_autoptr(JsonNode) array = json_node_init_array(json_node_alloc(), json_array_new());
         int r;
+
+        if (arg_json != JSON_OFF)
+                return print_report_models(c, NULL, arg_json);
 
         for (size_t i = 0; i < G_N_ELEMENTS(memcrypt_model_names); i++) {
                 g_autoptr(MemcryptModel) m = NULL;
@@ -233,7 +283,6 @@ static int verb_models(MemcryptClient *c, int argc, char **argv) {
                 if (r < 0)
                         return service_error(c, r);
 
-                json_array_add_element(json_node_get_array(array), json_from_model(m));
                 free_ = g_strdup_printf("%" G_GUINT32_FORMAT, m->slots_free);
                 total = g_strdup_printf("%" G_GUINT32_FORMAT, m->slots_total);
                 asids = format_asids(m->asid_first, m->asid_last);
@@ -243,57 +292,24 @@ static int verb_models(MemcryptClient *c, int argc, char **argv) {
                 table_add_row(t, cells, colors, NULL);
         }
 
-        if (arg_json != JSON_OFF)
-                json_print(array, arg_json);
-        else
-                table_print(t, arg_legend, "3 models listed.");
+        table_print(t, arg_legend, "3 models listed.");
         return EXIT_OK;
-}
-
-static void model_add_reasons(KeyValues *kv, const MemcryptModel *m) {
-        g_autoptr(GString) s = g_string_new(NULL);
-
-        for (size_t i = 0; i < m->n_reasons; i++) {
-                const MemcryptReason *why = &m->reasons[i];
-
-                g_string_append_printf(s, "%s%s %s: %s", i > 0 ? "\n" : "", why->severity, why->code, why->message);
-                if (*why->hint)
-                        g_string_append_printf(s, "\n  hint: %s", why->hint);
-        }
-        kv_add(kv, "Reasons", NULL, "%s", s->len > 0 ? s->str : "none");
 }
 
 static int verb_model(MemcryptClient *c, int argc, char **argv) {
         g_autoptr(MemcryptModel) m = NULL;
         g_autoptr(KeyValues) kv = kv_new();
-        g_autofree char *asids = NULL, *policy = NULL, *firmware = NULL;
         int r;
 
+        /* Also with --json: the service answers an unknown NAME, and gives an alias its name. */
         r = memcrypt_get_model(c, argv[1], &m);
         if (r < 0)
                 return service_error(c, r);
 
-        if (arg_json != JSON_OFF) {
-                g_autoptr(JsonNode) node = json_from_model(m);
+        if (arg_json != JSON_OFF)
+                return print_report_models(c, m->name, arg_json);
 
-                json_print(node, arg_json);
-                return EXIT_OK;
-        }
-
-        asids = format_asids(m->asid_first, m->asid_last);
-        policy = format_policy(m->name, m->default_policy);
-        firmware = g_strjoinv("\n", m->firmware);
-        kv_add(kv, "Name", NULL, "%s", m->name);
-        kv_add(kv, "Usable", m->usable ? color_green() : color_red(), "%s", m->usable ? "yes" : "no");
-        kv_add(kv, "Trait", NULL, "%s", m->trait);
-        kv_add(kv, "Resource provider", NULL, "%s", m->resource_provider);
-        kv_add(kv, "ASIDs", NULL, "%s", asids);
-        kv_add(kv, "Slots total", NULL, "%" G_GUINT32_FORMAT, m->slots_total);
-        kv_add(kv, "Slots used", NULL, "%" G_GUINT32_FORMAT, m->slots_used);
-        kv_add(kv, "Slots free", NULL, "%" G_GUINT32_FORMAT, m->slots_free);
-        kv_add(kv, "Default policy", NULL, "%s", policy);
-        kv_add(kv, "Firmware", NULL, "%s", *firmware ? firmware : "none");
-        model_add_reasons(kv, m);
+        kv_add_model(kv, m);
         kv_print(kv);
         return EXIT_OK;
 }

@@ -75,6 +75,22 @@ static void test_every_value_has_its_signature(void **state) {
                 }
 }
 
+/* common/schema.h: the report places every Model property once, under a member of its own. */
+static void test_schema_json_order(void **state) {
+        bool seen[_MODEL_PROPERTY_MAX] = {};
+        g_autoptr(GHashTable) members = g_hash_table_new(g_str_hash, g_str_equal);
+
+        for (size_t i = 0; i < G_N_ELEMENTS(model_json_order); i++) {
+                ModelProperty p = model_json_order[i];
+
+                assert_true(p < _MODEL_PROPERTY_MAX);
+                assert_false(seen[p]);
+                seen[p] = true;
+                assert_non_null(model_property_info[p].json);
+                assert_true(g_hash_table_add(members, (gpointer) model_property_info[p].json));
+        }
+}
+
 static void test_values_of_milan_snp(void **state) {
         Fixture *fx = *state;
         g_autofree char *usable = g_variant_print(manager(fx, MANAGER_USABLE_MODELS), false);
@@ -178,6 +194,7 @@ static void test_invalid_utf8_is_repaired(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_every_value_has_its_signature, setup, teardown),
+                cmocka_unit_test(test_schema_json_order),
                 cmocka_unit_test_setup_teardown(test_values_of_milan_snp, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_refresh_of_unchanged_host_changes_nothing_signalled, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stopped_guest_changes_exactly_its_slots, setup, teardown),

@@ -19,8 +19,12 @@ typedef enum {
 
 const char *health_to_string(Health h);
 
+/* One model's answer. The members a Model property shows have that property's field name in
+ * common/schema.h, which reads them by it. */
 typedef struct {
         Model model;
+        const char *name;           /* model_name(model), model_trait(model) */
+        const char *trait;
         bool usable;
         GPtrArray *reasons;         /* Reason* */
         uint32_t asid_first, asid_last;  /* 0/0 when the pool is empty or unknown */

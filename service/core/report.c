@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "build-config.h"
 #include "json-util.h"
+#include "model-values.h"
 #include "report.h"
 
 char *report_sev_firmware_version(const HostFacts *f) {
@@ -36,43 +37,6 @@ static void build_host(JsonBuilder *b, const HostFacts *f) {
         json_member_int(b, "cpu_model", c->model);
         json_member_bool(b, "libvirt_connected", f->libvirt.connection.status == SOURCE_OK);
         json_member_string(b, "root", f->root);
-        json_builder_end_object(b);
-}
-
-static void build_reasons(JsonBuilder *b, GPtrArray *reasons) {
-        json_builder_set_member_name(b, "reasons");
-        json_builder_begin_array(b);
-        for (guint i = 0; i < reasons->len; i++) {
-                const Reason *r = reasons->pdata[i];
-                json_builder_begin_object(b);
-                json_member_string(b, "code", r->code);
-                json_member_string(b, "severity", severity_to_string(r->severity));
-                json_member_string(b, "message", r->message);
-                json_member_string(b, "hint", r->hint);
-                json_builder_end_object(b);
-        }
-        json_builder_end_array(b);
-}
-
-static void build_model(JsonBuilder *b, const ModelVerdict *mv) {
-        g_autofree char *policy = model_policy_text(mv->model, mv->default_policy);
-        json_builder_begin_object(b);
-        json_member_string(b, "model", model_name(mv->model));
-        json_member_bool(b, "usable", mv->usable);
-        json_member_string(b, "trait", model_trait(mv->model));
-        json_member_string(b, "resource_provider", mv->resource_provider);
-        json_member_int(b, "asid_first", mv->asid_first);
-        json_member_int(b, "asid_last", mv->asid_last);
-        json_member_int(b, "slots_total", mv->slots_total);
-        json_member_int(b, "slots_used", mv->slots_used);
-        json_member_int(b, "slots_free", mv->slots_free);
-        json_member_string(b, "default_policy", policy);
-        json_builder_set_member_name(b, "firmware");
-        json_builder_begin_array(b);
-        for (guint i = 0; i < mv->firmware->len; i++)
-                json_builder_add_string_value(b, mv->firmware->pdata[i]);
-        json_builder_end_array(b);
-        build_reasons(b, mv->reasons);
         json_builder_end_object(b);
 }
 
@@ -122,7 +86,7 @@ JsonNode *report_build(const HostFacts *f, const HostVerdict *v) {
         json_builder_set_member_name(b, "models");
         json_builder_begin_array(b);
         for (Model m = 0; m < _MODEL_MAX; m++)
-                build_model(b, &v->models[m]);
+                model_json_build(b, &v->models[m]);
         json_builder_end_array(b);
         build_checks(b, v->checks);
         build_domains(b, f);

@@ -15,6 +15,8 @@ static void init_models(HostVerdict *v, const MemcryptConfig *cfg) {
         for (Model m = 0; m < _MODEL_MAX; m++) {
                 ModelVerdict *mv = &v->models[m];
                 mv->model = m;
+                mv->name = model_name(m);
+                mv->trait = model_trait(m);
                 mv->reasons = g_ptr_array_new_with_free_func((GDestroyNotify) reason_free);
                 mv->firmware = g_ptr_array_new_with_free_func(g_free);
                 mv->resource_provider = g_strdup_printf("%s_%s", v->node, model_object_name(m));
