@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -165,17 +166,25 @@ static bool node_is(JsonNode *n, GType type) {
         return JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == type;
 }
 
+/* member(), and a present KEY must hold a value of TYPE (EXPECTED says which, for people). */
+static bool typed_member(JsonObject *o, const char *obj, const char *key, bool required, GType type,
+                         const char *expected, JsonNode **out, char **error) {
+        if (!member(o, obj, key, required, out, error))
+                return false;
+        if (*out && !node_is(*out, type))
+                return fail_type(error, obj, key, expected, *out);
+        return true;
+}
+
 /* Reads an integer in 0..MAX. OUT is left alone when an optional key is absent. */
 static bool read_uint(JsonObject *o, const char *obj, const char *key, bool required,
                       uint64_t max, uint64_t *out, char **error) {
         JsonNode *n;
 
-        if (!member(o, obj, key, required, &n, error))
+        if (!typed_member(o, obj, key, required, G_TYPE_INT64, "an integer", &n, error))
                 return false;
         if (!n)
                 return true;
-        if (!node_is(n, G_TYPE_INT64))
-                return fail_type(error, obj, key, "an integer", n);
 
         gint64 v = json_node_get_int(n);
         if (v < 0 || (uint64_t) v > max)
@@ -208,13 +217,10 @@ static bool read_bool(JsonObject *o, const char *obj, const char *key, bool requ
                       bool *out, char **error) {
         JsonNode *n;
 
-        if (!member(o, obj, key, required, &n, error))
+        if (!typed_member(o, obj, key, required, G_TYPE_BOOLEAN, "true or false", &n, error))
                 return false;
-        if (!n)
-                return true;
-        if (!node_is(n, G_TYPE_BOOLEAN))
-                return fail_type(error, obj, key, "true or false", n);
-        *out = json_node_get_boolean(n);
+        if (n)
+                *out = json_node_get_boolean(n);
         return true;
 }
 
@@ -251,6 +257,75 @@ static bool read_tcb(JsonObject *o, const char *obj, const char *key, uint64_t *
         return fail_type(error, obj, key, "a hex string \"0x...\" of at most 16 digits", n);
 }
 
+/*
+ * The members of dev/sev.json's "sev" and "snp" objects and the fields they hold, in the order a
+ * snapshot writes them: one list for reading (parse_*_object) and writing (build_object). Each
+ * field's C type is checked against its kind at compile time.
+ */
+typedef enum {
+        SEV_FIELD_U8,
+        SEV_FIELD_U32,
+        SEV_FIELD_BOOL,
+        SEV_FIELD_TCB,          /* a TCB_VERSION: "0x..." or an integer (read_tcb()) */
+} SevFieldKind;
+
+typedef struct {
+        const char *key;
+        SevFieldKind kind;
+        bool required;          /* an absent optional member leaves the field 0 */
+        size_t offset;
+} SevField;
+
+#define SEV_FIELD(k, kind, type, req, m)                                                               \
+        { k, kind, req, offsetof(SevPlatformFacts, m) +                                                \
+          0 * sizeof(char[__builtin_types_compatible_p(__typeof__(((SevPlatformFacts *) 0)->m), type) ? 1 : -1]) }
+#define F_U8(k, m)              SEV_FIELD(k, SEV_FIELD_U8, uint8_t, true, m)
+#define F_U32(k, req, m)        SEV_FIELD(k, SEV_FIELD_U32, uint32_t, req, m)
+#define F_BOOL(k, req, m)       SEV_FIELD(k, SEV_FIELD_BOOL, bool, req, m)
+#define F_TCB(k, m)             SEV_FIELD(k, SEV_FIELD_TCB, uint64_t, true, m)
+
+static const SevField sev_fields[] = {
+        F_U8("api_major", api_major),
+        F_U8("api_minor", api_minor),
+        F_U8("build", build),
+        F_U8("state", state),
+        F_U32("flags", true, flags),
+        F_U32("guest_count", true, guest_count),
+};
+
+/* alias_check_complete, feature_flags and guest_count came later; absent means 0. */
+static const SevField snp_fields[] = {
+        F_U8("api_major", snp_api_major),
+        F_U8("api_minor", snp_api_minor),
+        F_U32("build_id", true, snp_build_id),
+        F_U8("state", snp_state),
+        F_BOOL("is_rmp_initialized", true, rmp_initialized),
+        F_BOOL("alias_check_complete", false, alias_check_complete),
+        F_U32("feature_flags", false, snp_feature_flags),
+        F_U32("guest_count", false, snp_guest_count),
+        F_TCB("current_tcb", current_tcb),
+        F_TCB("reported_tcb", reported_tcb),
+};
+
+static bool read_fields(JsonObject *o, const char *obj, const SevField *fields, size_t n, SevPlatformFacts *t,
+                        char **error) {
+        for (size_t i = 0; i < n; i++) {
+                const SevField *f = &fields[i];
+                void *field = (char *) t + f->offset;
+                bool good = false;
+
+                switch (f->kind) {
+                case SEV_FIELD_U8:   good = read_u8(o, obj, f->key, field, error); break;
+                case SEV_FIELD_U32:  good = read_u32(o, obj, f->key, f->required, field, error); break;
+                case SEV_FIELD_BOOL: good = read_bool(o, obj, f->key, f->required, field, error); break;
+                case SEV_FIELD_TCB:  good = read_tcb(o, obj, f->key, field, error); break;
+                }
+                if (!good)
+                        return false;
+        }
+        return true;
+}
+
 static bool parse_sev_object(JsonObject *root, SevPlatformFacts *t, char **error) {
         JsonNode *n = json_object_get_member(root, "sev");
         JsonObject *o;
@@ -265,12 +340,7 @@ static bool parse_sev_object(JsonObject *root, SevPlatformFacts *t, char **error
                 return fail(error, "\"sev\": expected an object, got %s", text);
         }
         o = json_node_get_object(n);
-        if (!read_u8(o, "sev", "api_major", &t->api_major, error) ||
-            !read_u8(o, "sev", "api_minor", &t->api_minor, error) ||
-            !read_u8(o, "sev", "build", &t->build, error) ||
-            !read_u8(o, "sev", "state", &t->state, error) ||
-            !read_u32(o, "sev", "flags", true, &t->flags, error) ||
-            !read_u32(o, "sev", "guest_count", true, &t->guest_count, error))
+        if (!read_fields(o, "sev", sev_fields, G_N_ELEMENTS(sev_fields), t, error))
                 return false;
         source_clear(&t->sev_src);
         return true;
@@ -298,17 +368,7 @@ static bool read_snp_error(JsonObject *root, const char **out, char **error) {
 }
 
 static bool parse_snp_fields(JsonObject *o, CpuGeneration gen, SevPlatformFacts *t, char **error) {
-        /* alias_check_complete, feature_flags and guest_count came later; absent means 0. */
-        if (!read_u8(o, "snp", "api_major", &t->snp_api_major, error) ||
-            !read_u8(o, "snp", "api_minor", &t->snp_api_minor, error) ||
-            !read_u32(o, "snp", "build_id", true, &t->snp_build_id, error) ||
-            !read_u8(o, "snp", "state", &t->snp_state, error) ||
-            !read_bool(o, "snp", "is_rmp_initialized", true, &t->rmp_initialized, error) ||
-            !read_bool(o, "snp", "alias_check_complete", false, &t->alias_check_complete, error) ||
-            !read_u32(o, "snp", "feature_flags", false, &t->snp_feature_flags, error) ||
-            !read_u32(o, "snp", "guest_count", false, &t->snp_guest_count, error) ||
-            !read_tcb(o, "snp", "current_tcb", &t->current_tcb, error) ||
-            !read_tcb(o, "snp", "reported_tcb", &t->reported_tcb, error))
+        if (!read_fields(o, "snp", snp_fields, G_N_ELEMENTS(snp_fields), t, error))
                 return false;
         tcb_decode(t->current_tcb, gen, &t->current_tcb_decoded);
         tcb_decode(t->reported_tcb, gen, &t->reported_tcb_decoded);
@@ -390,31 +450,21 @@ static void add_tcb(JsonBuilder *b, const char *key, uint64_t v) {
         json_member_string(b, key, hex);
 }
 
-static void build_sev_object(JsonBuilder *b, const SevPlatformFacts *s) {
-        json_builder_set_member_name(b, "sev");
+static void build_object(JsonBuilder *b, const char *obj, const SevField *fields, size_t n,
+                         const SevPlatformFacts *s) {
+        json_builder_set_member_name(b, obj);
         json_builder_begin_object(b);
-        json_member_int(b, "api_major", s->api_major);
-        json_member_int(b, "api_minor", s->api_minor);
-        json_member_int(b, "build", s->build);
-        json_member_int(b, "state", s->state);
-        json_member_int(b, "flags", s->flags);
-        json_member_int(b, "guest_count", s->guest_count);
-        json_builder_end_object(b);
-}
+        for (size_t i = 0; i < n; i++) {
+                const SevField *f = &fields[i];
+                const void *field = (const char *) s + f->offset;
 
-static void build_snp_object(JsonBuilder *b, const SevPlatformFacts *s) {
-        json_builder_set_member_name(b, "snp");
-        json_builder_begin_object(b);
-        json_member_int(b, "api_major", s->snp_api_major);
-        json_member_int(b, "api_minor", s->snp_api_minor);
-        json_member_int(b, "build_id", s->snp_build_id);
-        json_member_int(b, "state", s->snp_state);
-        json_member_bool(b, "is_rmp_initialized", s->rmp_initialized);
-        json_member_bool(b, "alias_check_complete", s->alias_check_complete);
-        json_member_int(b, "feature_flags", s->snp_feature_flags);
-        json_member_int(b, "guest_count", s->snp_guest_count);
-        add_tcb(b, "current_tcb", s->current_tcb);
-        add_tcb(b, "reported_tcb", s->reported_tcb);
+                switch (f->kind) {
+                case SEV_FIELD_U8:   json_member_int(b, f->key, *(const uint8_t *) field); break;
+                case SEV_FIELD_U32:  json_member_int(b, f->key, *(const uint32_t *) field); break;
+                case SEV_FIELD_BOOL: json_member_bool(b, f->key, *(const bool *) field); break;
+                case SEV_FIELD_TCB:  add_tcb(b, f->key, *(const uint64_t *) field); break;
+                }
+        }
         json_builder_end_object(b);
 }
 
@@ -426,9 +476,9 @@ char *sev_status_to_json(const SevPlatformFacts *s) {
 
         json_builder_begin_object(b);
         if (s->sev_src.status == SOURCE_OK)
-                build_sev_object(b, s);
+                build_object(b, "sev", sev_fields, G_N_ELEMENTS(sev_fields), s);
         if (s->snp_src.status == SOURCE_OK)
-                build_snp_object(b, s);
+                build_object(b, "snp", snp_fields, G_N_ELEMENTS(snp_fields), s);
         json_builder_end_object(b);
 
         root = json_builder_get_root(b);
