@@ -40,10 +40,14 @@ int memcrypt_options_new(MemcryptOptions **ret) {
         return 0;
 }
 
-static void option_clear(Option *e) {
-        free(e->key);
+static void option_clear_value(Option *e) {
         if (e->type == 's')
                 free(e->string);
+}
+
+static void option_clear(Option *e) {
+        free(e->key);
+        option_clear_value(e);
 }
 
 MemcryptOptions *memcrypt_options_free(MemcryptOptions *o) {
@@ -57,67 +61,44 @@ MemcryptOptions *memcrypt_options_free(MemcryptOptions *o) {
         return NULL;
 }
 
-/* The entry of KEY, emptied for a new value (a new one at the end if KEY is not set yet). */
-static int options_slot(MemcryptOptions *o, const char *key, Option **ret) {
+/* VALUE (its type and value; its key is ignored) under KEY, replacing an earlier value of KEY,
+ * else at the end. A string VALUE is taken only on success. */
+static int options_put(MemcryptOptions *o, const char *key, Option value) {
         Option *grown;
-        char *copy;
 
+        if (!o || !key)
+                return -EINVAL;
         for (size_t i = 0; i < o->n; i++)
                 if (strcmp(o->entries[i].key, key) == 0) {
-                        if (o->entries[i].type == 's')
-                                free(o->entries[i].string);
-                        o->entries[i].string = NULL;
-                        *ret = &o->entries[i];
+                        value.key = o->entries[i].key;
+                        option_clear_value(&o->entries[i]);
+                        o->entries[i] = value;
                         return 0;
                 }
 
-        copy = strdup(key);
-        if (!copy)
+        value.key = strdup(key);
+        if (!value.key)
                 return -ENOMEM;
         grown = realloc(o->entries, (o->n + 1) * sizeof(Option));
         if (!grown) {
-                free(copy);
+                free(value.key);
                 return -ENOMEM;
         }
         o->entries = grown;
-        *ret = &o->entries[o->n++];
-        **ret = (Option) { .key = copy };
+        o->entries[o->n++] = value;
         return 0;
 }
 
 int memcrypt_options_set_uint64(MemcryptOptions *o, const char *key, uint64_t value) {
-        Option *e;
-        int r;
-
-        if (!o || !key)
-                return -EINVAL;
-
-        r = options_slot(o, key, &e);
-        if (r < 0)
-                return r;
-        e->type = 't';
-        e->u64 = value;
-        return 0;
+        return options_put(o, key, (Option) { .type = 't', .u64 = value });
 }
 
 int memcrypt_options_set_bool(MemcryptOptions *o, const char *key, bool value) {
-        Option *e;
-        int r;
-
-        if (!o || !key)
-                return -EINVAL;
-
-        r = options_slot(o, key, &e);
-        if (r < 0)
-                return r;
-        e->type = 'b';
-        e->boolean = value;
-        return 0;
+        return options_put(o, key, (Option) { .type = 'b', .boolean = value });
 }
 
 int memcrypt_options_set_string(MemcryptOptions *o, const char *key, const char *value) {
         char *copy;
-        Option *e;
         int r;
 
         if (!o || !key || !value)
@@ -127,14 +108,10 @@ int memcrypt_options_set_string(MemcryptOptions *o, const char *key, const char 
         copy = strdup(value);
         if (!copy)
                 return -ENOMEM;
-        r = options_slot(o, key, &e);
-        if (r < 0) {
+        r = options_put(o, key, (Option) { .type = 's', .string = copy });
+        if (r < 0)
                 free(copy);
-                return r;
-        }
-        e->type = 's';
-        e->string = copy;
-        return 0;
+        return r;
 }
 
 static int append_option(sd_bus_message *m, const Option *e) {
