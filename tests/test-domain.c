@@ -660,6 +660,56 @@ static void test_validate_host(void **state) {
 }
 
 /*
+ * One reading of <launchSecurity> (launch-security-model.c) for the probe and the domain rules.
+ * Where the two readings disagreed, the probe's stricter one holds: "0X" starts a hex policy as
+ * for libvirt (the rules read 0X37 as no policy, hence SEV); a 'sev' element without a readable
+ * policy, or without a type, has no model the probe would count, so ValidateDomain reports it and
+ * ConfigureDomain refuses it instead of replacing it (the rules took it for SEV with policy 0).
+ */
+static void test_launch_security_one_reading(void **state) {
+        g_autoptr(Host) h = host_load("milan-snp-off");
+        g_autofree char *xml = domain_fixture("launchsec.xml");
+        static const struct {
+                const char *element;
+                Model model;            /* as the probe counts it; MODEL_NONE: not counted, an error */
+                const char *code;       /* ValidateDomain's error finding then */
+        } cases[] = {
+                { "<launchSecurity type='sev'><policy>0X37</policy></launchSecurity>", MODEL_SEV_ES, NULL },
+                { "<launchSecurity type='sev'><policy> 0x0033 </policy></launchSecurity>", MODEL_SEV, NULL },
+                { "<launchSecurity type='sev'><policy>zz</policy></launchSecurity>", MODEL_NONE, "policy" },
+                { "<launchSecurity type='sev'/>", MODEL_NONE, "policy" },
+                { "<launchSecurity type='sev'><policy>0x100000004</policy></launchSecurity>", MODEL_NONE, "policy" },
+                { "<launchSecurity><policy>0x4</policy></launchSecurity>", MODEL_NONE, "launch-security-type" },
+        };
+        g_auto(GStrv) parts = g_regex_split_simple("<launchSecurity.*</launchSecurity>", xml, G_REGEX_DOTALL, 0);
+
+        assert_int_equal(g_strv_length(parts), 2);
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autofree char *doc = g_strconcat(parts[0], cases[i].element, parts[1], NULL);
+                g_autofree char *probe_error = NULL, *message = NULL, *out = NULL;
+                Model probed = domain_xml_guest_model(doc, strlen(doc), NULL, NULL, &probe_error);
+                g_autoptr(GPtrArray) f = validate(h, doc, NULL);
+                ApiError e = domain_configure(doc, MODEL_SEV, NULL, &h->view, &out, &message);
+
+                assert_int_equal(probed, cases[i].model);
+                if (model_valid(cases[i].model)) {
+                        assert_null(probe_error);
+                        assert_null(find_code(f, "launch-security-type"));
+                        assert_null(find_code(f, "policy"));
+                        assert_null(find_code(f, "launch-security-model"));      /* checked for what it asks */
+                        expect_error(e, API_OK, message, NULL);
+                } else {
+                        assert_non_null(probe_error);
+                        assert_non_null(find_code(f, cases[i].code));
+                        assert_int_equal(find_code(f, cases[i].code)->severity, SEVERITY_ERROR);
+                        assert_non_null(strstr(find_code(f, cases[i].code)->message, probe_error));
+                        expect_error(e, API_INVALID_DOMAIN_XML, message, probe_error);
+                        assert_null(out);
+                }
+        }
+}
+
+/*
  * ConfigureDomain and ValidateDomain ask the host one rule: the bus error of the one is the
  * GenerateLaunchSecurity error, the other lists the same refusal as findings; and a document the
  * rules refuse is refused for that before the host is asked.
@@ -785,6 +835,7 @@ int main(void) {
                 cmocka_unit_test(test_validate_secure_boot),
                 cmocka_unit_test(test_validate_nvram_template),
                 cmocka_unit_test(test_validate_host),
+                cmocka_unit_test(test_launch_security_one_reading),
                 cmocka_unit_test(test_host_rule_shared),
                 cmocka_unit_test(test_bad_input),
                 cmocka_unit_test(test_bad_options),

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "launch-security-model.h"
 
 static const struct {
         const char *group, *key;
@@ -113,8 +114,7 @@ static bool load_policy(GKeyFile *kf, const char *path, Model m, uint64_t *dst, 
 
         if (!load_string(kf, "Guests", policy_keys[m], &v))
                 return true;
-        const char *digits = g_str_has_prefix(v, "0x") || g_str_has_prefix(v, "0X") ? v + 2 : v;
-        if (!g_ascii_string_to_unsigned(digits, 16, 0, G_MAXUINT64, &policy, NULL)) {
+        if (!launch_security_policy_parse(v, G_MAXUINT64, &policy)) {
                 *error = g_strdup_printf("%s: [Guests] %s='%s' is not a hexadecimal policy", path, policy_keys[m], v);
                 return false;
         }

@@ -52,9 +52,8 @@ void rule_refused_devices(DomainJob *j);
 void rule_virtio_devices(DomainJob *j);
 void rule_memballoon(DomainJob *j);
 
-/* <launchSecurity> (domain-launch.c): the model an existing element asks for, MODEL_INVALID if foreign. */
-Model launch_security_model(const xmlNode *ls);
-/* Refuses a foreign <launchSecurity> type (s390-pv, tdx, ...). */
+/* Refuses a foreign <launchSecurity> type (s390-pv, tdx, ...) and one whose model cannot be told
+ * (launch-security-model.h). */
 void rule_launch_security_type(DomainJob *j);
 /* ValidateDomain (a no-op when applying): the existing element's policy, blobs and kernelHashes, or its absence. */
 void rule_launch_security_check(DomainJob *j);

@@ -4,36 +4,33 @@
 
 #include "config.h"
 #include "domain-job.h"
+#include "launch-security-model.h"
 
-/* libvirt reads <policy> as hex, with or without "0x". */
-static bool parse_policy(const char *text, uint64_t *ret) {
-        g_autofree char *s = text ? g_strstrip(g_strdup(text)) : NULL;
-        const char *digits = s && g_str_has_prefix(s, "0x") ? s + 2 : s;
-        guint64 v;
-
-        if (!digits || !g_ascii_string_to_unsigned(digits, 16, 0, G_MAXUINT64, &v, NULL))
-                return false;
-        *ret = v;
-        return true;
-}
-
-Model launch_security_model(const xmlNode *ls) {
-        uint64_t policy = 0;
-
-        if (xml_attr_is(ls, "type", "sev-snp"))
-                return MODEL_SEV_SNP;
-        if (!xml_attr_is(ls, "type", "sev"))
-                return MODEL_INVALID;
-        parse_policy(xml_text(xml_child(ls, "policy") ?: ls), &policy);
-        return policy & SEV_POLICY_ES ? MODEL_SEV_ES : MODEL_SEV;
-}
-
+/*
+ * An element of another technology, or one whose model cannot be told (no type, a 'sev' policy
+ * libvirt cannot read: the probe does not count such a guest either), is not replaced: the guest
+ * owner's inputs in it would be lost without a word.
+ */
 void rule_launch_security_type(DomainJob *j) {
-        XML_FOREACH_CHILD(ls, j->domain, "launchSecurity")
-                if (launch_security_model(ls) == MODEL_INVALID)
+        XML_FOREACH_CHILD(ls, j->domain, "launchSecurity") {
+                g_autofree char *why = NULL;
+                Model m = launch_security_model(ls, &why);
+
+                if (m == MODEL_OTHER)
                         job_refuse(j, ls, API_INVALID_DOMAIN_XML, "launch-security-type",
                                    "<launchSecurity type='%.32s'> is another confidential-computing technology; "
                                    "remove it to use %s", xml_attr(ls, "type") ?: "", model_title(j->model));
+                else if (m == MODEL_INVALID) {
+                        /* A type with a policy libvirt cannot read: the policy is what is wrong. */
+                        bool typed = xml_attr(ls, "type") != NULL;
+                        const xmlNode *p = xml_child(ls, "policy");
+
+                        job_refuse(j, typed && p ? p : ls, API_INVALID_DOMAIN_XML,
+                                   typed ? "policy" : "launch-security-type",
+                                   "%.200s: libvirt refuses the domain; fix the element, or remove it to use %s", why,
+                                   model_title(j->model));
+                }
+        }
 }
 
 static void check_policy(DomainJob *j, const xmlNode *ls) {
@@ -41,7 +38,7 @@ static void check_policy(DomainJob *j, const xmlNode *ls) {
         g_autofree char *problem = NULL;
         uint64_t policy;
 
-        if (!p || !parse_policy(xml_text(p), &policy)) {
+        if (!p || !launch_security_policy_parse(xml_text(p), G_MAXUINT64, &policy)) {
                 job_finding(j, p ?: ls, p ? NULL : "policy", SEVERITY_ERROR, "policy",
                             "no hexadecimal <policy>: libvirt refuses the domain; use <policy>0x%04" PRIx64 "</policy>",
                             j->host->verdict->models[j->model].default_policy);
@@ -119,7 +116,7 @@ static void check_kernel_hashes(DomainJob *j, const xmlNode *ls) {
 
 void rule_launch_security_check(DomainJob *j) {
         xmlNode *ls = xml_child(j->domain, "launchSecurity");
-        Model found = ls ? launch_security_model(ls) : MODEL_INVALID;
+        Model found = ls ? launch_security_model(ls, NULL) : MODEL_NONE;
 
         if (j->apply)
                 return;         /* ConfigureDomain replaces the element */
@@ -129,7 +126,7 @@ void rule_launch_security_check(DomainJob *j) {
                             "GenerateLaunchSecurity() returns for %s, or use ConfigureDomain()", model_title(j->model));
                 return;
         }
-        if (found == MODEL_INVALID)
+        if (!model_valid(found))
                 return;         /* refused by rule_launch_security_type() */
         if (found != j->model) {
                 job_finding(j, ls, NULL, SEVERITY_ERROR, "launch-security-model",
@@ -163,7 +160,7 @@ ApiError launch_security_keep_owner_inputs(const xmlNode *domain, Model m, Launc
                 { "guestVisibleWorkarounds", SNP_GOSVW_SIZE, &o->guest_visible_workarounds, MODEL_SEV_SNP },
         };
 
-        if (!ls || launch_security_model(ls) != m || xml_next(ls, "launchSecurity"))
+        if (!ls || launch_security_model(ls, NULL) != m || xml_next(ls, "launchSecurity"))
                 return API_OK;
         for (size_t i = 0; i < G_N_ELEMENTS(blobs); i++) {
                 const xmlNode *b = xml_child(ls, blobs[i].element);

@@ -3,6 +3,7 @@
 
 #include "domain-job.h"
 #include "domain.h"
+#include "launch-security-model.h"
 
 /*
  * The rules ConfigureDomain applies and ValidateDomain reports, in order. The last two look at
@@ -116,12 +117,11 @@ static Finding *more_findings(const DomainJob *j) {
 
 /* The model to check for: the option, else what <launchSecurity> asks for, else Nova's default. */
 static Model validate_model(const DomainJob *j) {
-        const xmlNode *ls = xml_child(j->domain, "launchSecurity");
-        Model m = ls ? launch_security_model(ls) : MODEL_INVALID;
+        Model m = domain_launch_security_model(j->domain, NULL);
 
         if (j->options->model != MODEL_INVALID)
                 return j->options->model;
-        return m != MODEL_INVALID ? m : MODEL_SEV;
+        return model_valid(m) ? m : MODEL_SEV;
 }
 
 ApiError domain_validate(const char *xml, GVariant *options, const HostView *h, GPtrArray **ret_findings,

@@ -17,6 +17,7 @@
 #include <libxml/xpath.h>
 
 #include "fileio.h"
+#include "launch-security-model.h"
 #include "probe.h"
 #include "text.h"
 #include "xml-util.h"
@@ -166,47 +167,6 @@ bool domcaps_parse(const char *xml, size_t len, DomainCapsFacts *dc, char **erro
 
 /* ---- domain XML ----------------------------------------------------------- */
 
-/* libvirt reads <policy> as hex whether or not "0x" is written. */
-static bool parse_sev_policy(const char *text, uint32_t *policy) {
-        g_autofree char *copy = g_strstrip(g_strdup(text ?: ""));
-        const char *digits = copy;
-        guint64 value;
-
-        if (g_str_has_prefix(digits, "0x") || g_str_has_prefix(digits, "0X"))
-                digits += 2;
-        if (!g_ascii_string_to_unsigned(digits, 16, 0, G_MAXUINT32, &value, NULL))
-                return false;
-        *policy = (uint32_t) value;
-        return true;
-}
-
-static Model launch_security_model(xmlXPathContext *ctx, char **error) {
-        g_autofree char *type = NULL;
-        g_autofree char *policy_text = NULL;
-        uint32_t policy;
-
-        if (!xpath_node(ctx, "/domain/launchSecurity"))
-                return MODEL_NONE;
-        type = xpath_text(ctx, "/domain/launchSecurity/@type");
-        if (!type) {
-                *error = g_strdup("<launchSecurity> has no type");
-                return MODEL_NONE;
-        }
-        if (g_str_equal(type, "sev-snp"))
-                return MODEL_SEV_SNP;
-        if (!g_str_equal(type, "sev"))
-                return MODEL_OTHER;
-
-        policy_text = xpath_text(ctx, "/domain/launchSecurity/policy");
-        if (!parse_sev_policy(policy_text, &policy)) {
-                *error = g_strdup_printf("SEV <policy> '%s' is not a 32-bit hex number",
-                                         policy_text ?: "");
-                return MODEL_NONE;
-        }
-        /* Policy bit 2 (ES) makes QEMU start the guest with encrypted state. */
-        return policy & 0x4 ? MODEL_SEV_ES : MODEL_SEV;
-}
-
 Model domain_xml_guest_model(const char *xml, size_t len, char **name, char **uuid, char **error) {
         g_autofree char *why = NULL;
         g_autoptr(xmlDoc) doc = NULL;
@@ -227,7 +187,7 @@ Model domain_xml_guest_model(const char *xml, size_t len, char **name, char **uu
                         why = g_strdup("out of memory");
         }
         if (ctx)
-                model = launch_security_model(ctx, &why);
+                model = domain_launch_security_model(xmlDocGetRootElement(doc), &why);
         if (why) {
                 if (error)
                         *error = g_steal_pointer(&why);

@@ -51,5 +51,7 @@ bool sev_status_parse_json(const char *json, size_t len, CpuGeneration gen, SevP
 char *sev_status_to_json(const SevPlatformFacts *s);
 FirmwareDescriptor *firmware_descriptor_parse(const char *json, size_t len, const char *path, char **error);
 bool domcaps_parse(const char *xml, size_t len, DomainCapsFacts *dc, char **error);
+/* A running domain's XML: its model by launch-security-model.h (MODEL_NONE and *ERROR when it cannot
+ * be told, or the XML is refused), name and UUID. */
 Model domain_xml_guest_model(const char *xml, size_t len, char **name, char **uuid, char **error);
 bool versions_json_parse(const char *json, size_t len, char **libvirt, char **qemu, char **error);
