@@ -64,6 +64,22 @@ def smaps_kib(pid):
     return out
 
 
+def anon_breakdown(pid):
+    """Where PID's anonymous memory is (/proc/PID/smaps), KiB: the heap, copies of library pages
+    (relocations, .data, .bss), and other anonymous mappings (thread arenas and stacks)."""
+    out = {'heap': 0, 'libraries': 0, 'other': 0}
+    name = ''
+    with open('/proc/%d/smaps' % pid) as f:
+        for line in f:
+            fields = line.split()
+            if re.match(r'^[0-9a-f]+-[0-9a-f]+ ', line):
+                name = fields[5] if len(fields) > 5 else ''
+            elif fields[0] == 'Anonymous:':
+                kib = int(fields[1])
+                out['heap' if name == '[heap]' else 'libraries' if name.startswith('/') else 'other'] += kib
+    return out
+
+
 def wakeups(pid):
     """Voluntary context switches of every thread of PID: each time one of them slept and was woken."""
     total = 0
@@ -105,6 +121,7 @@ def one_run(build, snapshot, args, idle):
         w.start_daemon(['--libvirt-uri=' + uri])
         pid, lv_pid = w.daemon.pid, lv.libvirtd.pid
         res['mem_idle'], res['lv_mem_idle'] = smaps_kib(pid), smaps_kib(lv_pid)
+        res['raw_mem'] = 'memcryptd anonymous memory idle, 0 guests (KiB): %r\n' % anon_breakdown(pid)
         # The sleeping reference starts now, so its own start-up is long over when the idle seconds come.
         sleeper = w.spawn('sleep', ['sleep', '86400'], log=False) if idle > 0 else None
 
@@ -144,6 +161,9 @@ def one_run(build, snapshot, args, idle):
             time.sleep(idle)        # the measurement itself: an idle period, not a synchronisation
             res['wakeups_min'] = {k: (wakeups(v) - before[k]) * 60.0 / idle for k, v in pids.items()}
             res['mem_guests'], res['lv_mem_guests'] = smaps_kib(pid), smaps_kib(lv_pid)
+            res['raw_mem'] += 'memcryptd anonymous memory idle, %s guests (KiB): %r\n' % (
+                args['guests'].split(',')[-1], anon_breakdown(pid))
+            res['raw_mem'] += 'wakeups a minute: %r\n' % res['wakeups_min']
     return res
 
 
@@ -173,6 +193,7 @@ def main():
         res = one_run(build, snapshot, opts, idle if i == runs - 1 else 0)
         print('run %d:' % (i + 1))
         sys.stdout.write(res['raw'])
+        sys.stdout.write(res['raw_mem'])
         results.append(res)
         sys.stdout.flush()
 
