@@ -21,7 +21,11 @@ Each figure is the median over the runs (ratios: the median of each run's ratio 
 reference). Prints each run's raw lines, then one table with the goals judged (ok / MISS).
 
 Usage: bench/guests.py BUILD_DIR [SNAPSHOT_DIR] [--guests=2000,5000] [--events=250]
-                       [--storm=500,3000] [--runs=3] [--idle=60]"""
+                       [--storm=500,3000] [--runs=3] [--idle=60] [--config=MEMCRYPTD_CONF]
+                       [--libvirtd-keepalive=SEC]
+--config gives memcryptd a configuration file (e.g. another LibvirtTimeoutSec=, which sets its
+keepalive); --libvirtd-keepalive sets the private libvirtd's keepalive_interval (libvirtd.conf; -1:
+libvirtd sends no pings), to show what wakes an idle daemon."""
 
 import json
 import os
@@ -34,7 +38,7 @@ import time
 
 from benchlib import SOURCE_ROOT, option
 import harness  # noqa: E402  (on the path through benchlib)
-from libvirtd import Libvirtd  # noqa: E402
+from libvirtd import NOBODY, Libvirtd  # noqa: E402
 
 # Issue 17's goals.
 GOAL_CPU_X = 2.0            # memcryptd CPU per event <= 2x libvirtd's, at 2000 and 5000 guests
@@ -114,11 +118,20 @@ def one_run(build, snapshot, args, idle):
     os.environ['MEMCRYPTD'] = os.path.join(build, 'service', 'memcryptd')
     res = {'measure': {}, 'storm': {}}
     with harness.World(root=snapshot, polkit='none', daemon=False, quiet=True) as w:
-        lv = Libvirtd(w).start()
+        lv = Libvirtd(w)
+        if args['libvirtd_keepalive']:
+            conf_dir = os.path.join(lv.home, '.config', 'libvirt')
+            os.makedirs(conf_dir, exist_ok=True)
+            with open(os.path.join(conf_dir, 'libvirtd.conf'), 'w') as f:
+                f.write('keepalive_interval = %d\n' % int(args['libvirtd_keepalive']))
+            if harness.is_root():       # libvirtd runs as nobody and writes beside its configuration
+                for d in (lv.home, os.path.join(lv.home, '.config'), conf_dir):
+                    os.chown(d, NOBODY, NOBODY)
+        lv.start()
         uri = 'test+unix:///default?socket=' + lv.socket_path
         w.root = os.path.join(w.tmp, 'root')
         shutil.copytree(snapshot, w.root, symlinks=True)
-        w.start_daemon(['--libvirt-uri=' + uri])
+        w.start_daemon(['--libvirt-uri=' + uri] + (['--config=' + args['config']] if args['config'] else []))
         pid, lv_pid = w.daemon.pid, lv.libvirtd.pid
         res['mem_idle'], res['lv_mem_idle'] = smaps_kib(pid), smaps_kib(lv_pid)
         res['raw_mem'] = 'memcryptd anonymous memory idle, 0 guests (KiB): %r\n' % anon_breakdown(pid)
@@ -182,7 +195,8 @@ def main():
     snapshot = os.path.abspath(args[1] if len(args) > 1 else
                                os.path.join(SOURCE_ROOT, 'tests/fixtures/hosts/milan-snp-off'))
     opts = {'guests': option('guests', '2000,5000'), 'events': option('events', '250'),
-            'storm': option('storm', '500,3000')}
+            'storm': option('storm', '500,3000'), 'config': os.path.abspath(option('config', '')) if option('config', '') else '',
+            'libvirtd_keepalive': option('libvirtd-keepalive', '')}
     runs, idle = option('runs', 3), option('idle', 60.0)
     guests = [int(n) for n in opts['guests'].split(',')]
     storms = [int(s) for s in opts['storm'].split(',') if int(s) > 0]
