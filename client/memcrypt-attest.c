@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "memcrypt-internal.h"
+#include "memcrypt-read.h"
 
 #define TCB(member, field) { member, "u", client_set_u32, offsetof(MemcryptTcb, field), 0 }
 static const PropMap tcb_map[] = {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "memcrypt-internal.h"
+#include "memcrypt-read.h"
 
 /* Reads one value of basic TYPE from a reply and copies it. */
 static int reply_read_string(MemcryptClient *c, sd_bus_message *reply, char type, char **ret) {
@@ -78,15 +79,7 @@ int memcrypt_doctor(MemcryptClient *c, MemcryptCheck **ret_checks, size_t *ret_n
 }
 
 void memcrypt_checks_free(MemcryptCheck *checks, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                free(checks[i].id);
-                free(checks[i].model);
-                free(checks[i].category);
-                free(checks[i].status);
-                free(checks[i].message);
-                free(checks[i].hint);
-        }
-        free(checks);
+        client_free_string_structs(checks, n, 6, sizeof(MemcryptCheck));
 }
 
 int memcrypt_refresh(MemcryptClient *c) {

@@ -55,38 +55,3 @@ int client_send(MemcryptClient *c, sd_bus_message *m, sd_bus_message **ret_reply
 
 /* Appends OPTIONS (NULL: none) as an a{sv} dictionary (memcrypt-options.c). */
 int client_append_options(sd_bus_message *m, const MemcryptOptions *options);
-
-/* Reads an "as" into a NULL-terminated vector, empty rather than NULL for an empty array. */
-int client_read_strv(sd_bus_message *m, char ***ret);
-
-/* A table of a{sv} keys (or properties) and the fields they fill, in the shape of
- * systemd's bus_map_all_properties (internal to systemd, so re-implemented). */
-typedef int (*PropSetter)(sd_bus_message *m, void *field, size_t *count);
-
-typedef struct {
-        const char *member;
-        const char *signature;
-        PropSetter set;
-        size_t offset;
-        size_t count_offset;    /* for arrays of structs: where their number goes */
-} PropMap;
-
-/* Setters for PropMap: a copied string, a string vector, b, u, t. */
-int client_set_string(sd_bus_message *m, void *field, size_t *count);
-int client_set_strv(sd_bus_message *m, void *field, size_t *count);
-int client_set_bool(sd_bus_message *m, void *field, size_t *count);
-int client_set_u32(sd_bus_message *m, void *field, size_t *count);
-int client_set_u64(sd_bus_message *m, void *field, size_t *count);
-
-/* Reads an a{sv} from M into BASE through MAP: unknown keys are skipped, strings and string
- * vectors not sent read as "" and { NULL }, a known key of another signature is -EBADMSG
- * ("KIND OWNER.KEY has signature ..."). *RET_SEEN (may be NULL) gets bit i set for each
- * MAP[i] (i < 64) that was present. Failures are remembered on C. */
-int client_read_dict(MemcryptClient *c, sd_bus_message *m, const PropMap *map, void *base, const char *kind,
-                     const char *owner, uint64_t *ret_seen);
-
-/* Reads an array of structs of N_STRINGS strings (CONTENTS, e.g. "(sss)") into a new array
- * of ELEMENT_SIZE-byte structs made of exactly N_STRINGS char* fields (MemcryptDomain,
- * MemcryptReason, MemcryptCheck). */
-int client_read_string_structs(sd_bus_message *m, const char *contents, size_t n_strings,
-                               size_t element_size, void **ret, size_t *ret_n);

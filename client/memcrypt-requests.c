@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "memcrypt-internal.h"
+#include "memcrypt-read.h"
 
 /* Every key of PAIRS has a value and none comes twice; WHAT names the argument. */
 static int pairs_check(MemcryptClient *c, const char *what, const char *const *pairs) {
@@ -225,11 +226,5 @@ int memcrypt_validate_domain(MemcryptClient *c, const char *domain_xml, const Me
 }
 
 void memcrypt_findings_free(MemcryptFinding *findings, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                free(findings[i].severity);
-                free(findings[i].code);
-                free(findings[i].where);
-                free(findings[i].message);
-        }
-        free(findings);
+        client_free_string_structs(findings, n, 4, sizeof(MemcryptFinding));
 }
