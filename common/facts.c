@@ -12,14 +12,6 @@ void firmware_descriptor_free(FirmwareDescriptor *d) {
         g_free(d);
 }
 
-void running_domain_free(RunningDomain *d) {
-        if (!d)
-                return;
-        g_free(d->name);
-        g_free(d->uuid);
-        g_free(d);
-}
-
 /* Every Source starts as "missing" until a probe says otherwise: fail closed. */
 static void unknown(Source *s) {
         s->status = SOURCE_MISSING;
@@ -65,7 +57,7 @@ void host_facts_init(HostFacts *f) {
         f->libvirt.domcaps.cbitpos = f->libvirt.domcaps.reduced_phys_bits = -1;
         f->libvirt.domcaps.max_guests = f->libvirt.domcaps.max_es_guests = -1;
         unknown(&f->libvirt.domains_src);
-        f->libvirt.domains = g_ptr_array_new_with_free_func((GDestroyNotify) running_domain_free);
+        f->libvirt.domains = domain_table_new();
 }
 
 void host_facts_clear(HostFacts *f) {
@@ -96,8 +88,7 @@ void host_facts_clear(HostFacts *f) {
         g_free(f->libvirt.domcaps.cpu0_id);
         g_free(f->libvirt.domcaps.raw_xml);
         g_free(f->libvirt.node_sev_info);
-        if (f->libvirt.domains)
-                g_ptr_array_unref(f->libvirt.domains);
+        domain_table_free(f->libvirt.domains);
         *f = (HostFacts) {};
 }
 

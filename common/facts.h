@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "cpu-generation.h"
+#include "domain-table.h"
 #include "model-table.h"
 #include "source.h"
 
@@ -133,11 +134,6 @@ typedef struct {
 } FirmwareFacts;
 
 typedef struct {
-        char *name, *uuid;
-        Model model;                /* MODEL_NONE without <launchSecurity>, MODEL_OTHER for s390-pv, tdx, ... */
-} RunningDomain;
-
-typedef struct {
         Source src;                 /* domcapabilities.xml or virConnectGetDomainCapabilities */
         Tristate sev_supported;     /* <sev supported=> */
         int64_t cbitpos, reduced_phys_bits;  /* -1 when absent */
@@ -156,7 +152,7 @@ typedef struct {
         char *libvirt_version, *qemu_version;  /* "10.5.0"; NULL when unknown */
         DomainCapsFacts domcaps;
         Source domains_src;
-        GPtrArray *domains;         /* RunningDomain* */
+        DomainTable *domains;       /* never NULL */
         bool stale;                 /* the connection was lost: the rest is what it said last */
         char *node_sev_info;        /* virNodeGetSEVInfo's parameters as a JSON object (libvirt/nodesevinfo.json); NULL when none */
 } LibvirtFacts;
@@ -182,7 +178,6 @@ void host_facts_init(HostFacts *f);
 void host_facts_clear(HostFacts *f);
 
 void firmware_descriptor_free(FirmwareDescriptor *d);
-void running_domain_free(RunningDomain *d);
 /* What a probe of a libvirt connection read (URI, versions, domain capabilities,
  * SEV node info; not the connection state or the domains), from SRC into DST. */
 void libvirt_facts_copy_probed(LibvirtFacts *dst, const LibvirtFacts *src);

@@ -4,6 +4,7 @@
  * domain_xml_guest_model(), then slot accounting and the health rule with
  * that guest added to the running ones.
  */
+#include "domain-table.h"
 #include "fuzz-host.h"
 #include "fuzz-util.h"
 
@@ -39,10 +40,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 fuzz_check_bus_text(d->uuid);
 
         for (int i = 0; i < 2; i++) {
-                GPtrArray *domains = fuzz_hosts[i]->facts.libvirt.domains;
-                g_ptr_array_add(domains, d);
+                LibvirtFacts *lv = &fuzz_hosts[i]->facts.libvirt;
+                DomainTable *saved = lv->domains;
+                RunningDomain *copy = g_new0(RunningDomain, 1);
+
+                *copy = (RunningDomain) { g_strdup(d->name), g_strdup(d->uuid), d->model };
+                lv->domains = domain_table_copy(saved);
+                domain_table_append(lv->domains, copy);
                 fuzz_judge(&fuzz_hosts[i]->facts);
-                g_ptr_array_steal_index(domains, domains->len - 1);
+                domain_table_free(lv->domains);
+                lv->domains = saved;
         }
         running_domain_free(d);
         return 0;

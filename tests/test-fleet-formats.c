@@ -7,6 +7,7 @@
  * fast-changing value. `promtool check metrics` runs on the same output in
  * test-fleet-promtool.sh.
  */
+#include "domain-table.h"
 #include "metrics.h"
 #include "node-labels.h"
 #include "probe.h"
@@ -141,11 +142,12 @@ static void assert_metrics_match(const char *host, const HostFacts *f, const Hos
         }
         if (count_samples(text, "memcrypt_reason") != reasons)
                 fail_msg("%s: %u memcrypt_reason samples for %u reasons", host, count_samples(text, "memcrypt_reason"), reasons);
-        for (guint i = 0; i < f->libvirt.domains->len; i++) {
-                Model g = ((const RunningDomain *) f->libvirt.domains->pdata[i])->model;
-                if (g >= MODEL_SEV && g <= MODEL_SEV_SNP)
-                        domains[g - MODEL_SEV]++;
-        }
+        /* Walked, not counted: the table's counts are what is under test. */
+        DomainTableIter it;
+        domain_table_iter_init(&it, f->libvirt.domains);
+        for (const RunningDomain *d; (d = domain_table_iter_next(&it));)
+                if (d->model >= MODEL_SEV && d->model <= MODEL_SEV_SNP)
+                        domains[d->model - MODEL_SEV]++;
         for (Model m = 0; m < _MODEL_MAX; m++) {
                 g_autofree char *l = g_strdup_printf("model=\"%s\"", model_name(m));
                 g_autofree char *want = g_strdup_printf("%u", domains[m]);

@@ -64,22 +64,36 @@ static void on_keeper_change(LibvirtChange what, void *userdata) {
                 s->connection_changed = true;
 }
 
-static const RunningDomain *find_domain(GPtrArray *domains, const char *name) {
-        for (guint i = 0; i < domains->len; i++) {
-                const RunningDomain *d = domains->pdata[i];
+/* Each change the keeper hands over, as "+name" or "-name". */
+static void record_change(const RunningDomain *d, bool started, void *userdata) {
+        g_ptr_array_add(userdata, g_strdup_printf("%c%s", started ? '+' : '-', d->name));
+}
+
+/* *TABLE brought up to date with the keeper, and the changes that took, in CHANGES (may be NULL). */
+static void take_changes(LibvirtKeeper *k, DomainTable **table, GPtrArray *changes) {
+        g_autoptr(GPtrArray) ignored = g_ptr_array_new_with_free_func(g_free);
+        g_autofree char *problem = NULL;
+
+        assert_false(libvirt_keeper_take_changes(k, table, record_change, changes ?: ignored, &problem));
+        assert_null(problem);
+}
+
+static const RunningDomain *find_domain(const DomainTable *t, const char *name) {
+        DomainTableIter it;
+
+        domain_table_iter_init(&it, t);
+        for (const RunningDomain *d; (d = domain_table_iter_next(&it));)
                 if (g_str_equal(d->name, name))
                         return d;
-        }
         return NULL;
 }
 
 /* The model of domain NAME as the keeper has it, -1 when it does not track NAME. */
-static int keeper_model(LibvirtKeeper *k, const char *name) {
-        g_autofree char *problem = NULL;
-        g_autoptr(GPtrArray) domains = libvirt_keeper_domains(k, &problem);
-        const RunningDomain *d = find_domain(domains, name);
+static int keeper_model(LibvirtKeeper *k, DomainTable **table, const char *name) {
+        const RunningDomain *d;
 
-        assert_null(problem);
+        take_changes(k, table, NULL);
+        d = find_domain(*table, name);
         return d ? (int) d->model : -1;
 }
 
@@ -106,25 +120,27 @@ static void test_keeper_follows_domains(void **state) {
                                    .userdata = &seen };
         LibvirtKeeper *k = libvirt_keeper_new(&o);
         virConnectPtr other = virConnectOpen("test:///default");
+        g_autoptr(DomainTable) t = domain_table_new();
+        DomainTable **table = &t;
 
         assert_non_null(other);
         assert_true(libvirt_keeper_connected(k));
         assert_null(libvirt_keeper_problem(k, NULL));
-        assert_int_equal(keeper_model(k, "test"), MODEL_NONE);   /* listed at connect */
+        assert_int_equal(keeper_model(k, table, "test"), MODEL_NONE);   /* listed at connect */
 
         start_domain(other, "es-guest", "0x0037");
         assert_true(run_until(&seen.domains_changed));
-        assert_int_equal(keeper_model(k, "es-guest"), MODEL_SEV_ES);
+        assert_int_equal(keeper_model(k, table, "es-guest"), MODEL_SEV_ES);
 
         seen.domains_changed = false;
         start_domain(other, "sev-guest", "0x0033");
         assert_true(run_until(&seen.domains_changed));
-        assert_int_equal(keeper_model(k, "sev-guest"), MODEL_SEV);
+        assert_int_equal(keeper_model(k, table, "sev-guest"), MODEL_SEV);
 
         seen.domains_changed = false;
         destroy_domain(other, "es-guest");
         assert_true(run_until(&seen.domains_changed));
-        assert_int_equal(keeper_model(k, "es-guest"), -1);
+        assert_int_equal(keeper_model(k, table, "es-guest"), -1);
 
         /* Pausing keeps the ASID: no change to report. */
         seen.domains_changed = false;
@@ -132,7 +148,7 @@ static void test_keeper_follows_domains(void **state) {
         assert_int_equal(virDomainSuspend(dom), 0);
         destroy_domain(other, "sev-guest");
         assert_true(run_until(&seen.domains_changed));
-        assert_int_equal(keeper_model(k, "sev-guest"), -1);
+        assert_int_equal(keeper_model(k, table, "sev-guest"), -1);
         assert_true(libvirt_keeper_events_seen(k) >= 4);
         assert_false(seen.connection_changed);
 
@@ -145,8 +161,7 @@ static void test_keeper_follows_domains(void **state) {
 static void test_keeper_unreachable_retries(void **state) {
         LibvirtKeeperOptions o = { .uri = "qemu+unix:///system?socket=/nonexistent/memcrypt-test-sock", .event = loop };
         LibvirtKeeper *k = libvirt_keeper_new(&o);
-        g_autofree char *problem = NULL;
-        g_autoptr(GPtrArray) domains = libvirt_keeper_domains(k, &problem);
+        g_autoptr(DomainTable) domains = domain_table_new();
         uint64_t since = 0;
         g_autofree char *why = libvirt_keeper_problem(k, &since);
 
@@ -155,7 +170,8 @@ static void test_keeper_unreachable_retries(void **state) {
         assert_non_null(why);
         assert_non_null(strstr(why, "cannot connect to qemu+unix:///system?socket=/nonexistent/memcrypt-test-sock"));
         assert_true(since > 0);
-        assert_int_equal(domains->len, 0);
+        take_changes(k, &domains, NULL);
+        assert_int_equal(domain_table_size(domains), 0);
         libvirt_keeper_free(k);
 }
 
@@ -262,9 +278,9 @@ static Context *live_context(const char *host, const char *uri, char **root) {
 
 /* Run the loop until the context has N running domains (the guard aside). */
 static void run_until_domains(Context *c, guint n) {
-        for (int i = 0; i < GUARD_ITERATIONS && c->state->facts.libvirt.domains->len != n; i++)
+        for (int i = 0; i < GUARD_ITERATIONS && domain_table_size(c->state->facts.libvirt.domains) != n; i++)
                 assert_true(sd_event_run(loop, GUARD_USEC) >= 0);
-        assert_int_equal(c->state->facts.libvirt.domains->len, n);
+        assert_int_equal(domain_table_size(c->state->facts.libvirt.domains), n);
 }
 
 static void test_context_counts_live_domains(void **state) {
@@ -278,7 +294,7 @@ static void test_context_counts_live_domains(void **state) {
         /* milan-snp-off's misc.current says one SEV and one SEV-ES ASID are in use. */
         c = live_context("milan-snp-off", "test:///default", &root);
         assert_true(context_libvirt_connected(c));
-        assert_int_equal(c->state->facts.libvirt.domains->len, 3);   /* with the driver's own "test" */
+        assert_int_equal(domain_table_size(c->state->facts.libvirt.domains), 3);   /* with the driver's own "test" */
         assert_int_equal(c->state->verdict->models[MODEL_SEV].slots_used, 1);
         assert_int_equal(c->state->verdict->models[MODEL_SEV_ES].slots_used, 1);
         assert_false(model_verdict_has_reason(&c->state->verdict->models[MODEL_SEV], "slots-disagree"));
@@ -327,6 +343,108 @@ static void test_context_conflict_follows_domains(void **state) {
 
         virConnectClose(other);
         context_free(c);
+        run_pending();
+        test_rmtree(root);
+}
+
+/* ---- storms ----------------------------------------------------------------- */
+
+#define STORM 300
+
+static GPtrArray *storm_seen;   /* "+name" / "-name", as the guest signals would go out */
+
+static void on_storm_change(Context *c, LibvirtChange what) {
+        ChangeSet changes;
+
+        if (what == LIBVIRT_CHANGED_DOMAINS)
+                context_refresh_domains(c, &changes);
+        else
+                context_refresh(c, &changes);
+        for (guint i = 0; i < c->domain_events->len; i++) {
+                const DomainEvent *e = c->domain_events->pdata[i];
+                g_ptr_array_add(storm_seen, g_strdup_printf("%c%s", e->started ? '+' : '-', e->domain->name));
+        }
+}
+
+static guint count_string(GPtrArray *a, const char *s) {
+        guint n = 0;
+
+        for (guint i = 0; i < a->len; i++)
+                n += g_str_equal(a->pdata[i], s);
+        return n;
+}
+
+/* Libvirt's running domains, by name, as the keeper's table must end up. */
+static char *libvirt_names(virConnectPtr conn) {
+        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+        virDomainPtr *doms = NULL;
+        int n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+
+        assert_true(n >= 0);
+        for (int i = 0; i < n; i++) {
+                g_ptr_array_add(names, g_strdup(virDomainGetName(doms[i])));
+                virDomainFree(doms[i]);
+        }
+        free(doms);
+        g_ptr_array_sort(names, (GCompareFunc) g_strcmp0);
+        g_ptr_array_add(names, NULL);
+        return g_strjoinv(",", (char **) names->pdata);
+}
+
+static char *table_names(const DomainTable *t) {
+        g_autoptr(GString) s = g_string_new(NULL);
+        DomainTableIter it;
+
+        domain_table_iter_init(&it, t);
+        for (const RunningDomain *d; (d = domain_table_iter_next(&it));)
+                g_string_append_printf(s, "%s%s", s->len ? "," : "", d->name);
+        return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* A storm of starts, then of destroys: every guest is reported started exactly once and
+ * stopped exactly once, in that order; the table ends as libvirt's list; and the storm is
+ * judged in far fewer batches than it has events (DOMAIN_BATCH_USEC gathers them). */
+static void test_context_storm(void **state) {
+        g_autofree char *root = NULL, *names = NULL;
+        virConnectPtr other = virConnectOpen("test:///default");
+        Context *c = live_context("milan-snp-off", "test:///default", &root);
+        uint64_t batches;
+
+        storm_seen = g_ptr_array_new_with_free_func(g_free);
+        c->libvirt_changed = on_storm_change;
+        batches = c->domain_batches;
+        for (int i = 0; i < STORM; i++) {
+                g_autofree char *name = g_strdup_printf("storm-%03d", i);
+                start_domain(other, name, i % 2 ? "0x0033" : "0x0037");
+        }
+        run_until_domains(c, STORM + 1);
+        for (int i = 0; i < STORM; i++) {
+                g_autofree char *name = g_strdup_printf("storm-%03d", i);
+                destroy_domain(other, name);
+        }
+        run_until_domains(c, 1);
+
+        assert_int_equal(storm_seen->len, 2 * STORM);
+        for (int i = 0; i < STORM; i++) {
+                g_autofree char *started = g_strdup_printf("+storm-%03d", i), *stopped = g_strdup_printf("-storm-%03d", i);
+                guint at_start = 0, at_stop = 0;
+
+                assert_int_equal(count_string(storm_seen, started), 1);
+                assert_int_equal(count_string(storm_seen, stopped), 1);
+                assert_true(g_ptr_array_find_with_equal_func(storm_seen, started, g_str_equal, &at_start));
+                assert_true(g_ptr_array_find_with_equal_func(storm_seen, stopped, g_str_equal, &at_stop));
+                assert_true(at_start < at_stop);
+        }
+        names = libvirt_names(other);
+        g_autofree char *ours = table_names(c->state->facts.libvirt.domains);
+        assert_string_equal(ours, names);
+        /* 600 events; each batch takes every event that arrived within its window. */
+        assert_true(c->domain_batches - batches < 2 * STORM / 4);
+        assert_int_equal(domain_table_encrypted(c->state->facts.libvirt.domains), 0);
+
+        virConnectClose(other);
+        context_free(c);
+        g_clear_pointer(&storm_seen, g_ptr_array_unref);
         run_pending();
         test_rmtree(root);
 }
@@ -389,6 +507,7 @@ int main(int argc, char *argv[]) {
                 cmocka_unit_test(test_keeper_call_deadline),
                 cmocka_unit_test(test_context_counts_live_domains),
                 cmocka_unit_test(test_context_conflict_follows_domains),
+                cmocka_unit_test(test_context_storm),
                 cmocka_unit_test(test_context_never_connected_is_degraded),
                 cmocka_unit_test(test_refresh_memory_flat),
         };

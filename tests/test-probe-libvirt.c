@@ -17,6 +17,7 @@
 #include <libvirt/libvirt.h>
 
 #include "test-util.h"
+#include "domain-table.h"
 #include "probe.h"
 
 #define CPU0_ID_920 "BlAwmcr4Ruya3YvEGe2EBxuWjMAfIYolslNNM92RsIKxLkWDDRqivqSBOD+qQRCYS9joBYSHMD1g+rmjY+MmVw=="
@@ -461,9 +462,16 @@ static void probe_snapshot(const char *root, HostFacts *f) {
         probe_libvirt(&opts, false, &f->libvirt);
 }
 
-static RunningDomain *domain(HostFacts *f, guint i) {
-        assert_true(i < f->libvirt.domains->len);
-        return f->libvirt.domains->pdata[i];
+/* The I-th domain in name order. */
+static const RunningDomain *domain(HostFacts *f, guint i) {
+        const RunningDomain *d = NULL;
+        DomainTableIter it;
+
+        assert_true(i < domain_table_size(f->libvirt.domains));
+        domain_table_iter_init(&it, f->libvirt.domains);
+        for (guint k = 0; k <= i; k++)
+                d = domain_table_iter_next(&it);
+        return d;
 }
 
 static void install_snapshot(const char *root) {
@@ -499,15 +507,17 @@ static void test_snapshot_full(void **state) {
         assert_int_equal(f.libvirt.domcaps.max_es_guests, 450);
         assert_true(f.libvirt.domcaps.sectype_sev_snp);
         assert_int_equal(f.libvirt.domains_src.status, SOURCE_OK);
-        assert_int_equal(f.libvirt.domains->len, 3);
+        assert_int_equal(domain_table_size(f.libvirt.domains), 3);
         assert_string_equal(domain(&f, 0)->name, "es1");
         assert_int_equal(domain(&f, 0)->model, MODEL_SEV_ES);
         assert_string_equal(domain(&f, 0)->uuid, "00000000-0000-0000-0000-000000000001");
-        assert_string_equal(domain(&f, 1)->name, "snp1");
-        assert_int_equal(domain(&f, 1)->model, MODEL_SEV_SNP);
-        assert_string_equal(domain(&f, 2)->name, "plain");
-        assert_int_equal(domain(&f, 2)->model, MODEL_NONE);
-        assert_null(domain(&f, 2)->uuid);
+        assert_string_equal(domain(&f, 2)->name, "snp1");
+        assert_int_equal(domain(&f, 2)->model, MODEL_SEV_SNP);
+        assert_string_equal(domain(&f, 1)->name, "plain");
+        assert_int_equal(domain(&f, 1)->model, MODEL_NONE);
+        assert_null(domain(&f, 1)->uuid);
+        assert_int_equal(domain_table_count(f.libvirt.domains, MODEL_SEV_ES), 1);
+        assert_int_equal(domain_table_encrypted(f.libvirt.domains), 2);
         host_facts_clear(&f);
 }
 
@@ -536,7 +546,7 @@ static void test_snapshot_bad_files(void **state) {
         assert_int_equal(f.libvirt.domains_src.status, SOURCE_INVALID);
         assert_non_null(strstr(f.libvirt.domains_src.detail, "/libvirt/domains/b-snp.xml: "));
         assert_non_null(strstr(f.libvirt.domains_src.detail, "/libvirt/domains/d-broken.xml: "));
-        assert_int_equal(f.libvirt.domains->len, 2);
+        assert_int_equal(domain_table_size(f.libvirt.domains), 2);
         assert_string_equal(domain(&f, 0)->name, "es1");
         assert_string_equal(domain(&f, 1)->name, "plain");
         host_facts_clear(&f);
@@ -557,7 +567,7 @@ static void test_snapshot_empty_libvirt_dir(void **state) {
         assert_non_null(strstr(f.libvirt.domcaps.src.detail, "/libvirt/domcapabilities.xml"));
         /* No domains/ directory: the host ran nothing. */
         assert_int_equal(f.libvirt.domains_src.status, SOURCE_OK);
-        assert_int_equal(f.libvirt.domains->len, 0);
+        assert_int_equal(domain_table_size(f.libvirt.domains), 0);
         host_facts_clear(&f);
 }
 
@@ -622,7 +632,7 @@ static void test_live_test_driver(void **state) {
         assert_int_equal(f.libvirt.domcaps.sev_supported, TRI_UNKNOWN);
 
         assert_int_equal(f.libvirt.domains_src.status, SOURCE_OK);
-        assert_int_equal(f.libvirt.domains->len, 1);
+        assert_int_equal(domain_table_size(f.libvirt.domains), 1);
         assert_string_equal(domain(&f, 0)->name, "test");
         assert_string_equal(domain(&f, 0)->uuid, TEST_DOMAIN_UUID);
         assert_int_equal(domain(&f, 0)->model, MODEL_NONE);
@@ -658,7 +668,7 @@ static void test_live_unreachable(void **state) {
         assert_null(f.libvirt.uri);
         assert_null(f.libvirt.libvirt_version);
         assert_int_equal(f.libvirt.domains_src.status, SOURCE_MISSING);
-        assert_int_equal(f.libvirt.domains->len, 0);
+        assert_int_equal(domain_table_size(f.libvirt.domains), 0);
         /* The daemon must not spew libvirt's errors on stderr. */
         assert_string_equal(printed, "");
         host_facts_clear(&f);
@@ -671,7 +681,7 @@ static void test_live_skipped(void **state) {
         assert_int_equal(f.libvirt.connection.status, SOURCE_MISSING);
         assert_string_equal(f.libvirt.connection.detail, "libvirt probing disabled");
         assert_null(f.libvirt.uri);
-        assert_int_equal(f.libvirt.domains->len, 0);
+        assert_int_equal(domain_table_size(f.libvirt.domains), 0);
         assert_int_equal(f.libvirt.domains_src.status, SOURCE_MISSING);
         host_facts_clear(&f);
 }

@@ -30,7 +30,10 @@ static int teardown(void **state) {
         return 0;
 }
 
+/* P's value; a PROPERTY_EXPLICIT one is built when asked, as a Get would. */
 static GVariant *manager(Fixture *fx, ManagerProperty p) {
+        if (manager_property_info[p].change == PROPERTY_EXPLICIT)
+                return property_values_explicit(&fx->context->values, p, &fx->context->state->facts);
         return fx->context->values.manager[p];
 }
 
@@ -110,9 +113,13 @@ static void test_values_of_milan_snp(void **state) {
 
 static void test_refresh_of_unchanged_host_changes_nothing_signalled(void **state) {
         Fixture *fx = *state;
+        GVariant *list = manager(fx, MANAGER_ENCRYPTED_DOMAINS);
         ChangeSet changes;
 
         context_refresh(fx->context, &changes);
+        /* No guest came or went: no guest signal, and the list built before is still the answer. */
+        assert_int_equal(fx->context->domain_events->len, 0);
+        assert_ptr_equal(manager(fx, MANAGER_ENCRYPTED_DOMAINS), list);
         assert_manager_names(changes.manager, PROPERTY_EMITS_CHANGE, "");
         for (Model m = 0; m < _MODEL_MAX; m++)
                 assert_int_equal(changes.models[m], 0);
@@ -137,6 +144,15 @@ static void test_stopped_guest_changes_exactly_its_slots(void **state) {
 
         assert_manager_names(changes.manager, PROPERTY_EMITS_CHANGE, "RunningDomains");
         assert_manager_names(changes.manager, PROPERTY_EXPLICIT, "EncryptedDomains");
+        /* One guest went: one event for its signal, and the list is built anew without it. */
+        assert_int_equal(fx->context->domain_events->len, 1);
+        const DomainEvent *e = fx->context->domain_events->pdata[0];
+        assert_false(e->started);
+        assert_string_equal(e->domain->name, "snp-guest-2");
+        assert_int_equal(e->domain->model, MODEL_SEV_SNP);
+        g_autofree char *list = g_variant_print(manager(fx, MANAGER_ENCRYPTED_DOMAINS), false);
+        assert_null(strstr(list, "snp-guest-2"));
+        assert_non_null(strstr(list, "snp-guest-1"));
         assert_int_equal(changes.models[MODEL_SEV], 0);
         /* SEV-ES and SEV-SNP share one ASID pool, but SEV-ES is withheld here: it has no slots to move. */
         assert_int_equal(changes.models[MODEL_SEV_ES], 0);

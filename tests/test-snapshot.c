@@ -16,6 +16,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "domain-table.h"
 #include "test-util.h"
 #include "probe.h"
 #include "snapshot.h"
@@ -158,10 +159,10 @@ static void fill_facts(HostFacts *f, const char *root) {
         source_clear(&lv->domcaps.src);
         lv->domcaps.raw_xml = g_strdup(domcaps);
         source_clear(&lv->domains_src);
-        g_ptr_array_add(lv->domains, domain_new("es-guest", "3b9c6d7e-1111-4c5d-8e9f-0a1b2c3d4e5f", MODEL_SEV_ES));
-        g_ptr_array_add(lv->domains, domain_new("snp-guest", "3b9c6d7e-2222-4c5d-8e9f-0a1b2c3d4e5f", MODEL_SEV_SNP));
-        g_ptr_array_add(lv->domains, domain_new("sev-guest", "3b9c6d7e-3333-4c5d-8e9f-0a1b2c3d4e5f", MODEL_SEV));
-        g_ptr_array_add(lv->domains, domain_new("plain", "3b9c6d7e-4444-4c5d-8e9f-0a1b2c3d4e5f", MODEL_NONE));
+        domain_table_append(lv->domains, domain_new("es-guest", "3b9c6d7e-1111-4c5d-8e9f-0a1b2c3d4e5f", MODEL_SEV_ES));
+        domain_table_append(lv->domains, domain_new("snp-guest", "3b9c6d7e-2222-4c5d-8e9f-0a1b2c3d4e5f", MODEL_SEV_SNP));
+        domain_table_append(lv->domains, domain_new("sev-guest", "3b9c6d7e-3333-4c5d-8e9f-0a1b2c3d4e5f", MODEL_SEV));
+        domain_table_append(lv->domains, domain_new("plain", "3b9c6d7e-4444-4c5d-8e9f-0a1b2c3d4e5f", MODEL_NONE));
 }
 
 /* ---- the snapshot of a whole host -------------------------------------------------- */
@@ -366,18 +367,18 @@ static void test_snapshot_domain_names(void **state) {
         f.root = g_strdup(tmp);
         source_clear(&f.libvirt.connection);
         source_clear(&f.libvirt.domains_src);
-        g_ptr_array_add(f.libvirt.domains, domain_new("../escape", "u1", MODEL_SEV));
-        g_ptr_array_add(f.libvirt.domains, domain_new("a/b", "u2", MODEL_SEV_SNP));
-        g_ptr_array_add(f.libvirt.domains, domain_new("<&'\">", "u3", MODEL_SEV_ES));
+        domain_table_append(f.libvirt.domains, domain_new("../escape", "u1", MODEL_SEV));
+        domain_table_append(f.libvirt.domains, domain_new("a/b", "u2", MODEL_SEV_SNP));
+        domain_table_append(f.libvirt.domains, domain_new("<&'\">", "u3", MODEL_SEV_ES));
         assert_int_equal(snapshot_write(&f, out, NULL), 0);
 
         listing = files_under(out);
         assert_string_equal(listing,
                             "libvirt/domains/<&'\">.xml\n"
-                            "libvirt/domains/domain-1.xml\n"
+                            "libvirt/domains/domain-2.xml\n"
                             "libvirt/domains/domain.xml");
         assert_domain(out, "domain", "../escape", "u1", "sev", "0x0033");
-        assert_domain(out, "domain-1", "a/b", "u2", "sev-snp", "0x00030000");
+        assert_domain(out, "domain-2", "a/b", "u2", "sev-snp", "0x00030000");
         assert_domain(out, "<&'\">", "<&'\">", "u3", "sev", "0x0037");
 
         host_facts_clear(&f);
@@ -425,7 +426,7 @@ static void test_snapshot_libvirt_partial(void **state) {
         fill_facts(&f, tmp);
         source_set(&f.libvirt.versions_src, SOURCE_ERROR, "virConnectGetLibVersion failed");
         source_set(&f.libvirt.domcaps.src, SOURCE_INVALID, "bad XML");
-        g_ptr_array_set_size(f.libvirt.domains, 0);
+        domain_table_clear(f.libvirt.domains);
         assert_int_equal(snapshot_write(&f, out, NULL), 0);
 
         assert_true(is_dir(out, "libvirt"));

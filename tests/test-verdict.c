@@ -3,6 +3,7 @@
  * The verdict rules on synthetic facts: one good Milan SNP host, then one
  * change per test, asserting exactly which models flip and why.
  */
+#include "domain-table.h"
 #include "test-util.h"
 #include "verdict.h"
 
@@ -22,7 +23,7 @@ static void add_domain(HostFacts *f, const char *name, Model model) {
         d->name = g_strdup(name);
         d->uuid = g_strdup("00000000-0000-0000-0000-000000000001");
         d->model = model;
-        g_ptr_array_add(f->libvirt.domains, d);
+        domain_table_append(f->libvirt.domains, d);
 }
 
 /* EPYC 7713 leaf 0x8000001F as recorded by libvirt, on a fully configured SNP stack. */

@@ -74,7 +74,7 @@ static int method_get_model(sd_bus_message *m, void *userdata, sd_bus_error *err
 static int method_list_encrypted_domains(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Context *c = userdata;
-        GVariant *all = c->values.manager[MANAGER_ENCRYPTED_DOMAINS];
+        GVariant *all = property_values_explicit(&c->values, MANAGER_ENCRYPTED_DOMAINS, &c->state->facts);
         const char *want, *name, *uuid, *model;
         GVariantIter it;
         int r;
@@ -96,6 +96,15 @@ static int method_list_encrypted_domains(sd_bus_message *m, void *userdata, sd_b
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+/* EncryptedDomains, built once per change of the guests and only when someone asks. */
+static int get_encrypted_domains(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
+
+        return bus_append_gvariant(reply, property_values_explicit(&c->values, MANAGER_ENCRYPTED_DOMAINS,
+                                                                   &c->state->facts));
 }
 
 static const sd_bus_vtable manager_methods[] = {
@@ -122,6 +131,8 @@ static const sd_bus_vtable manager_methods[] = {
         SD_BUS_METHOD_WITH_ARGS("ValidateDomain", SD_BUS_ARGS("s", domain_xml, "a{sv}", options),
                                 SD_BUS_RESULT("a(ssss)", findings), method_validate_domain, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("CapabilitiesChanged", SD_BUS_ARGS("as", models), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("EncryptedDomainStarted", SD_BUS_ARGS("s", name, "s", uuid, "s", model), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("EncryptedDomainStopped", SD_BUS_ARGS("s", name, "s", uuid, "s", model), 0),
         SD_BUS_VTABLE_END
 };
 
@@ -131,7 +142,7 @@ int bus_add_manager(Context *c, sd_bus *bus) {
 
         if (!properties)
                 properties = bus_property_vtable(manager_property_info, _MANAGER_PROPERTY_MAX,
-                                                 offsetof(Context, values.manager));
+                                                 offsetof(Context, values.manager), get_encrypted_domains);
         r = sd_bus_add_object_vtable(bus, NULL, MANAGER_PATH, MANAGER_INTERFACE, properties, c);
         if (r < 0)
                 return r;

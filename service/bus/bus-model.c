@@ -12,7 +12,7 @@ int bus_add_models(Context *c, sd_bus *bus) {
         int r;
 
         if (!properties)
-                properties = bus_property_vtable(model_property_info, _MODEL_PROPERTY_MAX, 0);
+                properties = bus_property_vtable(model_property_info, _MODEL_PROPERTY_MAX, 0, NULL);
         for (Model m = 0; m < _MODEL_MAX; m++) {
                 g_autofree char *path = model_object_path(m);
                 /* Each model object's userdata is its own row of values. */

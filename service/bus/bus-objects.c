@@ -74,6 +74,29 @@ static int emit_capabilities_changed(sd_bus *bus, char **models) {
         return sd_bus_send(bus, signal, NULL);
 }
 
+/* One EncryptedDomainStarted/Stopped per guest that came or went, in order: what a
+ * client following the guests needs, whatever the number of guests (machined's
+ * MachineNew/MachineRemoved), instead of the whole list. */
+static void emit_domain_events(Context *c) {
+        for (guint i = 0; i < c->domain_events->len; i++) {
+                const DomainEvent *e = c->domain_events->pdata[i];
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *signal = NULL;
+                g_autoptr(GVariant) args = g_variant_ref_sink(property_domain_value(e->domain));
+                int r;
+
+                r = sd_bus_message_new_signal(c->bus, &signal, MANAGER_PATH, MANAGER_INTERFACE,
+                                              e->started ? "EncryptedDomainStarted" : "EncryptedDomainStopped");
+                for (gsize k = 0; r >= 0 && k < g_variant_n_children(args); k++) {
+                        g_autoptr(GVariant) arg = g_variant_get_child_value(args, k);
+                        r = bus_append_gvariant(signal, arg);
+                }
+                if (r >= 0)
+                        r = sd_bus_send(c->bus, signal, NULL);
+                if (r < 0)
+                        g_warning("Failed to emit a guest signal: %s", g_strerror(-r));
+        }
+}
+
 static bool change_set_empty(const ChangeSet *changes) {
         for (Model m = 0; m < _MODEL_MAX; m++)
                 if (changes->models[m])
@@ -90,6 +113,8 @@ static void emit_changes(Context *c, const ChangeSet *changes) {
                 exporter_publish(c->exporter, &c->state->facts, c->state->verdict, c->last_refresh_usec);
         if (!c->bus)
                 return;
+        /* The guests first, then the counts they moved. */
+        emit_domain_events(c);
         emit_properties(c->bus, MANAGER_PATH, MANAGER_INTERFACE, manager_property_info, _MANAGER_PROPERTY_MAX,
                         c->values.manager, changes->manager);
         for (Model m = 0; m < _MODEL_MAX; m++) {

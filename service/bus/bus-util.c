@@ -242,15 +242,20 @@ static uint64_t vtable_flags(PropertyChange change) {
 
 /* Built from the PropertyInfo table so names, types and change flags exist
  * once; the vtables live for the whole process. */
-const sd_bus_vtable *bus_property_vtable(const PropertyInfo *info, size_t n, size_t base_offset) {
+const sd_bus_vtable *bus_property_vtable(const PropertyInfo *info, size_t n, size_t base_offset,
+                                         sd_bus_property_get_t explicit_get) {
         sd_bus_vtable *vt = g_new0(sd_bus_vtable, n + 2);
         const sd_bus_vtable start = SD_BUS_VTABLE_START(0), end = SD_BUS_VTABLE_END;
 
         vt[0] = start;
         for (size_t i = 0; i < n; i++) {
-                const sd_bus_vtable p = SD_BUS_PROPERTY(info[i].name, info[i].signature, property_get,
-                                                        base_offset + i * sizeof(GVariant *),
+                bool built = info[i].change == PROPERTY_EXPLICIT;
+                const sd_bus_vtable p = SD_BUS_PROPERTY(info[i].name, info[i].signature,
+                                                        built ? explicit_get : property_get,
+                                                        built ? 0 : base_offset + i * sizeof(GVariant *),
                                                         vtable_flags(info[i].change));
+
+                g_assert(!built || explicit_get);
                 vt[i + 1] = p;
         }
         vt[n + 1] = end;

@@ -36,6 +36,8 @@ int bus_error_unknown_model(sd_bus_error *error, const char *name);
 int bus_error_api(sd_bus_error *error, ApiError e, const char *message);
 
 /* A vtable of read-only properties from INFO: the getter reads the GVariant*
- * at userdata + BASE_OFFSET + i * sizeof(GVariant*). Allocated for the life of
- * the process: callers build each table once. */
-const sd_bus_vtable *bus_property_vtable(const PropertyInfo *info, size_t n, size_t base_offset);
+ * at userdata + BASE_OFFSET + i * sizeof(GVariant*); a PROPERTY_EXPLICIT one is
+ * built when asked, by EXPLICIT_GET with the object's userdata. Allocated for
+ * the life of the process: callers build each table once. */
+const sd_bus_vtable *bus_property_vtable(const PropertyInfo *info, size_t n, size_t base_offset,
+                                         sd_bus_property_get_t explicit_get);

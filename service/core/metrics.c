@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdarg.h>
 
+#include "domain-table.h"
 #include "metrics.h"
 #include "report.h"
 
@@ -66,17 +67,10 @@ static void slots(GString *o, const HostVerdict *v) {
 }
 
 static void encrypted_domains(GString *o, const HostFacts *f) {
-        unsigned count[_MODEL_MAX] = {};
-
-        for (guint i = 0; i < f->libvirt.domains->len; i++) {
-                Model m = ((const RunningDomain *) f->libvirt.domains->pdata[i])->model;
-                if (model_valid(m))
-                        count[m]++;
-        }
         family(o, "memcrypt_encrypted_domains", "Running libvirt domains launched with the model.");
         for (Model m = 0; m < _MODEL_MAX; m++) {
                 char n[16];
-                g_snprintf(n, sizeof n, "%u", count[m]);
+                g_snprintf(n, sizeof n, "%u", domain_table_count(f->libvirt.domains, m));
                 sample(o, "memcrypt_encrypted_domains", n, "model", model_name(m), NULL);
         }
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "build-config.h"
+#include "domain-table.h"
 #include "json-util.h"
 #include "model-values.h"
 #include "report.h"
@@ -60,8 +61,10 @@ static void build_checks(JsonBuilder *b, GPtrArray *checks) {
 static void build_domains(JsonBuilder *b, const HostFacts *f) {
         json_builder_set_member_name(b, "encrypted_domains");
         json_builder_begin_array(b);
-        for (guint i = 0; i < f->libvirt.domains->len; i++) {
-                const RunningDomain *d = f->libvirt.domains->pdata[i];
+        DomainTableIter it;
+
+        domain_table_iter_init(&it, f->libvirt.domains);
+        for (const RunningDomain *d; (d = domain_table_iter_next(&it));) {
                 if (d->model == MODEL_NONE)
                         continue;
                 json_builder_begin_object(b);
@@ -71,7 +74,7 @@ static void build_domains(JsonBuilder *b, const HostFacts *f) {
                 json_builder_end_object(b);
         }
         json_builder_end_array(b);
-        json_member_int(b, "running_domains", f->libvirt.domains->len);
+        json_member_int(b, "running_domains", domain_table_size(f->libvirt.domains));
 }
 
 JsonNode *report_build(const HostFacts *f, const HostVerdict *v) {

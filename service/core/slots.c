@@ -5,6 +5,7 @@
  * cgroup beats CPUID beats libvirt; in use: the kernel's misc.current beats
  * counting libvirt's running guests. Disagreements are warnings.
  */
+#include "domain-table.h"
 #include "eval.h"
 #include "gates.h"
 
@@ -59,11 +60,10 @@ static int64_t count_guests(const HostFacts *f, unsigned models) {
 
         if (!libvirt_domains_known(f))
                 return -1;
-        for (guint i = 0; i < f->libvirt.domains->len; i++) {
-                Model g = ((RunningDomain *) f->libvirt.domains->pdata[i])->model;
-                if (model_valid(g) && (models & MODEL_BIT(g)))
-                        n++;
-        }
+        /* Counted as domains come and go (domain-table.h): no walk over thousands of guests per event. */
+        for (Model m = 0; m < _MODEL_MAX; m++)
+                if (models & MODEL_BIT(m))
+                        n += domain_table_count(f->libvirt.domains, m);
         return n;
 }
 
@@ -214,12 +214,16 @@ static void gate_conflicting_guests(Eval *e) {
 
         if (eval_skipped(e, "conflicting-guests", MODEL_INVALID, CATEGORY_COMPLIANCE))
                 return;
-        if (libvirt_domains_known(f) && model_verdict_has_reason(&v->models[MODEL_SEV_ES], "es-blocked-by-snp"))
-                for (guint i = 0; i < f->libvirt.domains->len; i++) {
-                        const RunningDomain *d = f->libvirt.domains->pdata[i];
+        /* The names only when there is a conflict to name them in: a walk in that rare case alone. */
+        if (libvirt_domains_known(f) && domain_table_count(f->libvirt.domains, MODEL_SEV_ES) > 0 &&
+            model_verdict_has_reason(&v->models[MODEL_SEV_ES], "es-blocked-by-snp")) {
+                DomainTableIter it;
+
+                domain_table_iter_init(&it, f->libvirt.domains);
+                for (const RunningDomain *d; (d = domain_table_iter_next(&it));)
                         if (d->model == MODEL_SEV_ES)
                                 g_ptr_array_add(v->conflicting_guests, g_strdup(d->name));
-                }
+        }
         if (v->conflicting_guests->len == 0) {
                 eval_check(e, "conflicting-guests", MODEL_INVALID, CATEGORY_COMPLIANCE, CHECK_PASS, NULL, 0, NULL,
                            "no running guest uses a model this host no longer offers");

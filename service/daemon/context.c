@@ -40,11 +40,40 @@ HostState *host_state_unref(HostState *s) {
         return NULL;
 }
 
-static void take_keeper_domains(LibvirtKeeper *k, LibvirtFacts *lv) {
+void domain_event_free(DomainEvent *e) {
+        if (!e)
+                return;
+        running_domain_free(e->domain);
+        g_free(e);
+}
+
+/* A guest came or went: remembered for the per-guest signals of this refresh. */
+static void on_domain_change(const RunningDomain *d, bool started, void *userdata) {
+        Context *c = userdata;
+        DomainEvent *e;
+
+        if (d->model == MODEL_NONE)
+                return;         /* not an encrypted guest: RunningDomains counts it */
+        e = g_new0(DomainEvent, 1);
+        e->started = started;
+        e->domain = g_new0(RunningDomain, 1);
+        *e->domain = (RunningDomain) { g_strdup(d->name), g_strdup(d->uuid), d->model };
+        g_ptr_array_add(c->domain_events, e);
+}
+
+/* The domain changes the libvirt thread queued since the last time, applied to LV's
+ * table: O(changes). The first time, LV's table starts empty (a snapshot's own
+ * domains/ give way to the live ones). */
+static void take_keeper_changes(Context *c, LibvirtFacts *lv) {
         g_autofree char *problem = NULL;
 
-        g_ptr_array_unref(lv->domains);
-        lv->domains = libvirt_keeper_domains(k, &problem);
+        if (!c->following_domains) {
+                domain_table_clear(lv->domains);
+                c->following_domains = true;
+        }
+        if (libvirt_keeper_take_changes(c->libvirt, &lv->domains, on_domain_change, c, &problem))
+                g_message("Compared all %u running domains with libvirt's after a backlog of domain events",
+                          domain_table_size(lv->domains));
         if (problem)
                 source_set(&lv->domains_src, SOURCE_ERROR, "%s", problem);
         else
@@ -65,7 +94,12 @@ static void fill_libvirt(Context *c, HostFacts *f) {
         if (!problem || ever) {
                 if (f->live)
                         libvirt_keeper_copy_probed(k, &f->libvirt);
-                take_keeper_domains(k, &f->libvirt);
+                /* The domains as the last state had them, brought up to date: no listing per refresh. */
+                if (c->following_domains && c->state) {
+                        domain_table_free(f->libvirt.domains);
+                        f->libvirt.domains = domain_table_copy(c->state->facts.libvirt.domains);
+                }
+                take_keeper_changes(c, &f->libvirt);
         }
         if (!problem) {
                 source_clear(&f->libvirt.connection);
@@ -109,6 +143,9 @@ static void probe_and_judge(Context *c, PropertyValues *values) {
         probe_host(&c->probe, &f);
         if (c->libvirt)
                 fill_libvirt(c, &f);
+        else if (c->state)
+                /* A snapshot read again: its guests that came or went, for their signals. */
+                domain_table_diff(c->state->facts.libvirt.domains, f.libvirt.domains, on_domain_change, c);
         host_state_unref(c->state);
         c->state = g_new0(HostState, 1);
         c->state->ref = 1;
@@ -116,9 +153,7 @@ static void probe_and_judge(Context *c, PropertyValues *values) {
         judge(c, c->state, values);
 }
 
-static void on_libvirt_changed(LibvirtChange what, void *userdata) {
-        Context *c = userdata;
-
+static void deliver_libvirt_change(Context *c, LibvirtChange what) {
         if (c->libvirt_changed) {
                 c->libvirt_changed(c, what);
                 return;
@@ -128,6 +163,33 @@ static void on_libvirt_changed(LibvirtChange what, void *userdata) {
                 context_refresh_domains(c, &ignored);
         else
                 context_refresh(c, &ignored);
+}
+
+static int on_domain_batch(sd_event_source *s, uint64_t usec, void *userdata) {
+        deliver_libvirt_change(userdata, LIBVIRT_CHANGED_DOMAINS);
+        return 0;
+}
+
+/* Domain events are gathered for DOMAIN_BATCH_USEC from the first one: a storm
+ * of starts is one re-judgement and one set of signals per window, not one per
+ * guest, and no event waits longer than the window. */
+static void on_libvirt_changed(LibvirtChange what, void *userdata) {
+        Context *c = userdata;
+        int enabled = SD_EVENT_OFF;
+        uint64_t now = 0;
+
+        if (what == LIBVIRT_CHANGED_DOMAINS && c->domain_batch) {
+                if (sd_event_source_get_enabled(c->domain_batch, &enabled) >= 0 && enabled != SD_EVENT_OFF)
+                        return;         /* a batch is already due: it takes this change too */
+                if (sd_event_now(sd_event_source_get_event(c->domain_batch), CLOCK_MONOTONIC, &now) >= 0 &&
+                    sd_event_source_set_time(c->domain_batch, now + DOMAIN_BATCH_USEC) >= 0 &&
+                    sd_event_source_set_enabled(c->domain_batch, SD_EVENT_ONESHOT) >= 0)
+                        return;
+        }
+        /* A connection change is a full refresh, which takes the pending domain changes too. */
+        if (what == LIBVIRT_CHANGED_CONNECTION && c->domain_batch)
+                (void) sd_event_source_set_enabled(c->domain_batch, SD_EVENT_OFF);
+        deliver_libvirt_change(c, what);
 }
 
 /* Follow libvirt live on the daemon's loop: on this host, or on a snapshot
@@ -145,6 +207,11 @@ static void start_libvirt(Context *c, const ContextOptions *o) {
 
         if (!o->event || o->no_libvirt || (!live && !o->libvirt_uri))
                 return;
+        if (sd_event_add_time(o->event, &c->domain_batch, CLOCK_MONOTONIC, 0, DOMAIN_BATCH_USEC / 4,
+                              on_domain_batch, c) >= 0) {
+                (void) sd_event_source_set_enabled(c->domain_batch, SD_EVENT_OFF);
+                (void) sd_event_source_set_description(c->domain_batch, "domain-batch");
+        }
         c->libvirt = libvirt_keeper_new(&k);
         c->probe.libvirt_by_caller = live;
 }
@@ -160,8 +227,11 @@ Context *context_new(const ContextOptions *o, char **error) {
                 .libvirt_uri = c->config.libvirt_uri,
                 .skip_libvirt = o->no_libvirt,
         };
+        c->domain_events = g_ptr_array_new_with_free_func((GDestroyNotify) domain_event_free);
         start_libvirt(c, o);
         probe_and_judge(c, &c->values);
+        /* The guests running at start are the state, not news. */
+        g_ptr_array_set_size(c->domain_events, 0);
         return c;
 }
 
@@ -171,6 +241,9 @@ Context *context_free(Context *c) {
         if (c->bus_free)
                 c->bus_free(c);
         libvirt_keeper_free(c->libvirt);
+        c->domain_batch = sd_event_source_disable_unref(c->domain_batch);
+        if (c->domain_events)
+                g_ptr_array_unref(c->domain_events);
         property_values_clear(&c->values);
         g_free(c->describe_json);
         c->state = host_state_unref(c->state);
@@ -180,12 +253,36 @@ Context *context_free(Context *c) {
         return NULL;
 }
 
+/* After a refresh: the guests that came or went invalidate the EncryptedDomains list. */
+static void note_domain_events(Context *c, ChangeSet *changes) {
+        if (c->domain_events->len == 0)
+                return;
+        property_values_drop_explicit(&c->values);
+        changes->manager |= UINT64_C(1) << MANAGER_ENCRYPTED_DOMAINS;
+}
+
+/* Judge the current state's facts again, in place. */
+static void rejudge(Context *c, ChangeSet *changes) {
+        PropertyValues fresh = {};
+        ChangeSet local;
+
+        changes = changes ?: &local;
+        judge(c, c->state, &fresh);
+        property_values_update(&c->values, &fresh, changes);
+        property_values_clear(&fresh);
+        note_domain_events(c, changes);
+}
+
 void context_refresh(Context *c, ChangeSet *changes) {
         PropertyValues fresh = {};
+        ChangeSet local;
 
+        changes = changes ?: &local;
+        g_ptr_array_set_size(c->domain_events, 0);
         probe_and_judge(c, &fresh);
         property_values_update(&c->values, &fresh, changes);
         property_values_clear(&fresh);
+        note_domain_events(c, changes);
 }
 
 void context_refresh_domains(Context *c, ChangeSet *changes) {
@@ -194,23 +291,24 @@ void context_refresh_domains(Context *c, ChangeSet *changes) {
                 context_refresh(c, changes);
                 return;
         }
+        g_ptr_array_set_size(c->domain_events, 0);
+        c->domain_batches++;
         if (c->libvirt && (libvirt_keeper_connected(c->libvirt) || libvirt_keeper_ever_connected(c->libvirt)))
-                take_keeper_domains(c->libvirt, &c->state->facts.libvirt);
+                take_keeper_changes(c, &c->state->facts.libvirt);
         /* The kernel counts a guest's ASID from launch to exit: its view moves with the domains. */
         probe_misc_cgroup(c->root, &c->state->facts.misc);
-        context_rejudge(c, changes);
+        rejudge(c, changes);
+        g_debug("Domain batch %" G_GUINT64_FORMAT ": %u encrypted guests came or went, one re-judgement",
+                c->domain_batches, c->domain_events->len);
 }
 
 void context_rejudge(Context *c, ChangeSet *changes) {
-        PropertyValues fresh = {};
-
         if (c->state->ref > 1) {
                 context_refresh(c, changes);
                 return;
         }
-        judge(c, c->state, &fresh);
-        property_values_update(&c->values, &fresh, changes);
-        property_values_clear(&fresh);
+        g_ptr_array_set_size(c->domain_events, 0);
+        rejudge(c, changes);
 }
 
 bool context_libvirt_connected(Context *c) {

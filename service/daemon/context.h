@@ -15,6 +15,7 @@
 #include <libvirt/libvirt.h>
 
 #include "config.h"
+#include "domain-table.h"
 #include "libvirt-keeper.h"
 #include "facts.h"
 #include "probe.h"
@@ -33,6 +34,17 @@ typedef struct {
         sd_event *event;
         bool libvirt_keepalive;
 } ContextOptions;
+
+/* How long domain events are gathered into one re-judgement and one set of
+ * signals, from the first one (docs/following-the-host.md). */
+#define DOMAIN_BATCH_USEC UINT64_C(5000)
+
+/* An encrypted guest that came or went (EncryptedDomainStarted/Stopped). */
+typedef struct {
+        bool started;
+        RunningDomain *domain;
+} DomainEvent;
+void domain_event_free(DomainEvent *e);
 
 typedef struct Context Context;
 typedef struct PolkitRegistry PolkitRegistry;
@@ -69,6 +81,11 @@ struct Context {
         char *describe_json;            /* Describe()'s answer, built once per verdict; NULL: not yet */
         uint64_t last_refresh_usec;     /* CLOCK_REALTIME */
         LibvirtKeeper *libvirt;         /* NULL: libvirt is probed, not followed */
+        bool following_domains;         /* the domain table follows the keeper's changes */
+        sd_event_source *domain_batch;  /* due while domain events are gathered (DOMAIN_BATCH_USEC) */
+        uint64_t domain_batches;        /* re-judgements for domain events, for tests and benchmarks */
+        /* DomainEvent*: the encrypted guests that came or went in the last refresh, in order. */
+        GPtrArray *domain_events;
         /* Called when the libvirt connection or its running domains changed; the
          * bus side refreshes and signals. NULL: refresh without telling anyone. */
         void (*libvirt_changed)(Context *c, LibvirtChange what);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "build-config.h"
+#include "domain-table.h"
 #include "properties.h"
 #include "model-values.h"
 #include "report.h"
@@ -14,16 +15,21 @@ static GVariant *usable_models(const HostVerdict *v) {
         return g_variant_builder_end(&b);
 }
 
+GVariant *property_domain_value(const RunningDomain *d) {
+        return g_variant_new("(@s@s@s)", variant_string(d->name), variant_string(d->uuid),
+                             variant_string(model_guest_name(d->model)));
+}
+
 static GVariant *encrypted_domains(const HostFacts *f) {
         GVariantBuilder b;
 
         g_variant_builder_init(&b, G_VARIANT_TYPE("a(sss)"));
-        for (guint i = 0; i < f->libvirt.domains->len; i++) {
-                const RunningDomain *d = f->libvirt.domains->pdata[i];
+        DomainTableIter it;
+
+        domain_table_iter_init(&it, f->libvirt.domains);
+        for (const RunningDomain *d; (d = domain_table_iter_next(&it));)
                 if (d->model != MODEL_NONE)
-                        g_variant_builder_add(&b, "(@s@s@s)", variant_string(d->name), variant_string(d->uuid),
-                                              variant_string(model_guest_name(d->model)));
-        }
+                        g_variant_builder_add_value(&b, property_domain_value(d));
         return g_variant_builder_end(&b);
 }
 
@@ -47,8 +53,8 @@ static void build_manager(GVariant **p, const HostFacts *f, const HostVerdict *v
         p[MANAGER_QEMU_VERSION] = variant_string(f->libvirt.qemu_version);
         p[MANAGER_SEV_FIRMWARE_VERSION] = g_variant_new_take_string(report_sev_firmware_version(f));
         p[MANAGER_LIBVIRT_CONNECTED] = g_variant_new_boolean(f->libvirt.connection.status == SOURCE_OK);
-        p[MANAGER_RUNNING_DOMAINS] = g_variant_new_uint32(f->libvirt.domains->len);
-        p[MANAGER_ENCRYPTED_DOMAINS] = encrypted_domains(f);
+        p[MANAGER_RUNNING_DOMAINS] = g_variant_new_uint32(domain_table_size(f->libvirt.domains));
+        p[MANAGER_ENCRYPTED_DOMAINS] = NULL;   /* built when asked: property_values_explicit() */
         p[MANAGER_LAST_REFRESH] = g_variant_new_uint64(last_refresh);
 }
 
@@ -59,7 +65,8 @@ static void build_model(GVariant **p, const ModelVerdict *mv) {
 
 static void sink_all(GVariant **p, size_t n) {
         for (size_t i = 0; i < n; i++)
-                g_variant_ref_sink(p[i]);
+                if (p[i])
+                        g_variant_ref_sink(p[i]);
 }
 
 void property_values_build(PropertyValues *pv, const HostFacts *f, const HostVerdict *v,
@@ -88,7 +95,12 @@ static uint64_t update_all(GVariant **old, GVariant **new_values, const Property
         uint64_t changed = 0;
 
         for (size_t i = 0; i < n; i++) {
-                bool same = old[i] && g_variant_equal(old[i], new_values[i]);
+                bool same;
+
+                /* Built on demand and dropped by the caller when its source changes: no diff per refresh. */
+                if (info[i].change == PROPERTY_EXPLICIT)
+                        continue;
+                same = old[i] && g_variant_equal(old[i], new_values[i]);
 
                 if (old[i] && info[i].change == PROPERTY_CONST) {
                         if (!same)
@@ -115,4 +127,17 @@ void property_values_update(PropertyValues *old, PropertyValues *new_values, Cha
                                          _MODEL_PROPERTY_MAX);
         if (changes)
                 *changes = c;
+}
+
+void property_values_drop_explicit(PropertyValues *pv) {
+        for (size_t i = 0; i < _MANAGER_PROPERTY_MAX; i++)
+                if (manager_property_info[i].change == PROPERTY_EXPLICIT)
+                        g_clear_pointer(&pv->manager[i], g_variant_unref);
+}
+
+GVariant *property_values_explicit(PropertyValues *pv, ManagerProperty p, const HostFacts *f) {
+        g_return_val_if_fail(p == MANAGER_ENCRYPTED_DOMAINS, NULL);
+        if (!pv->manager[p])
+                pv->manager[p] = g_variant_ref_sink(encrypted_domains(f));
+        return pv->manager[p];
 }

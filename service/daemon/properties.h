@@ -25,7 +25,7 @@ typedef struct {
         uint64_t models[_MODEL_MAX];
 } ChangeSet;
 
-/* Compute every value from one probe. LAST_REFRESH_USEC is CLOCK_REALTIME. */
+/* Compute every value (but the PROPERTY_EXPLICIT ones) from one probe. LAST_REFRESH_USEC is CLOCK_REALTIME. */
 void property_values_build(PropertyValues *pv, const HostFacts *f, const HostVerdict *v,
                            uint64_t last_refresh_usec);
 void property_values_clear(PropertyValues *pv);
@@ -34,4 +34,14 @@ void property_values_clear(PropertyValues *pv);
  * differs. Values marked PROPERTY_CONST keep their first value: the CPU does not
  * change under a running daemon, and a const property must never change. */
 void property_values_update(PropertyValues *old, PropertyValues *new_values, ChangeSet *changes);
+
+/* PROPERTY_EXPLICIT values (EncryptedDomains) grow with the host: they are not
+ * built with the others, nor compared on every refresh, but built from F when
+ * first asked for (borrowed) and kept until the caller drops them because their
+ * source changed (the context does, when guests came or went). */
+GVariant *property_values_explicit(PropertyValues *pv, ManagerProperty p, const HostFacts *f);
+void property_values_drop_explicit(PropertyValues *pv);
+
+/* (name, uuid, model) of D, as EncryptedDomains and the guest signals carry it (floating). */
+GVariant *property_domain_value(const RunningDomain *d);
 

@@ -14,10 +14,16 @@
 #define RETRY_FIRST_MSEC 500
 #define RETRY_MAX_MSEC 30000
 
+/* Domain changes queued for the loop beyond this many are dropped, and the loop
+ * compares its whole table with the thread's instead (a stalled loop costs one
+ * O(n) resync, not unbounded memory). */
+#define MAX_QUEUED_CHANGES 65536u
+
+/* One change of the running domains, queued for the loop in the order libvirt told it. */
 typedef struct {
-        RunningDomain domain;
-        char *problem;                  /* its XML could not be read; model unknown */
-} KeptDomain;
+        RunningDomain *domain;          /* the domain as it runs now, or (GONE) as it ran */
+        bool gone;
+} DomainChange;
 
 /* One caller's call, shared by the caller and the thread until both are done with it. */
 typedef struct {
@@ -54,7 +60,10 @@ struct LibvirtKeeper {
         bool ever_connected, first_attempt_done, quit, exited, reprobe;
         char *problem;                  /* why there is no connection */
         uint64_t problem_since;         /* CLOCK_REALTIME µs */
-        GHashTable *domains;            /* uuid -> KeptDomain* */
+        DomainTable *domains;           /* the running domains as libvirt said last */
+        GHashTable *problems;           /* uuid -> why its XML could not be read (model unknown) */
+        GQueue changes;                 /* DomainChange*, not yet taken by the loop */
+        bool resync;                    /* CHANGES overflowed: the loop compares whole tables */
         LibvirtFacts probed;            /* versions, domcaps, node SEV info as last read */
         unsigned news;                  /* 1 << LibvirtChange, for the loop */
         GQueue calls;                   /* Call* */
@@ -69,11 +78,16 @@ struct LibvirtKeeper {
         char *close_reason;
 };
 
-static void kept_domain_free(KeptDomain *d) {
-        g_free(d->domain.name);
-        g_free(d->domain.uuid);
-        g_free(d->problem);
-        g_free(d);
+static void domain_change_free(DomainChange *c) {
+        running_domain_free(c->domain);
+        g_free(c);
+}
+
+static RunningDomain *running_domain_copy(const RunningDomain *d) {
+        RunningDomain *copy = g_new0(RunningDomain, 1);
+
+        *copy = (RunningDomain) { g_strdup(d->name), g_strdup(d->uuid), d->model };
+        return copy;
 }
 
 static void call_unref(Call *c) {
@@ -135,12 +149,39 @@ static void set_problem(LibvirtKeeper *k, char *problem) {
 
 /* ---- domains (thread) ----------------------------------------------------- */
 
+/* Under LOCK: queue a change for the loop (DOMAIN taken). */
+static void queue_change_locked(LibvirtKeeper *k, RunningDomain *domain, bool gone) {
+        DomainChange *c;
+
+        if (k->resync || k->changes.length >= MAX_QUEUED_CHANGES) {
+                g_queue_clear_full(&k->changes, (GDestroyNotify) domain_change_free);
+                k->resync = true;
+                running_domain_free(domain);
+                return;
+        }
+        c = g_new0(DomainChange, 1);
+        c->domain = domain;
+        c->gone = gone;
+        g_queue_push_tail(&k->changes, c);
+}
+
+/* Under LOCK. Returns whether anything changed. */
+static bool forget_uuid_locked(LibvirtKeeper *k, const char *uuid) {
+        RunningDomain *was = domain_table_take(k->domains, uuid);
+        bool problem = g_hash_table_remove(k->problems, uuid);
+
+        if (!was)
+                return problem;
+        queue_change_locked(k, was, true);
+        return true;
+}
+
 /* Reads DOM's live XML into the table. Returns whether anything changed. */
 static bool track_domain(LibvirtKeeper *k, virDomainPtr dom) {
         char uuid[VIR_UUID_STRING_BUFLEN];
         g_autofree char *why = NULL;
-        KeptDomain *d, *old;
-        bool changed = true;
+        RunningDomain *d;
+        bool changed;
         char *xml;
 
         if (virDomainGetUUIDString(dom, uuid) < 0)
@@ -148,30 +189,36 @@ static bool track_domain(LibvirtKeeper *k, virDomainPtr dom) {
         xml = virDomainGetXMLDesc(dom, 0);
         if (!xml && virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) {
                 g_mutex_lock(&k->lock);
-                changed = g_hash_table_remove(k->domains, uuid);   /* gone before we asked */
+                changed = forget_uuid_locked(k, uuid);   /* gone before we asked */
                 g_mutex_unlock(&k->lock);
                 return changed;
         }
-        d = g_new0(KeptDomain, 1);
+        d = g_new0(RunningDomain, 1);
         if (xml)
-                d->domain.model = domain_xml_guest_model(xml, strlen(xml), &d->domain.name, NULL, &why);
+                d->model = domain_xml_guest_model(xml, strlen(xml), &d->name, NULL, &why);
         else
                 why = g_strdup(virGetLastErrorMessage());
         free(xml);
-        if (why)
-                d->problem = g_strdup_printf("domain %s: %s", virDomainGetName(dom) ?: uuid, why);
-        if (!d->domain.name)
-                d->domain.name = g_strdup(virDomainGetName(dom) ?: "");
-        d->domain.uuid = g_strdup(uuid);
+        if (!d->name)
+                d->name = g_strdup(virDomainGetName(dom) ?: "");
+        d->uuid = g_strdup(uuid);
 
         g_mutex_lock(&k->lock);
-        old = g_hash_table_lookup(k->domains, uuid);
-        if (old && old->domain.model == d->domain.model && g_str_equal(old->domain.name, d->domain.name) &&
-            g_strcmp0(old->problem, d->problem) == 0) {
-                kept_domain_free(d);
-                changed = false;
+        if (why) {
+                char *problem = g_strdup_printf("domain %s: %s", d->name[0] ? d->name : uuid, why);
+                const char *had = g_hash_table_lookup(k->problems, uuid);
+
+                changed = g_strcmp0(had, problem) != 0;
+                g_hash_table_replace(k->problems, g_strdup(uuid), problem);
         } else
-                g_hash_table_replace(k->domains, d->domain.uuid, d);
+                changed = g_hash_table_remove(k->problems, uuid);
+        /* Only what differs reaches the loop: a domain listed again after a reconnect is no news. */
+        RunningDomain *copy = running_domain_copy(d);
+        if (domain_table_put(k->domains, d, NULL)) {
+                queue_change_locked(k, copy, false);
+                changed = true;
+        } else
+                running_domain_free(copy);
         g_mutex_unlock(&k->lock);
         return changed;
 }
@@ -183,7 +230,7 @@ static bool forget_domain(LibvirtKeeper *k, virDomainPtr dom) {
         if (virDomainGetUUIDString(dom, uuid) < 0)
                 return false;
         g_mutex_lock(&k->lock);
-        changed = g_hash_table_remove(k->domains, uuid);
+        changed = forget_uuid_locked(k, uuid);
         g_mutex_unlock(&k->lock);
         return changed;
 }
@@ -228,23 +275,38 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
         return 0;
 }
 
+/* Lists the running domains afresh (a new connection, a reprobe, a recovery):
+ * events may have been missed meanwhile. Only the differences are queued for
+ * the loop, so no guest is lost or reported twice across a reconnect. */
 static bool list_domains(LibvirtKeeper *k) {
+        g_autoptr(GHashTable) listed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_autoptr(GPtrArray) vanished = g_ptr_array_new_with_free_func(g_free);
         virDomainPtr *doms = NULL;
         int n = virConnectListAllDomains(k->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+        DomainTableIter it;
 
         if (n < 0) {
                 set_problem(k, g_strdup_printf("virConnectListAllDomains on %s failed: %s", k->uri,
                                                virGetLastErrorMessage()));
                 return false;
         }
-        g_mutex_lock(&k->lock);
-        g_hash_table_remove_all(k->domains);
-        g_mutex_unlock(&k->lock);
         for (int i = 0; i < n; i++) {
+                char uuid[VIR_UUID_STRING_BUFLEN];
+
+                if (virDomainGetUUIDString(doms[i], uuid) >= 0)
+                        g_hash_table_add(listed, g_strdup(uuid));
                 track_domain(k, doms[i]);
                 virDomainFree(doms[i]);
         }
         free(doms);
+        g_mutex_lock(&k->lock);
+        domain_table_iter_init(&it, k->domains);
+        for (const RunningDomain *d; (d = domain_table_iter_next(&it));)
+                if (!g_hash_table_contains(listed, d->uuid))
+                        g_ptr_array_add(vanished, g_strdup(d->uuid));
+        for (guint i = 0; i < vanished->len; i++)
+                forget_uuid_locked(k, vanished->pdata[i]);
+        g_mutex_unlock(&k->lock);
         return true;
 }
 
@@ -547,7 +609,9 @@ LibvirtKeeper *libvirt_keeper_new(const LibvirtKeeperOptions *o) {
         g_mutex_init(&k->lock);
         g_cond_init(&k->cond);
         g_queue_init(&k->calls);
-        k->domains = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) kept_domain_free);
+        k->domains = domain_table_new();
+        k->problems = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        g_queue_init(&k->changes);
         k->probed.domcaps.sev_supported = TRI_UNKNOWN;
         k->probed.domcaps.cbitpos = k->probed.domcaps.reduced_phys_bits = -1;
         k->probed.domcaps.max_guests = k->probed.domcaps.max_es_guests = -1;
@@ -609,7 +673,9 @@ LibvirtKeeper *libvirt_keeper_free(LibvirtKeeper *k) {
                 call_unref(c);
         if (k->news_fd >= 0)
                 close(k->news_fd);
-        g_hash_table_unref(k->domains);
+        domain_table_free(k->domains);
+        g_hash_table_unref(k->problems);
+        g_queue_clear_full(&k->changes, (GDestroyNotify) domain_change_free);
         g_free(k->probed.uri);
         g_free(k->probed.libvirt_version);
         g_free(k->probed.qemu_version);
@@ -665,34 +731,67 @@ bool libvirt_keeper_ever_connected(LibvirtKeeper *k) {
         return r;
 }
 
-static int compare_domains(const void *a, const void *b) {
-        const RunningDomain *x = *(RunningDomain *const *) a, *y = *(RunningDomain *const *) b;
-        int r = g_strcmp0(x->name, y->name);
-
-        return r ? r : g_strcmp0(x->uuid, y->uuid);
+static int compare_strings(const void *a, const void *b) {
+        return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
-GPtrArray *libvirt_keeper_domains(LibvirtKeeper *k, char **problem) {
-        GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify) running_domain_free);
-        g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+/* Under LOCK: the domains whose XML could not be read, in a stable order; NULL when none. */
+static char *problems_locked(LibvirtKeeper *k) {
+        g_autoptr(GPtrArray) all = NULL;
         GHashTableIter it;
-        KeptDomain *d;
+        const char *problem;
+
+        if (g_hash_table_size(k->problems) == 0)
+                return NULL;
+        all = g_ptr_array_new();
+        g_hash_table_iter_init(&it, k->problems);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &problem))
+                g_ptr_array_add(all, (char *) problem);
+        g_ptr_array_sort(all, compare_strings);
+        g_ptr_array_add(all, NULL);
+        return g_strjoinv("; ", (char **) all->pdata);
+}
+
+/* Under LOCK: apply one queued change to TABLE, telling FUNC what it changed there. */
+static void apply_change(DomainTable *table, DomainChange *c, DomainChangeFunc func, void *userdata) {
+        RunningDomain *old = NULL;
+
+        if (c->gone) {
+                old = domain_table_take(table, c->domain->uuid);
+                if (old)
+                        func(old, false, userdata);
+                running_domain_free(old);
+                return;
+        }
+        const char *uuid = c->domain->uuid;
+        if (!domain_table_put(table, g_steal_pointer(&c->domain), &old))
+                return;
+        if (old)
+                func(old, false, userdata);
+        func(domain_table_lookup(table, uuid), true, userdata);
+        running_domain_free(old);
+}
+
+bool libvirt_keeper_take_changes(LibvirtKeeper *k, DomainTable **table, DomainChangeFunc func, void *userdata,
+                                 char **problem) {
+        bool resynced;
 
         g_mutex_lock(&k->lock);
-        g_hash_table_iter_init(&it, k->domains);
-        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &d)) {
-                RunningDomain *copy = g_new0(RunningDomain, 1);
-
-                *copy = (RunningDomain) { g_strdup(d->domain.name), g_strdup(d->domain.uuid), d->domain.model };
-                g_ptr_array_add(out, copy);
-                if (d->problem)
-                        g_ptr_array_add(problems, g_strdup(d->problem));
-        }
+        resynced = k->resync;
+        if (resynced) {
+                /* The queue overflowed: compare whole tables once. */
+                domain_table_diff(*table, k->domains, func, userdata);
+                domain_table_free(*table);
+                *table = domain_table_copy(k->domains);
+                k->resync = false;
+        } else
+                for (DomainChange *c; (c = g_queue_pop_head(&k->changes));) {
+                        apply_change(*table, c, func, userdata);
+                        domain_change_free(c);
+                }
+        *problem = problems_locked(k);
         g_mutex_unlock(&k->lock);
-        g_ptr_array_sort(out, compare_domains);
-        g_ptr_array_add(problems, NULL);
-        *problem = problems->len > 1 ? g_strjoinv("; ", (char **) problems->pdata) : NULL;
-        return out;
+        return resynced;
 }
 
 void libvirt_keeper_copy_probed(LibvirtKeeper *k, LibvirtFacts *lv) {

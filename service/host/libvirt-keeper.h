@@ -31,6 +31,7 @@
 #include <systemd/sd-event.h>
 
 #include "api-error.h"
+#include "domain-table.h"
 #include "facts.h"
 
 typedef enum {
@@ -70,9 +71,16 @@ char *libvirt_keeper_problem(LibvirtKeeper *k, uint64_t *since_usec);
 /* Whether any connection was ever made (so facts from it exist). */
 bool libvirt_keeper_ever_connected(LibvirtKeeper *k);
 
-/* A copy of the running domains (RunningDomain*, by name) and, in *PROBLEM
- * (g_free; NULL when none), the domains whose XML could not be read. */
-GPtrArray *libvirt_keeper_domains(LibvirtKeeper *k, char **problem);
+/*
+ * Brings TABLE (the loop's own copy of the running domains) up to date with what
+ * the thread learnt since the last call, calling FUNC for each domain that went
+ * (false) or came (true), in the order libvirt told it: O(changes), not O(domains).
+ * Only after the queue overflowed (MAX_QUEUED_CHANGES, a loop stalled for
+ * long) are the whole tables compared and *TABLE replaced; that returns true.
+ * *PROBLEM (g_free; NULL when none): the domains whose XML could not be read.
+ */
+bool libvirt_keeper_take_changes(LibvirtKeeper *k, DomainTable **table, DomainChangeFunc func, void *userdata,
+                                 char **problem);
 
 /* Versions, domain capabilities and SEV node info as last read from libvirt, into LV. */
 void libvirt_keeper_copy_probed(LibvirtKeeper *k, LibvirtFacts *lv);

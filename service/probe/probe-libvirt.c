@@ -16,6 +16,7 @@
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 
+#include "domain-table.h"
 #include "fileio.h"
 #include "launch-security-model.h"
 #include "probe.h"
@@ -361,7 +362,7 @@ static void add_domain(LibvirtFacts *lv, const char *xml, size_t len, const char
                 running_domain_free(d);
                 return;
         }
-        g_ptr_array_add(lv->domains, d);
+        domain_table_append(lv->domains, d);
 }
 
 static void set_domain_problems(LibvirtFacts *lv, SourceStatus status, GPtrArray *problems) {

@@ -12,6 +12,7 @@
 #include <json-glib/json-glib.h>
 #include <libxml/xmlwriter.h>
 
+#include "domain-table.h"
 #include "fileio.h"
 #include "json-util.h"
 #include "probe.h"
@@ -378,12 +379,14 @@ static char *domain_file_name(const RunningDomain *d, guint index, GHashTable *u
         return g_strdup(file);
 }
 
-static int snap_write_domains(Snapshot *w, const GPtrArray *domains) {
+static int snap_write_domains(Snapshot *w, const DomainTable *domains) {
         g_autoptr(GHashTable) used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        DomainTableIter it;
+        guint i = 0;
         int r;
 
-        for (guint i = 0; i < domains->len; i++) {
-                const RunningDomain *d = domains->pdata[i];
+        domain_table_iter_init(&it, domains);
+        for (const RunningDomain *d; (d = domain_table_iter_next(&it)); i++) {
                 g_autofree char *rel = domain_file_name(d, i, used);
                 g_autofree char *xml = domain_to_xml(d);
 
@@ -413,7 +416,7 @@ static int snap_write_libvirt(Snapshot *w, const LibvirtFacts *lv) {
                 return r;
         if (lv->node_sev_info && (r = snap_write_string(w, "libvirt/nodesevinfo.json", lv->node_sev_info)) < 0)
                 return r;
-        if (lv->domains_src.status == SOURCE_OK && lv->domains && lv->domains->len > 0)
+        if (lv->domains_src.status == SOURCE_OK && domain_table_size(lv->domains) > 0)
                 return snap_write_domains(w, lv->domains);
         return 0;
 }

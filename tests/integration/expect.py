@@ -28,7 +28,7 @@ MANAGER_METHODS = {
     'ConfigureDomain': ('ssa{sv}', 's'),
     'ValidateDomain': ('sa{sv}', 'a(ssss)'),
 }
-MANAGER_SIGNALS = {'CapabilitiesChanged': 'as'}
+MANAGER_SIGNALS = {'CapabilitiesChanged': 'as', 'EncryptedDomainStarted': 'sss', 'EncryptedDomainStopped': 'sss'}
 
 # One call per guest-request method that must fail, and the error it must fail with.
 REQUEST_METHOD_ERRORS = {
