@@ -35,6 +35,9 @@ struct MemcryptClient {
         MemcryptSignalFunc monitor_callback;
         void *monitor_userdata;
         int monitor_stop;               /* the callback's non-zero return, 0 while running */
+        /* memcrypt_monitor_domains() */
+        MemcryptDomainFunc domain_callback;
+        void *domain_userdata;
 };
 
 /* Forget the last error; every public entry point calls this first. */

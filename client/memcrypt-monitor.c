@@ -196,6 +196,18 @@ static int read_properties_changed(sd_bus_message *m, const char **ret_interface
         return r;
 }
 
+/* EncryptedDomainStarted/Stopped(s name, s uuid, s model), for the domain callback alone. */
+static int on_domain_signal(MemcryptClient *c, sd_bus_message *m, bool started) {
+        MemcryptDomainEvent e = { .started = started };
+
+        if (!c->domain_callback)
+                return 0;
+        if (sd_bus_message_read(m, "sss", &e.name, &e.uuid, &e.model) < 0)
+                return 0;       /* malformed: dropped, monitoring goes on */
+        c->monitor_stop = c->domain_callback(&e, c->domain_userdata);
+        return 0;
+}
+
 static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         MemcryptClient *c = userdata;
         MemcryptSignal signal = {
@@ -210,6 +222,10 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         if (c->monitor_stop)
                 return 0;
 
+        if (sd_bus_message_is_signal(m, MEMCRYPT_MANAGER_INTERFACE, "EncryptedDomainStarted"))
+                return on_domain_signal(c, m, true);
+        if (sd_bus_message_is_signal(m, MEMCRYPT_MANAGER_INTERFACE, "EncryptedDomainStopped"))
+                return on_domain_signal(c, m, false);
         if (sd_bus_message_is_signal(m, MEMCRYPT_MANAGER_INTERFACE, "CapabilitiesChanged"))
                 r = read_strv_append(m, &names, &n);
         else if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Properties", "PropertiesChanged"))
@@ -257,6 +273,15 @@ int memcrypt_monitor_start(MemcryptClient *c, MemcryptSignalFunc callback, void 
         c->monitor_callback = callback;
         c->monitor_userdata = userdata;
         c->monitor_stop = 0;
+        return 0;
+}
+
+int memcrypt_monitor_domains(MemcryptClient *c, MemcryptDomainFunc callback, void *userdata) {
+        if (!c || !c->monitor_slot)
+                return -EINVAL;
+        client_reset_error(c);
+        c->domain_callback = callback;
+        c->domain_userdata = userdata;
         return 0;
 }
 

@@ -391,7 +391,7 @@ static void print_signal_line(const MemcryptSignal *s) {
         g_autoptr(GString) line = g_string_new(NULL);
 
         g_string_printf(line, "%s.%03d %s", clock, g_date_time_get_microsecond(now) / 1000, object);
-        if (!s->values)
+        if (!s->values || strcmp(s->member, "PropertiesChanged") != 0)
                 g_string_append_printf(line, " %s", s->member);
         for (size_t i = 0; s->names[i]; i++) {
                 g_autofree char *word = s->values && *s->values[i] ? signal_word(s->values[i]) : NULL;
@@ -414,10 +414,28 @@ static int on_signal(const MemcryptSignal *s, void *userdata) {
         return 0;
 }
 
+/* A guest signal shown as the others: "15:31:50.123 manager EncryptedDomainStarted name=vm-1
+ * uuid=... model=amd-sev", and in --json the same keys as a PropertiesChanged's. */
+static int on_domain(const MemcryptDomainEvent *e, void *userdata) {
+        static const char *const names[] = { "name", "uuid", "model", NULL };
+        const char *values[] = { e->name, e->uuid, e->model, NULL };
+        MemcryptSignal s = {
+                .path = MEMCRYPT_MANAGER_PATH,
+                .interface = MEMCRYPT_MANAGER_INTERFACE,
+                .member = e->started ? "EncryptedDomainStarted" : "EncryptedDomainStopped",
+                .names = names,
+                .values = values,
+        };
+
+        return on_signal(&s, userdata);
+}
+
 static int verb_monitor(MemcryptClient *c, int argc, char **argv) {
         int r;
 
         r = memcrypt_monitor_start(c, on_signal, NULL);
+        if (r >= 0)
+                r = memcrypt_monitor_domains(c, on_domain, NULL);
         if (r < 0)
                 return service_error(c, r);
 

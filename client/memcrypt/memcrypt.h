@@ -385,6 +385,23 @@ typedef int (*MemcryptSignalFunc)(const MemcryptSignal *signal, void *userdata);
 
 /* Subscribe to the service's signals (the match is installed when this returns). */
 int memcrypt_monitor_start(MemcryptClient *c, MemcryptSignalFunc callback, void *userdata);
+/* An encrypted guest that came or went: EncryptedDomainStarted / EncryptedDomainStopped, one element
+ * of the Manager's EncryptedDomains. Added in 0.5. */
+typedef struct {
+        const char *name;
+        const char *uuid;
+        const char *model;             /* "amd-sev", "amd-sev-es", "amd-sev-snp" */
+        bool started;                  /* false: stopped */
+} MemcryptDomainEvent;
+
+/* Return non-zero to stop monitoring, as from a MemcryptSignalFunc. */
+typedef int (*MemcryptDomainFunc)(const MemcryptDomainEvent *event, void *userdata);
+
+/* While monitoring (after memcrypt_monitor_start()), hand each guest signal to CALLBACK, in the
+ * order the service sent them: a client follows the guests without reading the whole list. NULL
+ * stops it. The MemcryptSignalFunc never sees these signals. */
+int memcrypt_monitor_domains(MemcryptClient *c, MemcryptDomainFunc callback, void *userdata);
+
 /* Dispatch signals until the callback returns non-zero (returns that value) or the
  * connection ends (returns a negative errno). TIMEOUT_USEC = UINT64_MAX waits forever;
  * returns 0 when the timeout passes without the callback stopping. */

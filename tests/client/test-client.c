@@ -584,6 +584,47 @@ static void test_refresh_signals(void **state) {
         g_ptr_array_unref(seen.lines);
 }
 
+static int collect_domain(const MemcryptDomainEvent *e, void *userdata) {
+        g_ptr_array_add(userdata, g_strdup_printf("%s %s %s %s", e->started ? "started" : "stopped", e->name,
+                                                  e->uuid, e->model));
+        return 0;
+}
+
+/* A guest that goes (its snapshot file removed, then Refresh) reaches the domain callback once,
+ * with its name, UUID and model, and never the generic one. */
+static void test_domain_signals(void **state) {
+        Fixture *f = *state;
+        Seen seen = { .lines = g_ptr_array_new_with_free_func(g_free) };
+        g_autoptr(GPtrArray) guests = g_ptr_array_new_with_free_func(g_free);
+        g_autofree char *domain = g_build_filename(f->root, "libvirt/domains/snp-guest-2.xml", NULL);
+
+        assert_int_equal(memcrypt_monitor_domains(f->client, collect_domain, guests), -EINVAL);   /* not started */
+        assert_int_equal(memcrypt_monitor_start(f->client, collect, &seen), 0);
+        assert_int_equal(memcrypt_monitor_domains(f->client, collect_domain, guests), 0);
+        assert_int_equal(g_unlink(domain), 0);
+        assert_int_equal(memcrypt_refresh(f->client), 0);
+        assert_int_equal(memcrypt_monitor_run(f->client, 0), 0);
+
+        assert_int_equal(guests->len, 1);
+        assert_non_null(strstr(guests->pdata[0], "stopped snp-guest-2 "));
+        assert_true(g_str_has_suffix(guests->pdata[0], " amd-sev-snp"));
+        for (guint i = 0; i < seen.lines->len; i++)
+                assert_null(strstr(seen.lines->pdata[i], "EncryptedDomainSt"));
+        assert_true(seen_line(&seen, "/org/memcrypt1 org.memcrypt1.Manager PropertiesChanged ", "RunningDomains"));
+
+        /* Without the domain callback the guest signals are dropped, the others still come. */
+        assert_int_equal(memcrypt_monitor_domains(f->client, NULL, NULL), 0);
+        g_ptr_array_set_size(seen.lines, 0);
+        test_write(f->root, "libvirt/domains/snp-guest-2.xml", "<domain><name>snp-guest-2</name>"
+                   "<uuid>5a3e3b5c-0000-4000-8000-000000000002</uuid>"
+                   "<launchSecurity type='sev-snp'><policy>0x30000</policy></launchSecurity></domain>");
+        assert_int_equal(memcrypt_refresh(f->client), 0);
+        assert_int_equal(memcrypt_monitor_run(f->client, 0), 0);
+        assert_int_equal(guests->len, 1);
+        assert_true(seen_line(&seen, "/org/memcrypt1 org.memcrypt1.Manager PropertiesChanged ", "RunningDomains"));
+        g_ptr_array_unref(seen.lines);
+}
+
 /* ---- issue 4: requests and domain XML ---- */
 
 static void assert_error(MemcryptClient *c, int r, int want_errno, const char *want_name, const char *needle) {
@@ -1036,6 +1077,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_error_map_round_trip, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_interactive_flag, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_refresh_signals, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_domain_signals, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_resolve_request, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_resolve_request_without_encryption, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_resolve_request_errors, setup, teardown),

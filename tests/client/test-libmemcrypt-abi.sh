@@ -30,6 +30,8 @@ check "LIBMEMCRYPT_0.2 (requests, domain XML) inherits LIBMEMCRYPT_0.1" \
         bash -c "grep -qx '} LIBMEMCRYPT_0.1;' '$map' && objdump -p '$lib' | grep -A1 'LIBMEMCRYPT_0.2\$' | grep -q 'LIBMEMCRYPT_0.1'"
 check "LIBMEMCRYPT_0.3 (attestation) inherits LIBMEMCRYPT_0.2" \
         bash -c "grep -qx '} LIBMEMCRYPT_0.2;' '$map' && objdump -p '$lib' | grep -A1 'LIBMEMCRYPT_0.3\$' | grep -q 'LIBMEMCRYPT_0.2'"
+check "LIBMEMCRYPT_0.5 (guest signals) inherits LIBMEMCRYPT_0.4" \
+        bash -c "grep -qx '} LIBMEMCRYPT_0.4;' '$map' && objdump -p '$lib' | grep -A1 'LIBMEMCRYPT_0.5\$' | grep -q 'LIBMEMCRYPT_0.4'"
 check "the library's minor version follows the newest node" \
         bash -c "[ \"\$(readlink '$(dirname "$lib")/libmemcrypt.so.0')\" = libmemcrypt.so.0.$(grep -oE '^LIBMEMCRYPT_0\.[0-9]+' "$map" | tail -1 | cut -d. -f2).0 ]"
 check "soname is libmemcrypt.so.0" bash -c "objdump -p '$lib' | grep -q 'SONAME *libmemcrypt.so.0$'"
@@ -73,6 +75,10 @@ int main(void) {
         if (memcrypt_platform_info_free(NULL) || memcrypt_launch_measurement_free(NULL) ||
             strcmp(MEMCRYPT_OPTION_ADDRESS, "address") != 0 || strcmp(MEMCRYPT_OPTION_RESUME, "resume") != 0)
                 return 6;
+        /* LIBMEMCRYPT_0.5: following the guests needs monitoring started first. */
+        MemcryptDomainEvent e = { .name = "vm", .uuid = "u", .model = "amd-sev", .started = true };
+        if (memcrypt_monitor_domains(NULL, NULL, NULL) != -EINVAL || !e.started)
+                return 7;
         puts("ok");
         return 0;
 }

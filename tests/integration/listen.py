@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """A second bus client for the signal tests (python3-dbus + python3-gi, as python3-dbusmock needs).
 
-Subscribes on the system bus ($DBUS_SYSTEM_BUS_ADDRESS) to org.memcrypt1's PropertiesChanged and
-CapabilitiesChanged and to NameOwnerChanged of org.memcrypt1, prints "READY" once the matches are
+Subscribes on the system bus ($DBUS_SYSTEM_BUS_ADDRESS) to org.memcrypt1's PropertiesChanged,
+CapabilitiesChanged, EncryptedDomainStarted and EncryptedDomainStopped and to NameOwnerChanged of org.memcrypt1, prints "READY" once the matches are
 installed (AddMatch is a synchronous call in dbus-python), then one JSON object per signal."""
 
 import json
@@ -42,6 +42,9 @@ def main():
     def on_caps(models, path=None):
         emit({'signal': 'CapabilitiesChanged', 'path': str(path), 'models': plain(models)})
 
+    def on_guest(name, uuid, model, member=None):
+        emit({'signal': str(member), 'args': [str(name), str(uuid), str(model)]})
+
     def on_owner(name, old, new):
         emit({'signal': 'NameOwnerChanged', 'name': str(name), 'old': str(old), 'new': str(new)})
 
@@ -49,6 +52,9 @@ def main():
                             'org.memcrypt1', None, path_keyword='path')
     bus.add_signal_receiver(on_caps, 'CapabilitiesChanged', 'org.memcrypt1.Manager',
                             'org.memcrypt1', '/org/memcrypt1', path_keyword='path')
+    for member in ('EncryptedDomainStarted', 'EncryptedDomainStopped'):
+        bus.add_signal_receiver(on_guest, member, 'org.memcrypt1.Manager', 'org.memcrypt1', '/org/memcrypt1',
+                                member_keyword='member')
     bus.add_signal_receiver(on_owner, 'NameOwnerChanged', 'org.freedesktop.DBus',
                             'org.freedesktop.DBus', '/org/freedesktop/DBus', arg0='org.memcrypt1')
     # A round trip after the AddMatch calls: the bus has them all.

@@ -11,7 +11,7 @@ import os
 import shutil
 import signal
 
-from harness import (HOSTS_DIR, MANAGER_IFACE, MANAGER_PATH, MODEL_IFACE, TIMEOUT, World, check, eq, is_root,
+from harness import (HOSTS_DIR, MANAGER_IFACE, MEMCRYPTCTL, MANAGER_PATH, MODEL_IFACE, TIMEOUT, World, check, eq, is_root,
                      model_path, run, tap_main)
 from libvirtd import Libvirtd
 
@@ -219,6 +219,97 @@ def test_conflict_from_live_domains():
     return 'conflict from test:/// guests; --strict exit 1'
 
 
+def storm(lv, uri, tmp, names, command):
+    """One virsh for the whole storm: COMMAND ('create' or 'destroy') for each of NAMES, back to back."""
+    steps = []
+    for i, name in names:
+        if command == 'create':
+            path = os.path.join(tmp, name + '.xml')
+            with open(path, 'w') as f:
+                f.write(domain_xml(name, UUID % i, '0x0033' if i % 2 else '0x0037'))
+            steps.append('create ' + path)
+        else:
+            steps.append('destroy ' + name)
+    r = run(['virsh', '-q', '-c', uri, '; '.join(steps)], timeout=TIMEOUT * 6)
+    eq(r.returncode, 0, 'virsh %s storm (stderr %r)' % (command, r.stderr))
+
+
+def monitor_guests(reader, n, json_output):
+    """The next 2N guest lines of a `memcryptctl monitor` as (member, name, uuid, model)."""
+    out = []
+
+    def take(line):
+        if json_output and line.startswith('{'):
+            o = json.loads(line)
+            if o['member'].startswith('EncryptedDomain'):
+                eq(o['names'], ['name', 'uuid', 'model'], 'monitor --json names of a guest signal')
+                out.append((o['member'], o['values']['name'], o['values']['uuid'], o['values']['model']))
+        elif not json_output and ' EncryptedDomainSt' in line:
+            # "HH:MM:SS.mmm manager EncryptedDomainStarted name=N uuid=U model=M"
+            parts = line.split()
+            eq(parts[1], 'manager', 'monitor: the object of a guest signal')
+            out.append(tuple([parts[2]] + [p.split('=', 1)[1] for p in parts[3:]]))
+        return len(out) >= 2 * n
+    reader.wait_for(take)
+    return out
+
+
+def guest_round(w, lv, uri, rd, first, n, monitors=()):
+    """N guests started back to back, then destroyed: the listener sees exactly one Started and one
+    Stopped per guest, in that order, with its name, UUID and model; ListEncryptedDomains equals
+    libvirt's list at the peak. Returns the size of the largest Manager PropertiesChanged (JSON of
+    its changed values and invalidated names) and how many there were."""
+    names = [(i, 'many-%04d' % i) for i in range(first, first + n)]
+    start = len(rd.lines)
+    storm(lv, uri, w.tmp, names, 'create')
+    wait_change(rd, 'RunningDomains', n + 1)       # with the test driver's own "test"
+    listed = w.call(MANAGER_PATH, MANAGER_IFACE, 'ListEncryptedDomains', 's', '')[0]
+    running = sorted(run(['virsh', '-q', '-c', uri, 'list', '--name']).stdout.split())
+    eq(sorted(d[0] for d in listed), [r for r in running if r != 'test'], 'ListEncryptedDomains against virsh list')
+    eq(manager(w, 'EncryptedDomains'), listed, 'EncryptedDomains against ListEncryptedDomains')
+    storm(lv, uri, w.tmp, names, 'destroy')
+    wait_change(rd, 'RunningDomains', 1)
+    eq(w.call(MANAGER_PATH, MANAGER_IFACE, 'ListEncryptedDomains', 's', '')[0], [], 'ListEncryptedDomains after')
+
+    seen = [json.loads(line) for line in rd.lines[start:]]
+    guests = [o for o in seen if o['signal'].startswith('EncryptedDomain')]
+    for i, name in names:
+        model = 'amd-sev' if i % 2 else 'amd-sev-es'
+        mine = [o['signal'] for o in guests if o['args'] == [name, UUID % i, model]]
+        eq(mine, ['EncryptedDomainStarted', 'EncryptedDomainStopped'], 'the guest signals of %s' % name)
+    eq(len(guests), 2 * n, 'guest signals for %d guests (no other, none twice)' % n)
+    for kind, reader in monitors:
+        lines = monitor_guests(reader, n, kind == 'json')
+        want = [(o['signal'], *o['args']) for o in guests]
+        eq(lines, want, 'memcryptctl monitor%s: the guest signals' % (' --json' if kind == 'json' else ''))
+    props = [o for o in seen if o['signal'] == 'PropertiesChanged' and o['path'] == MANAGER_PATH]
+    check(0 < len(props) <= 2 * n, '%d Manager PropertiesChanged for %d events' % (len(props), 2 * n))
+    return max(len(json.dumps([o['changed'], o['invalidated']], sort_keys=True)) for o in props), len(props)
+
+
+def test_many_guests():
+    """Hundreds of guests of libvirt's test driver inside a private libvirtd, started and destroyed
+    in storms: each is signalled once started and once stopped, and the largest PropertiesChanged
+    is the same size with 400 guests as with 100."""
+    with World(host='milan-snp-off', polkit='none', daemon=False) as w:
+        lv = Libvirtd(w).start()
+        uri = 'test+unix:///default?socket=' + lv.socket_path
+        start_memcryptd(w, 'milan-snp-off', '--libvirt-uri=' + uri)
+        rd = w.listen(uid=LISTENER_UID)
+        monitors = []
+        if MEMCRYPTCTL:
+            for kind, argv in (('text', [MEMCRYPTCTL, 'monitor']), ('json', [MEMCRYPTCTL, 'monitor', '--json=short'])):
+                reader = w.background('monitor-' + kind, argv, uid=LISTENER_UID)
+                check(reader.wait_for(lambda l: l.startswith('Monitoring org.memcrypt1')), 'memcryptctl monitor')
+                monitors.append((kind, reader))
+        small, n_small = guest_round(w, lv, uri, rd, 0, 100, monitors)
+        large, n_large = guest_round(w, lv, uri, rd, 1000, 400)
+        check(large <= small + 8 and large < 1024,
+              'the largest PropertiesChanged grew with the guests: %d bytes at 100, %d at 400' % (small, large))
+    return ('100 and 400 guests: one Started and one Stopped each; largest PropertiesChanged %d and %d bytes '
+            '(%d and %d of them)' % (small, large, n_small, n_large))
+
+
 TESTS = [
     ('a TCG guest started and destroyed on a private libvirtd: RunningDomains at a second client',
      test_domain_lifecycle),
@@ -227,6 +318,8 @@ TESTS = [
     ('libvirtd killed while a call waits on it: LibvirtUnavailable, degraded, no stale usable model',
      test_libvirtd_killed_during_call),
     ('test:/// guests with launchSecurity: slots per model, misc.current cross-check', test_slot_accounting_per_model),
+    ('hundreds of test-driver guests in storms: one Started and one Stopped each, PropertiesChanged stays small',
+     test_many_guests),
     ('SEV-ES guests while SNP is enabled: conflict, HostMisconfigured, --strict', test_conflict_from_live_domains),
     ('GetExpectedMeasurement of test:/// guests, their XML from libvirt', test_expected_from_live_libvirt),
 ]
