@@ -82,6 +82,18 @@ static int pairs_default(char ***p) {
         return *p ? 0 : -ENOMEM;
 }
 
+/* Reads REPLY's a{sv} into INFO through MAP, its "unavailable" pairs (*UNAVAILABLE) empty rather
+ * than NULL when the service sent none; OWNER names the method in errors. Failures are remembered
+ * on C. */
+static int read_info(MemcryptClient *c, sd_bus_message *reply, const PropMap *map, void *info,
+                     char ***unavailable, const char *owner, uint64_t *seen) {
+        int r = client_read_dict(c, reply, map, info, "Key", owner, seen);
+
+        if (r >= 0 && pairs_default(unavailable) < 0)
+                r = client_set_error(c, NULL, -ENOMEM);
+        return r;
+}
+
 static bool seen_key(const PropMap *map, uint64_t seen, const char *key) {
         for (const PropMap *p = map; p->member; p++)
                 if (strcmp(p->member, key) == 0)
@@ -135,9 +147,7 @@ int memcrypt_get_platform_info(MemcryptClient *c, MemcryptPlatformInfo **ret) {
         p = calloc(1, sizeof(*p));
         if (!p)
                 return client_set_error(c, NULL, -ENOMEM);
-        r = client_read_dict(c, reply, platform_map, p, "Key", "GetPlatformInfo()", &seen);
-        if (r >= 0 && pairs_default(&p->unavailable) < 0)
-                r = client_set_error(c, NULL, -ENOMEM);
+        r = read_info(c, reply, platform_map, p, &p->unavailable, "GetPlatformInfo()", &seen);
         if (r < 0) {
                 memcrypt_platform_info_free(p);
                 return r;
@@ -152,11 +162,7 @@ MemcryptPlatformInfo *memcrypt_platform_info_free(MemcryptPlatformInfo *p) {
         if (!p)
                 return NULL;
 
-        free(p->cpu_generation);
-        free(p->pdh);
-        free(p->cert_chain);
-        free(p->cpu0_id);
-        free(p->vcek_url);
+        client_dict_clear(platform_map, p);
         strv_free(p->unavailable);
         free(p);
         return NULL;
@@ -212,9 +218,7 @@ int memcrypt_get_launch_measurement(MemcryptClient *c, const char *domain, Memcr
         m = calloc(1, sizeof(*m));
         if (!m)
                 return client_set_error(c, NULL, -ENOMEM);
-        r = client_read_dict(c, reply, measurement_map, m, "Key", "GetLaunchMeasurement()", &seen);
-        if (r >= 0 && pairs_default(&m->unavailable) < 0)
-                r = client_set_error(c, NULL, -ENOMEM);
+        r = read_info(c, reply, measurement_map, m, &m->unavailable, "GetLaunchMeasurement()", &seen);
         if (r < 0) {
                 memcrypt_launch_measurement_free(m);
                 return r;
@@ -228,10 +232,7 @@ MemcryptLaunchMeasurement *memcrypt_launch_measurement_free(MemcryptLaunchMeasur
         if (!m)
                 return NULL;
 
-        /* Every field of measurement_map that is a string sits in one of these. */
-        for (const PropMap *p = measurement_map; p->member; p++)
-                if (p->set == client_set_string)
-                        free(*(char **) ((char *) m + p->offset));
+        client_dict_clear(measurement_map, m);
         strv_free(m->unavailable);
         free(m);
         return NULL;
@@ -387,24 +388,15 @@ int memcrypt_compute_expected_measurement(MemcryptClient *c, const char *domain_
         return r < 0 ? r : read_expected(c, reply, "ComputeExpectedMeasurement()", ret);
 }
 
-static void file_clear(MemcryptMeasuredFile *f) {
-        free(f->path);
-        free(f->sha256);
-        free(f->descriptor);
-        free(f->source);
-}
-
 MemcryptExpectedMeasurement *memcrypt_expected_measurement_free(MemcryptExpectedMeasurement *m) {
         if (!m)
                 return NULL;
 
         free(m->measurement);
-        for (const PropMap *p = expected_map; p->member; p++)
-                if (p->set == client_set_string)
-                        free(*(char **) ((char *) m + p->offset));
-        file_clear(&m->firmware);
-        file_clear(&m->kernel);
-        file_clear(&m->initrd);
+        client_dict_clear(expected_map, m);
+        client_dict_clear(file_map, &m->firmware);
+        client_dict_clear(file_map, &m->kernel);
+        client_dict_clear(file_map, &m->initrd);
         strv_free(m->command);
         free(m);
         return NULL;

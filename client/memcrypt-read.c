@@ -206,6 +206,17 @@ static int fill_defaults(const PropMap *map, void *base) {
         return 0;
 }
 
+void client_dict_clear(const PropMap *map, void *base) {
+        for (const PropMap *p = map; p->member; p++) {
+                void *field = *(void **) ((char *) base + p->offset);
+
+                if (p->set == client_set_string)
+                        free(field);
+                else if (p->set == client_set_strv)
+                        strv_free(field);
+        }
+}
+
 int client_read_dict(MemcryptClient *c, sd_bus_message *reply, const PropMap *map, void *base, const char *kind,
                      const char *owner, uint64_t *ret_seen) {
         uint64_t seen = 0;

@@ -39,6 +39,10 @@ int client_set_u64(sd_bus_message *m, void *field, size_t *count);
 int client_read_dict(MemcryptClient *c, sd_bus_message *m, const PropMap *map, void *base, const char *kind,
                      const char *owner, uint64_t *ret_seen);
 
+/* Frees the strings and string vectors of BASE that MAP's client_set_string and client_set_strv
+ * entries fill (the fields are left dangling): the *_free() of a struct client_read_dict() filled. */
+void client_dict_clear(const PropMap *map, void *base);
+
 /* Reads an array of structs of N_STRINGS strings (CONTENTS, e.g. "(sss)") into a new array
  * of ELEMENT_SIZE-byte structs made of exactly N_STRINGS char* fields (MemcryptDomain,
  * MemcryptReason, MemcryptCheck). */
