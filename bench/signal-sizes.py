@@ -21,7 +21,9 @@ seen = {}
 
 
 def on_message(conn, msg, incoming):
-    if incoming and msg.get_message_type() == Gio.DBusMessageType.SIGNAL:
+    # The bus's own signals to this client (NameAcquired) are not memcryptd's.
+    if (incoming and msg.get_message_type() == Gio.DBusMessageType.SIGNAL and
+            msg.get_sender() != 'org.freedesktop.DBus'):
         size = len(msg.to_blob(Gio.DBusCapabilityFlags.NONE))
         with lock:
             s = seen.setdefault(msg.get_member(), {'count': 0, 'max_bytes': 0})
