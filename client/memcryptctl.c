@@ -21,6 +21,7 @@
 #include "ctl-offline.h"
 #include "ctl-verify.h"
 #include "ctl-output.h"
+#include "model-table.h"
 
 enum {
         EXIT_OK = 0,
@@ -368,10 +369,12 @@ static int verb_refresh(MemcryptClient *c, int argc, char **argv) {
 
 /* "manager" for /org/memcrypt1, the model's name for /org/memcrypt1/model/amd_sev_snp. */
 static char *signal_object(const char *path) {
-        const char *model = g_str_has_prefix(path, "/org/memcrypt1/model/") ? strrchr(path, '/') + 1 : NULL;
+        Model m = g_str_has_prefix(path, MEMCRYPT_MODEL_PATH_PREFIX)
+                ? model_from_object_name(path + strlen(MEMCRYPT_MODEL_PATH_PREFIX)) : MODEL_INVALID;
 
-        return model ? g_strdelimit(g_strdup(model), "_", '-') : g_strdup(strcmp(path, "/org/memcrypt1") == 0 ?
-                                                                           "manager" : path);
+        if (model_valid(m))
+                return g_strdup(model_name(m));
+        return g_strdup(strcmp(path, "/org/memcrypt1") == 0 ? "manager" : path);
 }
 
 /* A value as one shell word: quoted when it has blanks or quotes (a message). */

@@ -54,6 +54,13 @@ char *model_policy_text(Model m, uint64_t policy) {
                                (guint64) policy);
 }
 
+Model model_from_object_name(const char *object) {
+        for (Model m = 0; object && m < _MODEL_MAX; m++)
+                if (strcmp(object, models[m].object) == 0)
+                        return m;
+        return MODEL_INVALID;
+}
+
 const char *model_guest_name(Model m) {
         if (model_valid(m))
                 return models[m].name;

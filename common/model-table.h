@@ -59,6 +59,7 @@ const char *model_object_name(Model m);
 const char *model_title(Model m);
 const char *model_trait(Model m);
 Model model_from_name(const char *name);        /* MODEL_INVALID when NAME is none */
+Model model_from_object_name(const char *object);       /* "amd_sev_es" -> MODEL_SEV_ES */
 /* "0x0037", "0x00030000": POLICY as libvirt and Nova write it for M (4 hex digits unless M says
  * otherwise). Free with g_free(). */
 char *model_policy_text(Model m, uint64_t policy);

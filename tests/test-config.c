@@ -142,6 +142,7 @@ static void test_model_table(void **state) {
                 g_strdelimit(object, "-", '_');
                 assert_string_equal(i->object, object);         /* path element and RP suffix follow the name */
                 assert_int_equal(model_from_name(i->name), m);
+                assert_int_equal(model_from_object_name(i->object), m);
                 assert_true(g_str_has_prefix(i->trait, "HW_CPU_X86_AMD_"));
                 assert_non_null(i->title);
                 assert_non_null(i->cpuinfo_flag);
@@ -162,6 +163,7 @@ static void test_model_table(void **state) {
         assert_string_equal(model_name(MODEL_SEV_SNP), MODEL_NAME_SEV_SNP);
         assert_int_equal(model_from_name("sev"), MODEL_INVALID);
         assert_int_equal(model_from_name(NULL), MODEL_INVALID);
+        assert_int_equal(model_from_object_name("amd-sev"), MODEL_INVALID);
         assert_false(model_valid(MODEL_INVALID) || model_valid(MODEL_NONE) || model_valid(MODEL_OTHER) ||
                      model_valid(_MODEL_MAX));
         assert_null(model_info(MODEL_NONE));
