@@ -29,6 +29,7 @@ typedef struct {
         GPtrArray *reasons;         /* Reason* */
         uint32_t asid_first, asid_last;  /* 0/0 when the pool is empty or unknown */
         uint32_t slots_total, slots_used, slots_free;
+        uint32_t running_domains;   /* libvirt's running guests launched with the model, 0 when unknown */
         char *resource_provider;    /* "<node>_amd_sev" */
         uint64_t default_policy;
         GPtrArray *firmware;        /* char*: executables of descriptors with the model's feature */

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdarg.h>
 
-#include "domain-table.h"
 #include "metrics.h"
 #include "report.h"
 
@@ -66,11 +65,11 @@ static void slots(GString *o, const HostVerdict *v) {
         }
 }
 
-static void encrypted_domains(GString *o, const HostFacts *f) {
+static void encrypted_domains(GString *o, const HostVerdict *v) {
         family(o, "memcrypt_encrypted_domains", "Running libvirt domains launched with the model.");
         for (Model m = 0; m < _MODEL_MAX; m++) {
                 char n[16];
-                g_snprintf(n, sizeof n, "%u", domain_table_count(f->libvirt.domains, m));
+                g_snprintf(n, sizeof n, "%" G_GUINT32_FORMAT, v->models[m].running_domains);
                 sample(o, "memcrypt_encrypted_domains", n, "model", model_name(m), NULL);
         }
 }
@@ -142,7 +141,7 @@ char *metrics_format(const HostFacts *f, const HostVerdict *v, uint64_t last_ref
 
         models_usable(o, v);
         slots(o, v);
-        encrypted_domains(o, f);
+        encrypted_domains(o, v);
         health(o, f, v);
         reasons(o, v);
         firmware(o, f);

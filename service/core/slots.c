@@ -129,6 +129,8 @@ static void fill_counts(Eval *e, Model m, const Pool *p) {
         mv->slots_total = (uint32_t) CLAMP(total, 0, UINT32_MAX);
         mv->slots_used = (uint32_t) CLAMP(used, 0, UINT32_MAX);
         mv->slots_free = mv->slots_total > mv->slots_used ? mv->slots_total - mv->slots_used : 0;
+        /* Per model, whether or not the model is offered: a withheld model's guests still run. */
+        mv->running_domains = (uint32_t) CLAMP(count_guests(e->f, MODEL_BIT(m)), 0, UINT32_MAX);
 }
 
 /* The misc cgroup present but unreadable or malformed: the count that wins is unknown. An absent
