@@ -120,7 +120,7 @@ static void test_refresh_signals_what_changed(void **state) {
         assert_string_equal(fx->signals->pdata[0],
                             "/org/memcrypt1 PropertiesChanged RunningDomains invalidated: EncryptedDomains");
         assert_string_equal(fx->signals->pdata[1],
-                            "/org/memcrypt1/model/amd_sev_snp PropertiesChanged SlotsUsed SlotsFree");
+                            "/org/memcrypt1/model/amd_sev_snp PropertiesChanged SlotsUsed SlotsFree RunningDomains");
         assert_string_equal(fx->signals->pdata[2], "/org/memcrypt1 CapabilitiesChanged amd-sev-snp");
         assert_int_equal(snp_slots_used(fx), 1);
 }

@@ -105,6 +105,10 @@ static void test_values_of_milan_snp(void **state) {
         assert_int_equal(g_variant_get_uint32(model(fx, MODEL_SEV_SNP, MODEL_PROP_SLOTS_TOTAL)), 31);
         assert_int_equal(g_variant_get_uint32(model(fx, MODEL_SEV_SNP, MODEL_PROP_SLOTS_USED)), 2);
         assert_int_equal(g_variant_get_uint64(model(fx, MODEL_SEV_SNP, MODEL_PROP_DEFAULT_POLICY)), 0x30000);
+        /* milan-snp runs one SEV guest and two SNP guests */
+        assert_int_equal(g_variant_get_uint32(model(fx, MODEL_SEV, MODEL_PROP_RUNNING_DOMAINS)), 1);
+        assert_int_equal(g_variant_get_uint32(model(fx, MODEL_SEV_ES, MODEL_PROP_RUNNING_DOMAINS)), 0);
+        assert_int_equal(g_variant_get_uint32(model(fx, MODEL_SEV_SNP, MODEL_PROP_RUNNING_DOMAINS)), 2);
         assert_false(g_variant_get_boolean(model(fx, MODEL_SEV_ES, MODEL_PROP_USABLE)));
         assert_int_equal(g_variant_n_children(model(fx, MODEL_SEV_ES, MODEL_PROP_REASONS)), 1);
         assert_string_equal(g_variant_get_string(model(fx, MODEL_SEV_ES, MODEL_PROP_TRAIT), NULL),
@@ -156,7 +160,7 @@ static void test_stopped_guest_changes_exactly_its_slots(void **state) {
         assert_int_equal(changes.models[MODEL_SEV], 0);
         /* SEV-ES and SEV-SNP share one ASID pool, but SEV-ES is withheld here: it has no slots to move. */
         assert_int_equal(changes.models[MODEL_SEV_ES], 0);
-        assert_model_names(changes.models[MODEL_SEV_SNP], "SlotsUsed,SlotsFree");
+        assert_model_names(changes.models[MODEL_SEV_SNP], "SlotsUsed,SlotsFree,RunningDomains");
         assert_int_equal(g_variant_get_uint32(model(fx, MODEL_SEV_SNP, MODEL_PROP_SLOTS_FREE)), 30);
 }
 

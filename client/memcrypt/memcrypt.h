@@ -117,6 +117,7 @@ typedef struct {
         uint32_t slots_free;
         uint64_t default_policy;
         char **firmware;               /* NULL-terminated */
+        uint32_t running_domains;      /* libvirt's running guests launched with the model */
 } MemcryptModel;
 
 /* Model names in the order of the bus objects. */

@@ -13,7 +13,7 @@ MANAGER_PROPERTIES = {
 MODEL_PROPERTIES = {
     'Name': 's', 'Usable': 'b', 'Reasons': 'a(ssss)', 'Trait': 's', 'ResourceProvider': 's',
     'AsidFirst': 'u', 'AsidLast': 'u', 'SlotsTotal': 'u', 'SlotsUsed': 'u', 'SlotsFree': 'u',
-    'DefaultPolicy': 't', 'Firmware': 'as',
+    'DefaultPolicy': 't', 'Firmware': 'as', 'RunningDomains': 'u',
 }
 
 # name -> (in signature, out signature)
@@ -94,6 +94,7 @@ def model_expected(d, model):
         'SlotsFree': ('u', m['slots_free']),
         'DefaultPolicy': ('t', int(m['default_policy'], 16)),
         'Firmware': ('as', list(m['firmware'])),
+        'RunningDomains': ('u', m['running_domains']),
     }
 
 
