@@ -154,6 +154,8 @@ static void probe_and_judge(Context *c, PropertyValues *values) {
 }
 
 static void deliver_libvirt_change(Context *c, LibvirtChange what) {
+        if (c->domain_batch)
+                (void) sd_event_now(sd_event_source_get_event(c->domain_batch), CLOCK_MONOTONIC, &c->domain_batch_usec);
         if (c->libvirt_changed) {
                 c->libvirt_changed(c, what);
                 return;
@@ -170,9 +172,11 @@ static int on_domain_batch(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-/* Domain events are gathered for DOMAIN_BATCH_USEC from the first one: a storm
- * of starts is one re-judgement and one set of signals per window, not one per
- * guest, and no event waits longer than the window. */
+/* A domain event after DOMAIN_BATCH_USEC without one is judged at once (no timer,
+ * no wait); one that follows a judgement more closely waits until DOMAIN_BATCH_USEC
+ * after it, together with every other event of that time. A lone start costs one
+ * judgement, a storm one per DOMAIN_BATCH_USEC rather than one per guest, and no
+ * event waits longer than DOMAIN_BATCH_USEC. */
 static void on_libvirt_changed(LibvirtChange what, void *userdata) {
         Context *c = userdata;
         int enabled = SD_EVENT_OFF;
@@ -181,8 +185,10 @@ static void on_libvirt_changed(LibvirtChange what, void *userdata) {
         if (what == LIBVIRT_CHANGED_DOMAINS && c->domain_batch) {
                 if (sd_event_source_get_enabled(c->domain_batch, &enabled) >= 0 && enabled != SD_EVENT_OFF)
                         return;         /* a batch is already due: it takes this change too */
-                if (sd_event_now(sd_event_source_get_event(c->domain_batch), CLOCK_MONOTONIC, &now) >= 0 &&
-                    sd_event_source_set_time(c->domain_batch, now + DOMAIN_BATCH_USEC) >= 0 &&
+                if (c->domain_batch_usec > 0 &&
+                    sd_event_now(sd_event_source_get_event(c->domain_batch), CLOCK_MONOTONIC, &now) >= 0 &&
+                    now < c->domain_batch_usec + DOMAIN_BATCH_USEC &&
+                    sd_event_source_set_time(c->domain_batch, c->domain_batch_usec + DOMAIN_BATCH_USEC) >= 0 &&
                     sd_event_source_set_enabled(c->domain_batch, SD_EVENT_ONESHOT) >= 0)
                         return;
         }

@@ -35,8 +35,9 @@ typedef struct {
         bool libvirt_keepalive;
 } ContextOptions;
 
-/* How long domain events are gathered into one re-judgement and one set of
- * signals, from the first one (docs/following-the-host.md). */
+/* Domain events closer than this to the last judgement of domain events are
+ * gathered into one re-judgement and one set of signals, at most this long
+ * after it (docs/following-the-host.md). */
 #define DOMAIN_BATCH_USEC UINT64_C(5000)
 
 /* An encrypted guest that came or went (EncryptedDomainStarted/Stopped). */
@@ -83,6 +84,7 @@ struct Context {
         LibvirtKeeper *libvirt;         /* NULL: libvirt is probed, not followed */
         bool following_domains;         /* the domain table follows the keeper's changes */
         sd_event_source *domain_batch;  /* due while domain events are gathered (DOMAIN_BATCH_USEC) */
+        uint64_t domain_batch_usec;     /* CLOCK_MONOTONIC of the last judgement of libvirt news */
         uint64_t domain_batches;        /* re-judgements for domain events, for tests and benchmarks */
         /* DomainEvent*: the encrypted guests that came or went in the last refresh, in order. */
         GPtrArray *domain_events;
