@@ -80,7 +80,8 @@ TIMEOUT = float(os.environ.get('MEMCRYPT_TEST_TIMEOUT', '20'))   # a guard, neve
 VALGRIND = os.environ.get('MEMCRYPT_VALGRIND') == '1' or _arg('valgrind') == '1'   # meson passes --valgrind=1
 VALGRIND_EXIT = 99      # memcryptd never exits with this itself
 VALGRIND_ARGS = ['valgrind', '--error-exitcode=%d' % VALGRIND_EXIT, '--leak-check=full',
-                 '--show-leak-kinds=definite', '--errors-for-leak-kinds=definite', '--num-callers=30']
+                 '--show-leak-kinds=definite', '--errors-for-leak-kinds=definite', '--num-callers=30',
+                 '--suppressions=' + os.path.join(os.path.dirname(os.path.abspath(__file__)), 'valgrind.supp')]
 
 
 def model_path(model):
