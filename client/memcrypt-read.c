@@ -208,12 +208,14 @@ static int fill_defaults(const PropMap *map, void *base) {
 
 void client_dict_clear(const PropMap *map, void *base) {
         for (const PropMap *p = map; p->member; p++) {
-                void *field = *(void **) ((char *) base + p->offset);
+                /* Only string and vector fields hold pointers: reading any other field as one
+                 * would load an unaligned or partial value. */
+                void **field = (void **) ((char *) base + p->offset);
 
                 if (p->set == client_set_string)
-                        free(field);
+                        free(*field);
                 else if (p->set == client_set_strv)
-                        strv_free(field);
+                        strv_free(*field);
         }
 }
 
