@@ -275,16 +275,6 @@ static int set_file(sd_bus_message *m, void *field, size_t *count) {
         return client_read_dict(NULL, m, file_map, field, "Key", "file", NULL);
 }
 
-/* A file the service did not send: its strings "", as every absent string. */
-static int file_default(MemcryptMeasuredFile *f) {
-        char **fields[] = { &f->path, &f->sha256, &f->descriptor, &f->source };
-
-        for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-                if (!*fields[i] && !(*fields[i] = strdup("")))
-                        return -ENOMEM;
-        return 0;
-}
-
 #define EM(member, sig, set, field) { member, sig, set, offsetof(MemcryptExpectedMeasurement, field), 0 }
 static const PropMap expected_map[] = {
         EM("mode",                  "s",     client_set_string, mode),
@@ -325,7 +315,7 @@ static int read_expected(MemcryptClient *c, sd_bus_message *reply, const char *m
         if (r >= 0) {
                 MemcryptMeasuredFile *files[] = { &m->firmware, &m->kernel, &m->initrd };
                 for (size_t i = 0; r >= 0 && i < sizeof(files) / sizeof(files[0]); i++)
-                        r = file_default(files[i]);
+                        r = client_dict_defaults(file_map, files[i]);  /* a file not sent: "" */
         }
         if (r < 0) {
                 memcrypt_expected_measurement_free(m);

@@ -188,7 +188,7 @@ static int read_entry(MemcryptClient *c, sd_bus_message *m, const PropMap *map, 
 
 /* Strings and string vectors the service did not send read as "" and { NULL }, so
  * callers never meet a NULL. */
-static int fill_defaults(const PropMap *map, void *base) {
+int client_dict_defaults(const PropMap *map, void *base) {
         for (const PropMap *p = map; p->member; p++) {
                 void **field = (void **) ((char *) base + p->offset);
 
@@ -246,7 +246,7 @@ int client_read_dict(MemcryptClient *c, sd_bus_message *reply, const PropMap *ma
 
         r = sd_bus_message_exit_container(reply);
         if (r >= 0)
-                r = fill_defaults(map, base);
+                r = client_dict_defaults(map, base);
         if (r >= 0 && ret_seen)
                 *ret_seen = seen;
         return r < 0 ? client_set_error(c, NULL, r) : 0;

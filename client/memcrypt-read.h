@@ -39,6 +39,10 @@ int client_set_u64(sd_bus_message *m, void *field, size_t *count);
 int client_read_dict(MemcryptClient *c, sd_bus_message *m, const PropMap *map, void *base, const char *kind,
                      const char *owner, uint64_t *ret_seen);
 
+/* Sets the strings and string vectors of BASE that MAP fills and that are still NULL to "" and
+ * { NULL } (what client_read_dict() does for keys not sent; also for a whole dict not sent). */
+int client_dict_defaults(const PropMap *map, void *base);
+
 /* Frees the strings and string vectors of BASE that MAP's client_set_string and client_set_strv
  * entries fill (the fields are left dangling): the *_free() of a struct client_read_dict() filled. */
 void client_dict_clear(const PropMap *map, void *base);
