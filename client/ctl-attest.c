@@ -326,15 +326,13 @@ int attest_inject(MemcryptClient *c, const char *domain, const char *header, con
                 return r;
         if (json != JSON_OFF) {
                 g_autoptr(JsonBuilder) b = json_builder_new();
-                g_autoptr(JsonNode) node = NULL;
 
                 json_builder_begin_object(b);
                 json_add_string(b, "domain", domain);
                 add_bool(b, "injected", true);
                 add_bool(b, "resumed", resume);
                 json_builder_end_object(b);
-                node = json_builder_get_root(b);
-                json_print(node, json);
+                json_print_built(b, json);
         } else
                 printf("Launch secret injected into %s%s.\n", domain, resume ? "; the guest is resumed" : "");
         return 0;

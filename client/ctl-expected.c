@@ -59,7 +59,6 @@ static void json_inputs(JsonBuilder *b, const MemcryptExpectedMeasurement *m) {
 
 static void print_json(const MemcryptExpectedMeasurement *m, JsonMode json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
-        g_autoptr(JsonNode) node = NULL;
 
         json_builder_begin_object(b);
         json_add_string(b, "measurement", m->measurement);
@@ -70,8 +69,7 @@ static void print_json(const MemcryptExpectedMeasurement *m, JsonMode json) {
                 json_builder_add_string_value(b, *a);
         json_builder_end_array(b);
         json_builder_end_object(b);
-        node = json_builder_get_root(b);
-        json_print(node, json);
+        json_print_built(b, json);
 }
 
 static void add_file(KeyValues *kv, const char *key, const MemcryptMeasuredFile *f) {

@@ -399,7 +399,6 @@ static void json_command(JsonBuilder *b, const Args *a) {
 
 static void print_json(const Args *a, const Files *f, const char *digest) {
         g_autoptr(JsonBuilder) b = json_builder_new();
-        g_autoptr(JsonNode) node = NULL;
 
         json_builder_begin_object(b);
         json_add_string(b, "measurement", digest);
@@ -427,8 +426,7 @@ static void print_json(const Args *a, const Files *f, const char *digest) {
         json_builder_end_object(b);
         json_command(b, a);
         json_builder_end_object(b);
-        node = json_builder_get_root(b);
-        json_print(node, a->json);
+        json_print_built(b, a->json);
 }
 
 static const char *verbose_name(MeasureMode mode) {

@@ -303,22 +303,30 @@ void json_add_int(JsonBuilder *b, const char *member, int64_t value) {
         json_builder_add_int_value(b, value);
 }
 
-JsonNode *json_from_checks(const MemcryptCheck *checks, size_t n) {
+/* N structs of char * fields alone (as libmemcrypt reads MemcryptCheck and MemcryptFinding), each an
+ * object of KEYS (NULL-terminated) in field order. */
+static JsonNode *json_from_string_structs(const void *array, size_t n, const char *const *keys) {
         g_autoptr(JsonBuilder) b = json_builder_new();
+        size_t n_keys = g_strv_length((char **) keys);
 
         json_builder_begin_array(b);
         for (size_t i = 0; i < n; i++) {
+                char *const *fields = (char *const *) array + i * n_keys;
+
                 json_builder_begin_object(b);
-                json_add_string(b, "id", checks[i].id);
-                json_add_string(b, "model", checks[i].model);
-                json_add_string(b, "category", checks[i].category);
-                json_add_string(b, "status", checks[i].status);
-                json_add_string(b, "message", checks[i].message);
-                json_add_string(b, "hint", checks[i].hint);
+                for (size_t k = 0; k < n_keys; k++)
+                        json_add_string(b, keys[k], fields[k]);
                 json_builder_end_object(b);
         }
         json_builder_end_array(b);
         return json_builder_get_root(b);
+}
+
+JsonNode *json_from_checks(const MemcryptCheck *checks, size_t n) {
+        static const char *const keys[] = { "id", "model", "category", "status", "message", "hint", NULL };
+
+        G_STATIC_ASSERT(sizeof(MemcryptCheck) == (G_N_ELEMENTS(keys) - 1) * sizeof(char *));
+        return json_from_string_structs(checks, n, keys);
 }
 
 JsonNode *json_from_signal(const MemcryptSignal *s) {
@@ -356,19 +364,10 @@ JsonNode *json_from_placement(const MemcryptPlacement *p) {
 }
 
 JsonNode *json_from_findings(const MemcryptFinding *findings, size_t n) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
+        static const char *const keys[] = { "severity", "code", "where", "message", NULL };
 
-        json_builder_begin_array(b);
-        for (size_t i = 0; i < n; i++) {
-                json_builder_begin_object(b);
-                json_add_string(b, "severity", findings[i].severity);
-                json_add_string(b, "code", findings[i].code);
-                json_add_string(b, "where", findings[i].where);
-                json_add_string(b, "message", findings[i].message);
-                json_builder_end_object(b);
-        }
-        json_builder_end_array(b);
-        return json_builder_get_root(b);
+        G_STATIC_ASSERT(sizeof(MemcryptFinding) == (G_N_ELEMENTS(keys) - 1) * sizeof(char *));
+        return json_from_string_structs(findings, n, keys);
 }
 
 JsonNode *json_from_xml(const char *xml) {
@@ -384,4 +383,10 @@ void json_print(JsonNode *node, JsonMode mode) {
         g_autofree char *text = json_to_string(node, mode == JSON_PRETTY);
 
         puts(text);
+}
+
+void json_print_built(JsonBuilder *b, JsonMode mode) {
+        g_autoptr(JsonNode) node = json_builder_get_root(b);
+
+        json_print(node, mode);
 }

@@ -71,3 +71,5 @@ void json_add_string(JsonBuilder *b, const char *member, const char *value);
 void json_add_int(JsonBuilder *b, const char *member, int64_t value);
 /* Prints NODE on one line (JSON_SHORT) or indented (JSON_PRETTY), then a newline. */
 void json_print(JsonNode *node, JsonMode mode);
+/* json_print() of what B built. */
+void json_print_built(JsonBuilder *b, JsonMode mode);

@@ -187,7 +187,6 @@ static int run(int argc, char *argv[]) {
         match = measure_sev_verify(tik, &p, ld, m);
         if (a.json != JSON_OFF) {
                 g_autoptr(JsonBuilder) b = json_builder_new();
-                g_autoptr(JsonNode) node = NULL;
 
                 json_builder_begin_object(b);
                 json_builder_set_member_name(b, "match");
@@ -195,8 +194,7 @@ static int run(int argc, char *argv[]) {
                 json_add_string(b, "expected", a.expected);
                 json_add_string(b, "measurement", a.measurement);
                 json_builder_end_object(b);
-                node = json_builder_get_root(b);
-                json_print(node, a.json);
+                json_print_built(b, a.json);
         } else if (match)
                 printf("OK: the launch measurement matches the expected digest.\n");
         if (!match) {
