@@ -61,59 +61,6 @@ static void print_padding(size_t n) {
         printf("%*s", (int) n, "");
 }
 
-struct KeyValues {
-        GPtrArray *keys, *values, *colors;
-};
-
-KeyValues *kv_new(void) {
-        KeyValues *kv = g_new0(KeyValues, 1);
-
-        kv->keys = g_ptr_array_new_with_free_func(g_free);
-        kv->values = g_ptr_array_new_with_free_func(g_free);
-        kv->colors = g_ptr_array_new();
-        return kv;
-}
-
-void kv_add(KeyValues *kv, const char *key, const char *color, const char *format, ...) {
-        va_list ap;
-
-        va_start(ap, format);
-        g_ptr_array_add(kv->values, g_strdup_vprintf(format, ap));
-        va_end(ap);
-        g_ptr_array_add(kv->keys, g_strdup(key));
-        g_ptr_array_add(kv->colors, (gpointer) color);
-}
-
-void kv_print(KeyValues *kv) {
-        size_t width = 0;
-
-        for (guint i = 0; i < kv->keys->len; i++)
-                width = MAX(width, text_width(kv->keys->pdata[i]));
-
-        for (guint i = 0; i < kv->keys->len; i++) {
-                const char *key = kv->keys->pdata[i];
-                g_auto(GStrv) lines = g_strsplit(kv->values->pdata[i], "\n", -1);
-
-                print_padding(width - text_width(key));
-                printf("%s: ", key);
-                for (size_t l = 0; lines[l]; l++) {
-                        if (l > 0)
-                                print_padding(width + 2);
-                        print_colored(kv->colors->pdata[i], lines[l]);
-                        putchar('\n');
-                }
-        }
-}
-
-void kv_free(KeyValues *kv) {
-        if (!kv)
-                return;
-        g_ptr_array_unref(kv->keys);
-        g_ptr_array_unref(kv->values);
-        g_ptr_array_unref(kv->colors);
-        g_free(kv);
-}
-
 struct Table {
         GStrv headers;
         size_t n_columns;
@@ -200,6 +147,58 @@ void table_free(Table *t) {
         g_ptr_array_unref(t->colors);
         g_ptr_array_unref(t->notes);
         g_free(t);
+}
+
+/* A Table of two columns, key and value, printed its own way; only values have colours. */
+struct KeyValues {
+        Table *rows;
+};
+
+KeyValues *kv_new(void) {
+        static const char *const headers[] = { "KEY", "VALUE", NULL };
+        KeyValues *kv = g_new0(KeyValues, 1);
+
+        kv->rows = table_new(headers, 1u << 0);
+        return kv;
+}
+
+void kv_add(KeyValues *kv, const char *key, const char *color, const char *format, ...) {
+        g_autofree char *value = NULL;
+        va_list ap;
+
+        va_start(ap, format);
+        value = g_strdup_vprintf(format, ap);
+        va_end(ap);
+        table_add_row(kv->rows, (const char *const[]) { key, value }, (const char *const[]) { NULL, color }, NULL);
+}
+
+void kv_print(KeyValues *kv) {
+        GPtrArray *rows = kv->rows->rows, *colors = kv->rows->colors;
+        size_t width = 0;
+
+        for (guint i = 0; i < rows->len; i++)
+                width = MAX(width, text_width(((char **) rows->pdata[i])[0]));
+
+        for (guint i = 0; i < rows->len; i++) {
+                char **row = rows->pdata[i];
+                g_auto(GStrv) lines = g_strsplit(row[1], "\n", -1);
+
+                print_padding(width - text_width(row[0]));
+                printf("%s: ", row[0]);
+                for (size_t l = 0; lines[l]; l++) {
+                        if (l > 0)
+                                print_padding(width + 2);
+                        print_colored(((const char **) colors->pdata[i])[1], lines[l]);
+                        putchar('\n');
+                }
+        }
+}
+
+void kv_free(KeyValues *kv) {
+        if (!kv)
+                return;
+        table_free(kv->rows);
+        g_free(kv);
 }
 
 char *format_policy(const char *model, uint64_t policy) {
