@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,57 +42,40 @@ static int set_tcb(sd_bus_message *m, void *field, size_t *count) {
         return 0;
 }
 
-/* An a{ss} as a NULL-terminated key, value, key, value, ... vector. */
-static int set_pairs(sd_bus_message *m, void *field, size_t *count) {
-        char ***p = field, **l = NULL;
-        const char *k, *v;
-        size_t n = 0;
+/* Calls MEMBER of the Attestation interface (with DOMAIN unless NULL) and reads its a{sv} through
+ * MAP into a new struct of SIZE bytes, whose strings and vectors MAP's setters own (freed by
+ * info_free()). Failures are remembered on C. */
+static int get_info(MemcryptClient *c, const char *member, const char *domain, const PropMap *map, size_t size,
+                    void **ret, uint64_t *ret_seen) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        char owner[64];
+        void *info;
         int r;
 
-        r = sd_bus_message_enter_container(m, 'a', "{ss}");
-        while (r >= 0 && (r = sd_bus_message_read(m, "{ss}", &k, &v)) > 0) {
-                char **grown = realloc(l, (n + 3) * sizeof(char *));
+        r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_ATTESTATION_INTERFACE, member, NULL, &reply,
+                        domain ? "s" : NULL, domain);
+        if (r < 0)
+                return r;
 
-                if (!grown) {
-                        r = -ENOMEM;
-                        break;
-                }
-                l = grown;
-                l[n] = strdup(k);
-                l[n + 1] = strdup(v);
-                l[n + 2] = NULL;
-                n += 2;
-                if (!l[n - 2] || !l[n - 1])
-                        r = -ENOMEM;
-        }
-        if (r >= 0)
-                r = sd_bus_message_exit_container(m);
+        info = calloc(1, size);
+        if (!info)
+                return client_set_error(c, NULL, -ENOMEM);
+        snprintf(owner, sizeof(owner), "%s()", member);
+        r = client_read_dict(c, reply, map, info, "Key", owner, ret_seen);
         if (r < 0) {
-                strv_free(l);
+                client_dict_clear(map, info);
+                free(info);
                 return r;
         }
-        strv_free(*p);
-        *p = l ?: calloc(1, sizeof(char *));
-        return *p ? 0 : -ENOMEM;
+        *ret = info;
+        return 0;
 }
 
-/* The vector read as empty when the service sent none. */
-static int pairs_default(char ***p) {
-        if (!*p)
-                *p = calloc(1, sizeof(char *));
-        return *p ? 0 : -ENOMEM;
-}
-
-/* Reads REPLY's a{sv} into INFO through MAP, its "unavailable" pairs (*UNAVAILABLE) empty rather
- * than NULL when the service sent none; OWNER names the method in errors. Failures are remembered
- * on C. */
-static int read_info(MemcryptClient *c, sd_bus_message *reply, const PropMap *map, void *info,
-                     char ***unavailable, const char *owner, uint64_t *seen) {
-        int r = client_read_dict(c, reply, map, info, "Key", owner, seen);
-
-        if (r >= 0 && pairs_default(unavailable) < 0)
-                r = client_set_error(c, NULL, -ENOMEM);
-        return r;
+static void info_free(const PropMap *map, void *info) {
+        if (!info)
+                return;
+        client_dict_clear(map, info);
+        free(info);
 }
 
 static bool seen_key(const PropMap *map, uint64_t seen, const char *key) {
@@ -126,32 +110,24 @@ static const PropMap platform_map[] = {
         PI("reported_tcb",           "a{sv}",  set_tcb,           reported_tcb),
         PI("tcb_committed_mismatch", "b",      client_set_bool,   tcb_committed_mismatch),
         PI("vcek_url",               "s",      client_set_string, vcek_url),
-        PI("unavailable",            "a{ss}",  set_pairs,         unavailable),
+        PI("unavailable",            "a{ss}",  client_set_pairs,  unavailable),
         {}
 };
 
 int memcrypt_get_platform_info(MemcryptClient *c, MemcryptPlatformInfo **ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         MemcryptPlatformInfo *p;
         uint64_t seen = 0;
+        void *info;
         int r;
 
         if (!c || !ret)
                 return -EINVAL;
         client_reset_error(c);
 
-        r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_ATTESTATION_INTERFACE, "GetPlatformInfo", &reply, NULL);
+        r = get_info(c, "GetPlatformInfo", NULL, platform_map, sizeof(*p), &info, &seen);
         if (r < 0)
                 return r;
-
-        p = calloc(1, sizeof(*p));
-        if (!p)
-                return client_set_error(c, NULL, -ENOMEM);
-        r = read_info(c, reply, platform_map, p, &p->unavailable, "GetPlatformInfo()", &seen);
-        if (r < 0) {
-                memcrypt_platform_info_free(p);
-                return r;
-        }
+        p = info;
         p->has_sev_status = seen_key(platform_map, seen, "api_major");
         p->has_snp_status = seen_key(platform_map, seen, "snp_state");
         *ret = p;
@@ -159,12 +135,7 @@ int memcrypt_get_platform_info(MemcryptClient *c, MemcryptPlatformInfo **ret) {
 }
 
 MemcryptPlatformInfo *memcrypt_platform_info_free(MemcryptPlatformInfo *p) {
-        if (!p)
-                return NULL;
-
-        client_dict_clear(platform_map, p);
-        strv_free(p->unavailable);
-        free(p);
+        info_free(platform_map, p);
         return NULL;
 }
 
@@ -196,67 +167,42 @@ static const PropMap measurement_map[] = {
         LM("cpu_stepping",    "u", client_set_u32,    cpu_stepping),
         LM("cpu_signature",   "u", client_set_u32,    cpu_signature),
         LM("expected_measurement", "s", client_set_string, expected_measurement),
-        { "unavailable", "a{ss}", set_pairs, offsetof(MemcryptLaunchMeasurement, unavailable), 0 },
+        { "unavailable", "a{ss}", client_set_pairs, offsetof(MemcryptLaunchMeasurement, unavailable), 0 },
         {}
 };
 
 int memcrypt_get_launch_measurement(MemcryptClient *c, const char *domain, MemcryptLaunchMeasurement **ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         MemcryptLaunchMeasurement *m;
         uint64_t seen = 0;
+        void *info;
         int r;
 
         if (!c || !domain || !ret)
                 return -EINVAL;
         client_reset_error(c);
 
-        r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_ATTESTATION_INTERFACE, "GetLaunchMeasurement", &reply,
-                        "s", domain);
+        r = get_info(c, "GetLaunchMeasurement", domain, measurement_map, sizeof(*m), &info, &seen);
         if (r < 0)
                 return r;
-
-        m = calloc(1, sizeof(*m));
-        if (!m)
-                return client_set_error(c, NULL, -ENOMEM);
-        r = read_info(c, reply, measurement_map, m, &m->unavailable, "GetLaunchMeasurement()", &seen);
-        if (r < 0) {
-                memcrypt_launch_measurement_free(m);
-                return r;
-        }
+        m = info;
         m->has_cpu_signature = seen_key(measurement_map, seen, "cpu_signature");
         *ret = m;
         return 0;
 }
 
 MemcryptLaunchMeasurement *memcrypt_launch_measurement_free(MemcryptLaunchMeasurement *m) {
-        if (!m)
-                return NULL;
-
-        client_dict_clear(measurement_map, m);
-        strv_free(m->unavailable);
-        free(m);
+        info_free(measurement_map, m);
         return NULL;
 }
 
 int memcrypt_inject_launch_secret(MemcryptClient *c, const char *domain, const char *header, const char *secret,
                                   const MemcryptOptions *options) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r;
-
         if (!c || !domain || !header || !secret)
                 return -EINVAL;
         client_reset_error(c);
 
-        r = sd_bus_message_new_method_call(c->bus, &m, MEMCRYPT_BUS_NAME, MEMCRYPT_MANAGER_PATH,
-                                           MEMCRYPT_ATTESTATION_INTERFACE, "InjectLaunchSecret");
-        if (r >= 0)
-                r = sd_bus_message_append(m, "sss", domain, header, secret);
-        if (r >= 0)
-                r = client_append_options(m, options);
-        if (r < 0)
-                return client_set_error(c, NULL, r);
-
-        return client_send(c, m, NULL);
+        return client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_ATTESTATION_INTERFACE, "InjectLaunchSecret", &options,
+                           NULL, "sss", domain, header, secret);
 }
 
 /* ---- GetExpectedMeasurement(), ComputeExpectedMeasurement() ---- */
@@ -298,16 +244,13 @@ static const PropMap expected_map[] = {
 static int read_expected(MemcryptClient *c, sd_bus_message *reply, const char *method,
                          MemcryptExpectedMeasurement **ret) {
         MemcryptExpectedMeasurement *m;
-        const char *digest;
         uint64_t seen = 0;
         int r;
 
         m = calloc(1, sizeof(*m));
         if (!m)
                 return client_set_error(c, NULL, -ENOMEM);
-        r = sd_bus_message_read(reply, "s", &digest);
-        if (r >= 0)
-                r = (m->measurement = strdup(digest)) ? 0 : -ENOMEM;
+        r = client_read_string(NULL, reply, 's', &m->measurement);
         if (r >= 0)
                 r = client_read_dict(c, reply, expected_map, m, "Key", method, &seen);
         if (r >= 0)
@@ -329,28 +272,21 @@ static int read_expected(MemcryptClient *c, sd_bus_message *reply, const char *m
 
 int memcrypt_get_expected_measurement(MemcryptClient *c, const char *domain, const MemcryptOptions *options,
                                       MemcryptExpectedMeasurement **ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
         if (!c || !domain || !ret)
                 return -EINVAL;
         client_reset_error(c);
 
-        r = sd_bus_message_new_method_call(c->bus, &m, MEMCRYPT_BUS_NAME, MEMCRYPT_MANAGER_PATH,
-                                           MEMCRYPT_ATTESTATION_INTERFACE, "GetExpectedMeasurement");
-        if (r >= 0)
-                r = sd_bus_message_append(m, "s", domain);
-        if (r >= 0)
-                r = client_append_options(m, options);
-        if (r < 0)
-                return client_set_error(c, NULL, r);
-        r = client_send(c, m, &reply);
+        r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_ATTESTATION_INTERFACE, "GetExpectedMeasurement", &options,
+                        &reply, "s", domain);
         return r < 0 ? r : read_expected(c, reply, "GetExpectedMeasurement()", ret);
 }
 
 int memcrypt_compute_expected_measurement(MemcryptClient *c, const char *domain_xml, int kernel_fd, int initrd_fd,
                                           const MemcryptOptions *options, MemcryptExpectedMeasurement **ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int null = -1, r;
 
         if (!c || !domain_xml || !ret || kernel_fd < -1 || initrd_fd < -1)
@@ -363,18 +299,11 @@ int memcrypt_compute_expected_measurement(MemcryptClient *c, const char *domain_
                 if (null < 0)
                         return client_set_error(c, NULL, -errno);
         }
-        r = sd_bus_message_new_method_call(c->bus, &m, MEMCRYPT_BUS_NAME, MEMCRYPT_MANAGER_PATH,
-                                           MEMCRYPT_ATTESTATION_INTERFACE, "ComputeExpectedMeasurement");
-        if (r >= 0)
-                r = sd_bus_message_append(m, "shh", domain_xml, kernel_fd >= 0 ? kernel_fd : null,
-                                          initrd_fd >= 0 ? initrd_fd : null);
+        r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_ATTESTATION_INTERFACE, "ComputeExpectedMeasurement",
+                        &options, &reply, "shh", domain_xml, kernel_fd >= 0 ? kernel_fd : null,
+                        initrd_fd >= 0 ? initrd_fd : null);
         if (null >= 0)
-                close(null);    /* the message holds its own copy */
-        if (r >= 0)
-                r = client_append_options(m, options);
-        if (r < 0)
-                return client_set_error(c, NULL, r);
-        r = client_send(c, m, &reply);
+                close(null);    /* the message held its own copy */
         return r < 0 ? r : read_expected(c, reply, "ComputeExpectedMeasurement()", ret);
 }
 

@@ -8,23 +8,6 @@
 #include "memcrypt-internal.h"
 #include "memcrypt-read.h"
 
-/* Reads one value of basic TYPE from a reply and copies it. */
-static int reply_read_string(MemcryptClient *c, sd_bus_message *reply, char type, char **ret) {
-        const char *s;
-        char *copy;
-        int r;
-
-        r = sd_bus_message_read_basic(reply, type, &s);
-        if (r < 0)
-                return client_set_error(c, NULL, r);
-
-        copy = strdup(s);
-        if (!copy)
-                return client_set_error(c, NULL, -ENOMEM);
-        *ret = copy;
-        return 0;
-}
-
 int memcrypt_get_model_path(MemcryptClient *c, const char *model, char **ret_path) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
@@ -33,11 +16,11 @@ int memcrypt_get_model_path(MemcryptClient *c, const char *model, char **ret_pat
                 return -EINVAL;
         client_reset_error(c);
 
-        r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, "GetModel", &reply, "s", model);
+        r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, "GetModel", NULL, &reply, "s", model);
         if (r < 0)
                 return r;
 
-        return reply_read_string(c, reply, 'o', ret_path);
+        return client_read_string(c, reply, 'o', ret_path);
 }
 
 int memcrypt_describe(MemcryptClient *c, char **ret_json) {
@@ -48,34 +31,24 @@ int memcrypt_describe(MemcryptClient *c, char **ret_json) {
                 return -EINVAL;
         client_reset_error(c);
 
-        r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, "Describe", &reply, NULL);
+        r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, "Describe", NULL, &reply, NULL);
         if (r < 0)
                 return r;
 
-        return reply_read_string(c, reply, 's', ret_json);
+        return client_read_string(c, reply, 's', ret_json);
 }
 
 int memcrypt_doctor(MemcryptClient *c, MemcryptCheck **ret_checks, size_t *ret_n) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        void *checks;
-        size_t n;
         int r;
 
         if (!c || !ret_checks || !ret_n)
                 return -EINVAL;
         client_reset_error(c);
 
-        r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, "Doctor", &reply, NULL);
-        if (r < 0)
-                return r;
-
-        r = client_read_string_structs(reply, "(ssssss)", 6, sizeof(MemcryptCheck), &checks, &n);
-        if (r < 0)
-                return client_set_error(c, NULL, r);
-
-        *ret_checks = checks;
-        *ret_n = n;
-        return 0;
+        r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, "Doctor", NULL, &reply, NULL);
+        return r < 0 ? r : client_read_string_structs(c, reply, "(ssssss)", 6, sizeof(MemcryptCheck), ret_checks,
+                                                      ret_n);
 }
 
 void memcrypt_checks_free(MemcryptCheck *checks, size_t n) {
@@ -87,5 +60,5 @@ int memcrypt_refresh(MemcryptClient *c) {
                 return -EINVAL;
         client_reset_error(c);
 
-        return client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, "Refresh", NULL, NULL);
+        return client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, "Refresh", NULL, NULL, NULL);
 }

@@ -212,23 +212,29 @@ int client_send(MemcryptClient *c, sd_bus_message *m, sd_bus_message **ret_reply
         return 0;
 }
 
-int client_call(MemcryptClient *c, const char *path, const char *interface, const char *member,
-                sd_bus_message **ret_reply, const char *types, ...) {
+int client_callv(MemcryptClient *c, const char *path, const char *interface, const char *member,
+                 const MemcryptOptions *const *options, sd_bus_message **ret_reply, const char *types, va_list ap) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        va_list ap;
         int r;
 
         r = sd_bus_message_new_method_call(c->bus, &m, MEMCRYPT_BUS_NAME, path, interface, member);
+        if (r >= 0 && types)
+                r = sd_bus_message_appendv(m, types, ap);
+        if (r >= 0 && options)
+                r = client_append_options(m, *options);
         if (r < 0)
                 return client_set_error(c, NULL, r);
 
-        if (types) {
-                va_start(ap, types);
-                r = sd_bus_message_appendv(m, types, ap);
-                va_end(ap);
-                if (r < 0)
-                        return client_set_error(c, NULL, r);
-        }
-
         return client_send(c, m, ret_reply);
+}
+
+int client_call(MemcryptClient *c, const char *path, const char *interface, const char *member,
+                const MemcryptOptions *const *options, sd_bus_message **ret_reply, const char *types, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = client_callv(c, path, interface, member, options, ret_reply, types, ap);
+        va_end(ap);
+        return r;
 }

@@ -3,6 +3,7 @@
 
 /* libmemcrypt's private state, shared by its source files; never installed. */
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <systemd/sd-bus.h>
 
@@ -48,9 +49,13 @@ int client_set_error(MemcryptClient *c, const sd_bus_error *error, int r);
 int client_set_errorf(MemcryptClient *c, int r, const char *name, const char *format, ...)
         __attribute__((format(printf, 4, 5)));
 
-/* Call MEMBER on the service with the arguments of TYPES. Failures are remembered on C. */
+/* Call MEMBER on the service with the arguments of TYPES, then, for a method that takes options
+ * (OPTIONS not NULL), *OPTIONS as an a{sv} (empty for a NULL *OPTIONS). Failures are remembered
+ * on C. */
 int client_call(MemcryptClient *c, const char *path, const char *interface, const char *member,
-                sd_bus_message **ret_reply, const char *types, ...);
+                const MemcryptOptions *const *options, sd_bus_message **ret_reply, const char *types, ...);
+int client_callv(MemcryptClient *c, const char *path, const char *interface, const char *member,
+                 const MemcryptOptions *const *options, sd_bus_message **ret_reply, const char *types, va_list ap);
 /* The two halves of client_call(), for arguments that take more than one append: a new call of
  * MEMBER on the Manager, and sending it (RET_REPLY may be NULL). Failures are remembered on C. */
 int client_new_manager_call(MemcryptClient *c, const char *member, sd_bus_message **ret);

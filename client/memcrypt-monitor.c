@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "memcrypt-internal.h"
+#include "memcrypt-read.h"
 
 /* Appends the strings of an "as" at the read position to *L (NULL-terminated, N entries). */
 static int read_strv_append(sd_bus_message *m, char ***l, size_t *n) {
@@ -20,36 +21,14 @@ static int read_strv_append(sd_bus_message *m, char ***l, size_t *n) {
                 return r;
 
         while ((r = sd_bus_message_read_basic(m, 's', &s)) > 0) {
-                char **grown = realloc(*l, (*n + 2) * sizeof(char *));
-
-                if (!grown)
-                        return -ENOMEM;
-                *l = grown;
-                (*l)[*n] = strdup(s);
-                if (!(*l)[*n])
-                        return -ENOMEM;
-                (*l)[++*n] = NULL;
+                r = client_strv_push(l, n, strdup(s));
+                if (r < 0)
+                        return r;
         }
         if (r < 0)
                 return r;
 
         return sd_bus_message_exit_container(m);
-}
-
-static int strv_push(char ***l, size_t *n, char *s) {
-        char **grown;
-
-        if (!s)
-                return -ENOMEM;
-        grown = realloc(*l, (*n + 2) * sizeof(char *));
-        if (!grown) {
-                free(s);
-                return -ENOMEM;
-        }
-        *l = grown;
-        (*l)[*n] = s;
-        (*l)[++*n] = NULL;
-        return 0;
 }
 
 /* An array's elements as text, joined with ','; of structures the first string of each
@@ -162,23 +141,13 @@ static int read_properties_changed(sd_bus_message *m, const char **ret_interface
         if (r < 0)
                 return r;
         while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                char **grown;
-
                 r = sd_bus_message_read_basic(m, 's', &name);
-                if (r < 0)
-                        return r;
-                grown = realloc(*l, (*n + 2) * sizeof(char *));
-                if (!grown)
-                        return -ENOMEM;
-                *l = grown;
-                (*l)[*n] = strdup(name);
-                if (!(*l)[*n])
-                        return -ENOMEM;
-                (*l)[++*n] = NULL;
-
-                r = read_variant_text(m, &text);
                 if (r >= 0)
-                        r = strv_push(values, n_values, text);
+                        r = client_strv_push(l, n, strdup(name));
+                if (r >= 0)
+                        r = read_variant_text(m, &text);
+                if (r >= 0)
+                        r = client_strv_push(values, n_values, text);
                 if (r >= 0)
                         r = sd_bus_message_exit_container(m);
                 if (r < 0)
@@ -192,7 +161,7 @@ static int read_properties_changed(sd_bus_message *m, const char **ret_interface
 
         r = read_strv_append(m, l, n);
         while (r >= 0 && *n_values < *n)
-                r = strv_push(values, n_values, strdup(""));
+                r = client_strv_push(values, n_values, strdup(""));
         return r;
 }
 

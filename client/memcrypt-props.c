@@ -43,7 +43,7 @@ static int set_domains(sd_bus_message *m, void *field, size_t *count) {
         size_t n;
         int r;
 
-        r = client_read_string_structs(m, "(sss)", 3, sizeof(MemcryptDomain), &array, &n);
+        r = client_read_string_structs(NULL, m, "(sss)", 3, sizeof(MemcryptDomain), &array, &n);
         if (r < 0)
                 return r;
         domains_free(*p, *count);
@@ -58,7 +58,7 @@ static int set_reasons(sd_bus_message *m, void *field, size_t *count) {
         size_t n;
         int r;
 
-        r = client_read_string_structs(m, "(ssss)", 4, sizeof(MemcryptReason), &array, &n);
+        r = client_read_string_structs(NULL, m, "(ssss)", 4, sizeof(MemcryptReason), &array, &n);
         if (r < 0)
                 return r;
         reasons_free(*p, *count);
@@ -110,7 +110,7 @@ static int get_all(MemcryptClient *c, const char *path, const char *interface,
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        r = client_call(c, path, "org.freedesktop.DBus.Properties", "GetAll", &reply, "s", interface);
+        r = client_call(c, path, "org.freedesktop.DBus.Properties", "GetAll", NULL, &reply, "s", interface);
         if (r < 0)
                 return r;
         return client_read_dict(c, reply, map, base, "Property", interface, NULL);
@@ -122,7 +122,7 @@ static int get_encrypted_domains(MemcryptClient *c, MemcryptHost *h) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, "ListEncryptedDomains", &reply,
+        r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, "ListEncryptedDomains", NULL, &reply,
                         "s", "");
         if (r < 0 && memcrypt_client_error_name(c) &&
             strcmp(memcrypt_client_error_name(c), SD_BUS_ERROR_UNKNOWN_METHOD) == 0) {

@@ -24,6 +24,37 @@ int client_set_string(sd_bus_message *m, void *field, size_t *count) {
         return 0;
 }
 
+int client_read_string(MemcryptClient *c, sd_bus_message *m, char type, char **ret) {
+        const char *s;
+        char *copy;
+        int r;
+
+        r = sd_bus_message_read_basic(m, type, &s);
+        if (r < 0)
+                return client_set_error(c, NULL, r);
+        copy = strdup(s);
+        if (!copy)
+                return client_set_error(c, NULL, -ENOMEM);
+        *ret = copy;
+        return 0;
+}
+
+int client_strv_push(char ***l, size_t *n, char *s) {
+        char **grown;
+
+        if (!s)
+                return -ENOMEM;
+        grown = realloc(*l, (*n + 2) * sizeof(char *));
+        if (!grown) {
+                free(s);
+                return -ENOMEM;
+        }
+        *l = grown;
+        (*l)[*n] = s;
+        (*l)[++*n] = NULL;
+        return 0;
+}
+
 int client_read_strv(sd_bus_message *m, char ***ret) {
         char **l = NULL;
         int r;
@@ -53,6 +84,29 @@ int client_set_strv(sd_bus_message *m, void *field, size_t *count) {
         return 0;
 }
 
+int client_set_pairs(sd_bus_message *m, void *field, size_t *count) {
+        char ***p = field, **l = NULL;
+        const char *k, *v;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{ss}");
+        while (r >= 0 && (r = sd_bus_message_read(m, "{ss}", &k, &v)) > 0) {
+                r = client_strv_push(&l, &n, strdup(k));
+                if (r >= 0)
+                        r = client_strv_push(&l, &n, strdup(v));
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r < 0) {
+                strv_free(l);
+                return r;
+        }
+        strv_free(*p);
+        *p = l ?: calloc(1, sizeof(char *));
+        return *p ? 0 : -ENOMEM;
+}
+
 int client_set_bool(sd_bus_message *m, void *field, size_t *count) {
         int b, r;
 
@@ -79,7 +133,8 @@ void client_free_string_structs(void *array, size_t n, size_t n_strings, size_t 
         free(array);
 }
 
-int client_read_string_structs(sd_bus_message *m, const char *contents, size_t n_strings,
+/* client_read_string_structs() but for the errors, which the caller remembers. */
+static int read_string_structs(sd_bus_message *m, const char *contents, size_t n_strings,
                                size_t element_size, void **ret, size_t *ret_n) {
         _cleanup_(freep) char *inner = strndup(contents + 1, strlen(contents) - 2);   /* "(sss)" -> "sss" */
         char *array = NULL;
@@ -143,6 +198,17 @@ fail:
         return r;
 }
 
+int client_read_string_structs(MemcryptClient *c, sd_bus_message *m, const char *contents, size_t n_strings,
+                               size_t element_size, void *ret, size_t *ret_n) {
+        void *array;
+        int r = read_string_structs(m, contents, n_strings, element_size, &array, ret_n);
+
+        if (r < 0)
+                return client_set_error(c, NULL, r);
+        memcpy(ret, &array, sizeof(array));     /* *RET is the caller's MemcryptCheck * (or ...) */
+        return 0;
+}
+
 static const PropMap *prop_map_find(const PropMap *map, const char *member) {
         for (const PropMap *p = map; p->member; p++)
                 if (strcmp(p->member, member) == 0)
@@ -186,13 +252,17 @@ static int read_entry(MemcryptClient *c, sd_bus_message *m, const PropMap *map, 
         return r < 0 ? client_set_error(c, NULL, r) : 0;
 }
 
+static bool set_makes_strv(PropSetter set) {
+        return set == client_set_strv || set == client_set_pairs;
+}
+
 /* Strings and string vectors the service did not send read as "" and { NULL }, so
  * callers never meet a NULL. */
 int client_dict_defaults(const PropMap *map, void *base) {
         for (const PropMap *p = map; p->member; p++) {
                 void **field = (void **) ((char *) base + p->offset);
 
-                if (p->set != client_set_string && p->set != client_set_strv)
+                if (p->set != client_set_string && !set_makes_strv(p->set))
                         continue;
                 if (*field)
                         continue;
@@ -214,7 +284,7 @@ void client_dict_clear(const PropMap *map, void *base) {
 
                 if (p->set == client_set_string)
                         free(*field);
-                else if (p->set == client_set_strv)
+                else if (set_makes_strv(p->set))
                         strv_free(*field);
         }
 }

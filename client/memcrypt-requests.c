@@ -69,16 +69,13 @@ static int read_resources(sd_bus_message *m, MemcryptPlacement *p) {
 
 static int read_placement(sd_bus_message *reply, MemcryptPlacement **ret) {
         MemcryptPlacement *p;
-        const char *model;
         int r;
 
         p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
 
-        r = sd_bus_message_read_basic(reply, 's', &model);
-        if (r >= 0)
-                r = (p->model = strdup(model)) ? 0 : -ENOMEM;
+        r = client_read_string(NULL, reply, 's', &p->model);
         if (r >= 0)
                 r = read_resources(reply, p);
         if (r >= 0)
@@ -140,46 +137,18 @@ MemcryptPlacement *memcrypt_placement_free(MemcryptPlacement *p) {
         return NULL;
 }
 
-/* Calls MEMBER with the strings of ARGS (N_ARGS of them) and OPTIONS; the reply in *RET_REPLY. */
-static int call_with_options(MemcryptClient *c, const char *member, const char *const *args, size_t n_args,
-                             const MemcryptOptions *options, sd_bus_message **ret_reply) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r = 0;
-
-        r = client_new_manager_call(c, member, &m);
-        if (r < 0)
-                return r;
-
-        for (size_t i = 0; i < n_args && r >= 0; i++)
-                r = sd_bus_message_append_basic(m, 's', args[i]);
-        if (r >= 0)
-                r = client_append_options(m, options);
-        if (r < 0)
-                return client_set_error(c, NULL, r);
-
-        return client_send(c, m, ret_reply);
-}
-
-/* A reply of one string, copied into *RET. */
-static int call_for_string(MemcryptClient *c, const char *member, const char *const *args, size_t n_args,
-                           const MemcryptOptions *options, char **ret) {
+/* MEMBER of the Manager with the arguments of TYPES and OPTIONS; its answer of one string copied
+ * into *RET. */
+static int call_for_string(MemcryptClient *c, const char *member, const MemcryptOptions *options, char **ret,
+                           const char *types, ...) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *s;
-        char *copy;
+        va_list ap;
         int r;
 
-        r = call_with_options(c, member, args, n_args, options, &reply);
-        if (r < 0)
-                return r;
-
-        r = sd_bus_message_read_basic(reply, 's', &s);
-        if (r < 0)
-                return client_set_error(c, NULL, r);
-        copy = strdup(s);
-        if (!copy)
-                return client_set_error(c, NULL, -ENOMEM);
-        *ret = copy;
-        return 0;
+        va_start(ap, types);
+        r = client_callv(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, member, &options, &reply, types, ap);
+        va_end(ap);
+        return r < 0 ? r : client_read_string(c, reply, 's', ret);
 }
 
 int memcrypt_generate_launch_security(MemcryptClient *c, const char *model, const MemcryptOptions *options,
@@ -188,7 +157,7 @@ int memcrypt_generate_launch_security(MemcryptClient *c, const char *model, cons
                 return -EINVAL;
         client_reset_error(c);
 
-        return call_for_string(c, "GenerateLaunchSecurity", (const char *const[]) { model }, 1, options, ret_xml);
+        return call_for_string(c, "GenerateLaunchSecurity", options, ret_xml, "s", model);
 }
 
 int memcrypt_configure_domain(MemcryptClient *c, const char *domain_xml, const char *model,
@@ -197,32 +166,22 @@ int memcrypt_configure_domain(MemcryptClient *c, const char *domain_xml, const c
                 return -EINVAL;
         client_reset_error(c);
 
-        return call_for_string(c, "ConfigureDomain", (const char *const[]) { domain_xml, model }, 2, options,
-                               ret_xml);
+        return call_for_string(c, "ConfigureDomain", options, ret_xml, "ss", domain_xml, model);
 }
 
 int memcrypt_validate_domain(MemcryptClient *c, const char *domain_xml, const MemcryptOptions *options,
                              MemcryptFinding **ret_findings, size_t *ret_n) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        void *findings;
-        size_t n;
         int r;
 
         if (!c || !domain_xml || !ret_findings || !ret_n)
                 return -EINVAL;
         client_reset_error(c);
 
-        r = call_with_options(c, "ValidateDomain", &domain_xml, 1, options, &reply);
-        if (r < 0)
-                return r;
-
-        r = client_read_string_structs(reply, "(ssss)", 4, sizeof(MemcryptFinding), &findings, &n);
-        if (r < 0)
-                return client_set_error(c, NULL, r);
-
-        *ret_findings = findings;
-        *ret_n = n;
-        return 0;
+        r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, "ValidateDomain", &options, &reply, "s",
+                        domain_xml);
+        return r < 0 ? r : client_read_string_structs(c, reply, "(ssss)", 4, sizeof(MemcryptFinding), ret_findings,
+                                                      ret_n);
 }
 
 void memcrypt_findings_free(MemcryptFinding *findings, size_t n) {
