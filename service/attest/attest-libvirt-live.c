@@ -156,14 +156,7 @@ static void live_free(AttestLibvirt *lv) {
 AttestLibvirt *attest_libvirt_live_new(AttestConnection conn) {
         Live *l = g_new0(Live, 1);
 
-        l->lv = (AttestLibvirt) {
-                .node_sev_info = live_node_sev_info,
-                .lookup = live_lookup,
-                .launch_security_info = live_launch_security_info,
-                .set_launch_security_state = live_set_launch_security_state,
-                .resume = live_resume,
-                .free = live_free,
-        };
+        l->lv = ATTEST_LIBVIRT_BACKEND(live);
         l->conn = conn;
         return &l->lv;
 }

@@ -335,14 +335,7 @@ static void recorded_free(AttestLibvirt *lv) {
 AttestLibvirt *attest_libvirt_recorded_new(const char *root) {
         Recorded *r = g_new0(Recorded, 1);
 
-        r->lv = (AttestLibvirt) {
-                .node_sev_info = recorded_node_sev_info,
-                .lookup = recorded_lookup,
-                .launch_security_info = recorded_launch_security_info,
-                .set_launch_security_state = recorded_set_launch_security_state,
-                .resume = recorded_resume,
-                .free = recorded_free,
-        };
+        r->lv = ATTEST_LIBVIRT_BACKEND(recorded);
         r->root = g_strdup(root);
         r->states = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         return &r->lv;

@@ -66,6 +66,19 @@ struct AttestLibvirt {
         void (*free)(AttestLibvirt *lv);
 };
 
+/* The table of a backend that names its functions PREFIX_node_sev_info, PREFIX_lookup, ...,
+ * PREFIX_free: every backend (live, recorded, the libvirt thread's proxy) fills the same six
+ * slots, so their list is written here once. */
+#define ATTEST_LIBVIRT_BACKEND(prefix)                                                  \
+        ((AttestLibvirt) {                                                              \
+                .node_sev_info = prefix##_node_sev_info,                                \
+                .lookup = prefix##_lookup,                                              \
+                .launch_security_info = prefix##_launch_security_info,                  \
+                .set_launch_security_state = prefix##_set_launch_security_state,        \
+                .resume = prefix##_resume,                                              \
+                .free = prefix##_free,                                                  \
+        })
+
 static inline void attest_libvirt_free(AttestLibvirt *lv) {
         if (lv)
                 lv->free(lv);
