@@ -71,8 +71,10 @@ static ApiError call(AttestLibvirt *lv, Op **op, char **message) {
         return e;
 }
 
-static ApiError proxy_node_sev_info(AttestLibvirt *lv, GVariant **ret, char **message) {
-        Op *op = op_new(OP_NODE_SEV_INFO, NULL);
+/* Runs KIND on D (NULL: on the node) for the typed parameters it answers with. */
+static ApiError call_for_params(AttestLibvirt *lv, OpKind kind, const AttestDomain *d, GVariant **ret,
+                                char **message) {
+        Op *op = op_new(kind, d);
         ApiError e = call(lv, &op, message);
 
         if (e == API_OK)
@@ -80,6 +82,10 @@ static ApiError proxy_node_sev_info(AttestLibvirt *lv, GVariant **ret, char **me
         if (op)
                 op_free(op);
         return e;
+}
+
+static ApiError proxy_node_sev_info(AttestLibvirt *lv, GVariant **ret, char **message) {
+        return call_for_params(lv, OP_NODE_SEV_INFO, NULL, ret, message);
 }
 
 static ApiError proxy_lookup(AttestLibvirt *lv, const char *name, AttestDomain *ret, char **message) {
@@ -99,14 +105,7 @@ static ApiError proxy_lookup(AttestLibvirt *lv, const char *name, AttestDomain *
 
 static ApiError proxy_launch_security_info(AttestLibvirt *lv, const AttestDomain *d, GVariant **ret,
                                            char **message) {
-        Op *op = op_new(OP_LAUNCH_SECURITY_INFO, d);
-        ApiError e = call(lv, &op, message);
-
-        if (e == API_OK)
-                *ret = g_steal_pointer(&op->params);
-        if (op)
-                op_free(op);
-        return e;
+        return call_for_params(lv, OP_LAUNCH_SECURITY_INFO, d, ret, message);
 }
 
 static ApiError proxy_set_launch_security_state(AttestLibvirt *lv, const AttestDomain *d, GVariant *params,
@@ -137,14 +136,7 @@ static void proxy_free(AttestLibvirt *lv) {
 AttestLibvirt *attest_libvirt_keeper_new(LibvirtKeeper *k) {
         Proxy *p = g_new0(Proxy, 1);
 
-        p->lv = (AttestLibvirt) {
-                .node_sev_info = proxy_node_sev_info,
-                .lookup = proxy_lookup,
-                .launch_security_info = proxy_launch_security_info,
-                .set_launch_security_state = proxy_set_launch_security_state,
-                .resume = proxy_resume,
-                .free = proxy_free,
-        };
+        p->lv = ATTEST_LIBVIRT_BACKEND(proxy);
         p->keeper = k;
         return &p->lv;
 }
