@@ -43,12 +43,9 @@ void expected_cache_free(ExpectedCache *c) {
 }
 
 uint64_t expected_cache_computed(ExpectedCache *c) {
-        uint64_t n;
+        g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&c->lock);
 
-        g_mutex_lock(&c->lock);
-        n = c->computed;
-        g_mutex_unlock(&c->lock);
-        return n;
+        return c->computed;
 }
 
 void expected_cache_key_file(GString *key, const char *role, const struct stat *st) {

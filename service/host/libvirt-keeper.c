@@ -702,33 +702,25 @@ unsigned libvirt_keeper_timeout_sec(const LibvirtKeeper *k) {
 }
 
 bool libvirt_keeper_connected(LibvirtKeeper *k) {
-        bool r;
+        g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
 
-        g_mutex_lock(&k->lock);
-        r = k->connected && !k->stuck;
-        g_mutex_unlock(&k->lock);
-        return r;
+        return k->connected && !k->stuck;
 }
 
 char *libvirt_keeper_problem(LibvirtKeeper *k, uint64_t *since_usec) {
-        char *r = NULL;
+        g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
 
-        g_mutex_lock(&k->lock);
         if (since_usec)
                 *since_usec = k->problem_since;
         if (!k->connected || k->stuck)
-                r = g_strdup(k->problem ?: "not connected yet");
-        g_mutex_unlock(&k->lock);
-        return r;
+                return g_strdup(k->problem ?: "not connected yet");
+        return NULL;
 }
 
 bool libvirt_keeper_ever_connected(LibvirtKeeper *k) {
-        bool r;
+        g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
 
-        g_mutex_lock(&k->lock);
-        r = k->ever_connected;
-        g_mutex_unlock(&k->lock);
-        return r;
+        return k->ever_connected;
 }
 
 static int compare_strings(const void *a, const void *b) {
@@ -871,10 +863,7 @@ ApiError libvirt_keeper_call(LibvirtKeeper *k, LibvirtCallFunc func, void **data
 }
 
 uint64_t libvirt_keeper_events_seen(LibvirtKeeper *k) {
-        uint64_t n;
+        g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&k->lock);
 
-        g_mutex_lock(&k->lock);
-        n = k->events_seen;
-        g_mutex_unlock(&k->lock);
-        return n;
+        return k->events_seen;
 }
