@@ -53,12 +53,10 @@ static const OptionInfo options_table[] = {
 #define OPTIONS_MAX 64
 
 void launch_options_clear(LaunchOptions *o) {
-        g_free(o->dh_cert);
-        g_free(o->session);
-        g_free(o->host_data);
-        g_free(o->id_block);
-        g_free(o->id_auth);
-        g_free(o->guest_visible_workarounds);
+        /* The table knows which fields are allocated: a new blob option is freed without a second list. */
+        for (size_t i = 0; i < G_N_ELEMENTS(options_table); i++)
+                if (options_table[i].kind == KIND_BLOB)
+                        g_free(G_STRUCT_MEMBER(char *, o, options_table[i].offset));
         memset(o, 0, sizeof(*o));
 }
 
