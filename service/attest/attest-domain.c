@@ -2,18 +2,14 @@
 #include <string.h>
 
 #include "attest-domain.h"
+#include "clear-strings.h"
 #include "fileio.h"
 #include "measure-vcpu.h"
 #include "probe.h"
 #include "xml-util.h"
 
 void attest_domain_inputs_clear(AttestDomainInputs *in) {
-        g_clear_pointer(&in->loader, g_free);
-        g_clear_pointer(&in->kernel, g_free);
-        g_clear_pointer(&in->initrd, g_free);
-        g_clear_pointer(&in->cmdline, g_free);
-        g_clear_pointer(&in->cpu_mode, g_free);
-        g_clear_pointer(&in->cpu_name, g_free);
+        clear_strings(&in->loader, &in->kernel, &in->initrd, &in->cmdline, &in->cpu_mode, &in->cpu_name, NULL);
 }
 
 /* The stripped text of PARENT's child NAME, or NULL. */

@@ -10,6 +10,7 @@
 
 #include "attest-expected.h"
 #include "attest-params.h"
+#include "clear-strings.h"
 #include "firmware.h"
 #include "probe.h"
 #include "text.h"
@@ -22,15 +23,8 @@
 #define SEV_FEATURE_DEBUG_SWAP 0x20u
 
 void expected_plan_clear(ExpectedPlan *p) {
-        g_clear_pointer(&p->firmware, g_free);
-        g_clear_pointer(&p->descriptor, g_free);
-        g_clear_pointer(&p->firmware_source, g_free);
-        g_clear_pointer(&p->kernel, g_free);
-        g_clear_pointer(&p->initrd, g_free);
-        g_clear_pointer(&p->cmdline, g_free);
-        g_clear_pointer(&p->vcpu_signature_source, g_free);
-        g_clear_pointer(&p->guest_features_source, g_free);
-        g_clear_pointer(&p->vmsa_form_reason, g_free);
+        clear_strings(&p->firmware, &p->descriptor, &p->firmware_source, &p->kernel, &p->initrd, &p->cmdline,
+                      &p->vcpu_signature_source, &p->guest_features_source, &p->vmsa_form_reason, NULL);
 }
 
 /* ---- options ------------------------------------------------------------ */

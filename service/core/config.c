@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "clear-strings.h"
 #include "config.h"
 #include "launch-security-model.h"
 
@@ -40,11 +41,8 @@ void memcrypt_config_init(MemcryptConfig *c) {
 }
 
 void memcrypt_config_clear(MemcryptConfig *c) {
-        g_free(c->libvirt_uri);
-        g_free(c->node_name);
-        g_free(c->default_machine_type);
-        g_free(c->prometheus_textfile);
-        g_free(c->node_feature_file);
+        clear_strings(&c->libvirt_uri, &c->node_name, &c->default_machine_type, &c->prometheus_textfile,
+                      &c->node_feature_file, NULL);
         *c = (MemcryptConfig) {};
 }
 

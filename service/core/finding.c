@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "clear-strings.h"
 #include "finding.h"
 
 void finding_free(Finding *f) {
         if (!f)
                 return;
-        g_free(f->code);
-        g_free(f->where);
-        g_free(f->message);
+        clear_strings(&f->code, &f->where, &f->message, NULL);
         g_free(f);
 }

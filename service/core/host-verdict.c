@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "clear-strings.h"
 #include "host-verdict.h"
 
 const char *health_to_string(Health h) {
@@ -30,8 +31,7 @@ void host_verdict_free(HostVerdict *v) {
         }
         g_ptr_array_unref(v->checks);
         g_ptr_array_unref(v->conflicting_guests);
-        g_free(v->node);
-        g_free(v->health_message);
+        clear_strings(&v->node, &v->health_message, NULL);
         g_free(v);
 }
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "clear-strings.h"
 #include "model.h"
 
 const char *severity_to_string(Severity s) {
@@ -17,9 +18,7 @@ Reason *reason_new(const char *code, Severity severity, const char *message, con
 void reason_free(Reason *r) {
         if (!r)
                 return;
-        g_free(r->code);
-        g_free(r->message);
-        g_free(r->hint);
+        clear_strings(&r->code, &r->message, &r->hint, NULL);
         g_free(r);
 }
 
@@ -39,9 +38,6 @@ const char *check_category_to_string(CheckCategory c) {
 void check_free(Check *c) {
         if (!c)
                 return;
-        g_free(c->id);
-        g_free(c->model);
-        g_free(c->message);
-        g_free(c->hint);
+        clear_strings(&c->id, &c->model, &c->message, &c->hint, NULL);
         g_free(c);
 }

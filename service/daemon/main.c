@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "build-config.h"
+#include "clear-strings.h"
 #include "context.h"
 #include "daemon.h"
 #include "introspect.h"
@@ -37,12 +38,8 @@ typedef struct {
 } Arguments;
 
 static void arguments_clear(Arguments *a) {
-        g_free(a->root);
-        g_free(a->snapshot_dir);
-        g_free(a->config_path);
-        g_free(a->libvirt_uri);
-        g_free(a->node_name);
-        g_free(a->introspect_dir);
+        clear_strings(&a->root, &a->snapshot_dir, &a->config_path, &a->libvirt_uri, &a->node_name,
+                      &a->introspect_dir, NULL);
 }
 
 static void help(void) {

@@ -7,6 +7,7 @@
 
 #include <glib/gstdio.h>
 
+#include "clear-strings.h"
 #include "export.h"
 #include "metrics.h"
 #include "node-labels.h"
@@ -164,10 +165,7 @@ Exporter *exporter_free(Exporter *x) {
                 close(x->efd);
         for (ExportKind k = 0; k < _EXPORT_MAX; k++) {
                 ExportFile *file = &x->files[k];
-                g_free(file->path);
-                g_free(file->last_queued);
-                g_free(file->pending);
-                g_free(file->failure);
+                clear_strings(&file->path, &file->last_queued, &file->pending, &file->failure, NULL);
         }
         g_mutex_clear(&x->lock);
         g_free(x->problem);
