@@ -33,6 +33,19 @@
 
 /* ---- XML helpers ---------------------------------------------------------- */
 
+/* An XPath context on untrusted libvirt XML whose root element is ROOT; the document it reads goes to
+ * *RET_DOC (free it after the context). NULL with *WHY set when the XML or the context fails. */
+static xmlXPathContext *xpath_parse(const char *xml, size_t len, const char *root, xmlDoc **ret_doc, char **why) {
+        g_autoptr(xmlDoc) doc = xml_parse_untrusted(xml, len, LIBVIRT_XML_MAX, root, 0, why);
+        xmlXPathContext *ctx = doc ? xmlXPathNewContext(doc) : NULL;
+
+        if (doc && !ctx)
+                *why = g_strdup("out of memory");
+        if (ctx)
+                *ret_doc = g_steal_pointer(&doc);
+        return ctx;
+}
+
 /* The first node EXPR selects, or NULL. */
 static xmlNode *xpath_node(xmlXPathContext *ctx, const char *expr) {
         g_autoptr(xmlXPathObject) obj = xmlXPathEvalExpression(BAD_CAST expr, ctx);
@@ -145,12 +158,7 @@ bool domcaps_parse(const char *xml, size_t len, DomainCapsFacts *dc, char **erro
 
         if (error)
                 *error = NULL;
-        doc = xml_parse_untrusted(xml, len, LIBVIRT_XML_MAX, "domainCapabilities", 0, &why);
-        if (doc) {
-                ctx = xmlXPathNewContext(doc);
-                if (!ctx)
-                        why = g_strdup("out of memory");
-        }
+        ctx = xpath_parse(xml, len, "domainCapabilities", &doc, &why);
         if (!ctx || !domcaps_parse_features(ctx, &parsed, &why)) {
                 g_free(parsed.cpu0_id);
                 if (error)
@@ -181,12 +189,7 @@ Model domain_xml_guest_model(const char *xml, size_t len, char **name, char **uu
         if (error)
                 *error = NULL;
 
-        doc = xml_parse_untrusted(xml, len, LIBVIRT_XML_MAX, "domain", 0, &why);
-        if (doc) {
-                ctx = xmlXPathNewContext(doc);
-                if (!ctx)
-                        why = g_strdup("out of memory");
-        }
+        ctx = xpath_parse(xml, len, "domain", &doc, &why);
         if (ctx)
                 model = domain_launch_security_model(xmlDocGetRootElement(doc), &why);
         if (why) {
