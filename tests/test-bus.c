@@ -104,25 +104,121 @@ static uint32_t snp_slots_used(Fixture *fx) {
         return v;
 }
 
+/* Each of INFO's N properties of PATH as Get answers it, printed by sd_bus_message_dump() (Get, not
+ * GetAll: the explicit ones too). */
+static GPtrArray *read_values(Fixture *fx, const char *path, const char *interface, const PropertyInfo *info,
+                              size_t n) {
+        GPtrArray *values = g_ptr_array_new_with_free_func(free);
+
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                char *text = NULL;
+                size_t size = 0;
+                FILE *f = open_memstream(&text, &size);
+
+                assert_non_null(f);
+                assert_true(sd_bus_get_property(fx->client, NULL, path, interface, info[i].name, NULL, &reply,
+                                                info[i].signature) >= 0);
+                assert_true(sd_bus_message_dump(reply, f, 0) >= 0);
+                assert_int_equal(fclose(f), 0);
+                g_ptr_array_add(values, text);
+        }
+        return values;
+}
+
+/* The PropertiesChanged line on_signal() must have seen for PATH, from its values before and after:
+ * the signalled properties (common/schema.h) whose value differs, in the interface's order, then
+ * the explicit ones that differ as invalidated; NULL when none differs. */
+static char *expected_change(const char *path, const PropertyInfo *info, size_t n, GPtrArray *before,
+                             GPtrArray *after) {
+        g_autoptr(GString) line = g_string_new(path);
+        bool any = false, invalidated = false;
+
+        g_string_append(line, " PropertiesChanged");
+        for (size_t i = 0; i < n; i++)
+                if (info[i].change == PROPERTY_EMITS_CHANGE && !g_str_equal(before->pdata[i], after->pdata[i])) {
+                        g_string_append_printf(line, " %s", info[i].name);
+                        any = true;
+                }
+        for (size_t i = 0; i < n; i++)
+                if (info[i].change == PROPERTY_EXPLICIT && !g_str_equal(before->pdata[i], after->pdata[i])) {
+                        g_string_append_printf(line, invalidated ? " %s" : " invalidated: %s", info[i].name);
+                        any = invalidated = true;
+                }
+        return any ? g_strdup(line->str) : NULL;
+}
+
+typedef struct {
+        GPtrArray *manager;
+        GPtrArray *models[_MODEL_MAX];
+} Values;
+
+static void read_all(Fixture *fx, Values *v) {
+        v->manager = read_values(fx, MANAGER_PATH, MANAGER_INTERFACE, manager_property_info, _MANAGER_PROPERTY_MAX);
+        for (Model m = 0; m < _MODEL_MAX; m++) {
+                g_autofree char *path = model_object_path(m);
+                v->models[m] = read_values(fx, path, MODEL_INTERFACE, model_property_info, _MODEL_PROPERTY_MAX);
+        }
+}
+
+static void values_clear(Values *v) {
+        g_ptr_array_unref(v->manager);
+        for (Model m = 0; m < _MODEL_MAX; m++)
+                g_ptr_array_unref(v->models[m]);
+}
+
+/* The signals a refresh between BEFORE and AFTER must send, in order: the Manager's
+ * PropertiesChanged, each model's, then CapabilitiesChanged naming the models that changed. */
+static GPtrArray *expected_signals(Values *before, Values *after) {
+        GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GString) caps = g_string_new(MANAGER_PATH " CapabilitiesChanged");
+        char *line;
+
+        if ((line = expected_change(MANAGER_PATH, manager_property_info, _MANAGER_PROPERTY_MAX, before->manager,
+                                    after->manager)))
+                g_ptr_array_add(lines, line);
+        for (Model m = 0; m < _MODEL_MAX; m++) {
+                g_autofree char *path = model_object_path(m);
+                if ((line = expected_change(path, model_property_info, _MODEL_PROPERTY_MAX, before->models[m],
+                                            after->models[m]))) {
+                        g_ptr_array_add(lines, line);
+                        g_string_append_printf(caps, " %s", model_name(m));
+                }
+        }
+        if (!g_str_equal(caps->str, MANAGER_PATH " CapabilitiesChanged"))
+                g_ptr_array_add(lines, g_strdup(caps->str));
+        return lines;
+}
+
+/* A guest stops: the signals name exactly the properties whose value moved (every one of them,
+ * read before and after with Get), each object once, CapabilitiesChanged last. */
 static void test_refresh_signals_what_changed(void **state) {
         Fixture *fx = *state;
         g_autofree char *domain = g_build_filename(fx->root, "libvirt/domains/snp-guest-2.xml", NULL);
+        Values before, after;
 
         assert_int_equal(snp_slots_used(fx), 2);
+        read_all(fx, &before);
         assert_int_equal(g_unlink(domain), 0);
         test_write(fx->root, "sys/fs/cgroup/misc.current", "sev 1\nsev_es 1\n");
         assert_true(call(fx, "Refresh", NULL) >= 0);
         drain(fx);
-
-        /* SEV-ES is withheld on this SNP host: it has no slots, so only SEV-SNP's move. */
-        /* EncryptedDomains grows with the host: named as invalidated, without its value. */
-        assert_int_equal(fx->signals->len, 3);
-        assert_string_equal(fx->signals->pdata[0],
-                            "/org/memcrypt1 PropertiesChanged RunningDomains invalidated: EncryptedDomains");
-        assert_string_equal(fx->signals->pdata[1],
-                            "/org/memcrypt1/model/amd_sev_snp PropertiesChanged SlotsUsed SlotsFree RunningDomains");
-        assert_string_equal(fx->signals->pdata[2], "/org/memcrypt1 CapabilitiesChanged amd-sev-snp");
+        read_all(fx, &after);
+        /* The change is real: SEV-SNP lost a guest's slot. */
         assert_int_equal(snp_slots_used(fx), 1);
+
+        g_autoptr(GPtrArray) want = expected_signals(&before, &after);
+        /* SEV-ES is withheld on this SNP host: it has no slots, so only SEV-SNP's move; EncryptedDomains
+         * grows with the host, so it is named as invalidated, without its value. */
+        assert_int_equal(want->len, 3);
+        assert_non_null(strstr(want->pdata[0], " invalidated: EncryptedDomains"));
+        assert_true(g_str_has_prefix(want->pdata[1], "/org/memcrypt1/model/amd_sev_snp PropertiesChanged "));
+        assert_non_null(strstr(want->pdata[1], " SlotsUsed"));
+        assert_int_equal(fx->signals->len, want->len);
+        for (guint i = 0; i < want->len; i++)
+                assert_string_equal(fx->signals->pdata[i], want->pdata[i]);
+        values_clear(&before);
+        values_clear(&after);
 }
 
 static void test_refresh_without_change_is_silent(void **state) {

@@ -1,20 +1,45 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """What the bus must say, derived from `memcryptd --root=SAME --dump` (org.memcrypt1(5) and
-"JSON report"): property name -> (D-Bus signature, value as busctl --json=short prints it)."""
+"JSON report"): property name -> (D-Bus signature, value as busctl --json=short prints it).
 
-MANAGER_PROPERTIES = {
-    'Version': 's', 'NodeName': 's', 'Health': 's', 'HealthMessage': 's', 'UsableModels': 'as',
-    'CpuVendor': 's', 'CpuGeneration': 's', 'CBitPosition': 'u', 'ReducedPhysBits': 'u',
-    'AsidCount': 'u', 'MinSevAsid': 'u', 'KernelVersion': 's', 'LibvirtVersion': 's',
-    'QemuVersion': 's', 'SevFirmwareVersion': 's', 'LibvirtConnected': 'b', 'RunningDomains': 'u',
-    'EncryptedDomains': 'a(sss)', 'LastRefresh': 't',
-}
+No property is listed here by hand. The names, signatures and change annotations come from the
+documented interface XML (interfaces/*.xml, which test-interfaces holds equal to the daemon's
+introspection); each Model property's value is its member of the report's model object, named by
+its row in common/schema.h (the build's schema.json, from tests/schema-json.c), turned into the
+bus's form by the row's kind. So a new Model property needs no line here, yet a bus value that is
+not the report's, a property the bus lacks or has beyond the XML, or a wrong type still fails."""
 
-MODEL_PROPERTIES = {
-    'Name': 's', 'Usable': 'b', 'Reasons': 'a(ssss)', 'Trait': 's', 'ResourceProvider': 's',
-    'AsidFirst': 'u', 'AsidLast': 'u', 'SlotsTotal': 'u', 'SlotsUsed': 'u', 'SlotsFree': 'u',
-    'DefaultPolicy': 't', 'Firmware': 'as', 'RunningDomains': 'u',
-}
+import json
+import os
+import xml.etree.ElementTree as ET
+
+_SOURCE = os.environ.get('MEMCRYPT_SOURCE_ROOT', os.path.join(os.path.dirname(__file__), '..', '..'))
+_SCHEMA = os.environ.get('MEMCRYPT_SCHEMA')
+if not _SCHEMA:
+    raise RuntimeError('MEMCRYPT_SCHEMA names no schema.json (run through meson test)')
+with open(_SCHEMA) as _f:
+    SCHEMA = json.load(_f)
+MODEL_ROWS = {row['name']: row for row in SCHEMA['model']}
+
+
+def _interface_properties(iface):
+    """[(name, signature, EmitsChangedSignal)] of interfaces/IFACE.xml in document order."""
+    root = ET.parse(os.path.join(_SOURCE, 'interfaces', iface + '.xml')).getroot()
+    props = []
+    for p in root.find('interface').findall('property'):
+        emits = 'true'
+        for a in p.findall('annotation'):
+            if a.get('name') == 'org.freedesktop.DBus.Property.EmitsChangedSignal':
+                emits = a.get('value')
+        props.append((p.get('name'), p.get('type'), emits))
+    return props
+
+
+_MANAGER_XML = _interface_properties('org.memcrypt1.Manager')
+_MODEL_XML = _interface_properties('org.memcrypt1.Model')
+
+MANAGER_PROPERTIES = {name: sig for name, sig, _ in _MANAGER_XML}
+MODEL_PROPERTIES = {name: sig for name, sig, _ in _MODEL_XML}
 
 # name -> (in signature, out signature)
 MANAGER_METHODS = {
@@ -39,8 +64,10 @@ REQUEST_METHOD_ERRORS = {
 }
 
 
-# Properties that grow with the host: only Get reads them (GetAll leaves them out).
-EXPLICIT_PROPERTIES = {'EncryptedDomains'}
+# Properties that grow with the host: only Get reads them (GetAll leaves them out). The XML marks
+# them EmitsChangedSignal=invalidates (PropertiesChanged names them without a value): memcryptd
+# invalidates exactly these.
+EXPLICIT_PROPERTIES = {name for name, _, emits in _MANAGER_XML if emits == 'invalidates'}
 
 
 def manager_get_all_expected(d):
@@ -79,35 +106,41 @@ def model_of(d, model):
     raise KeyError(model)
 
 
+# The bus's form of a report member, by the schema row's kind.
+_FROM_REPORT = {
+    'string': lambda v: v,
+    'bool': lambda v: v,
+    'u32': lambda v: v,
+    'u64': lambda v: v,
+    'policy': lambda v: int(v, 16),         # the report writes the policy in hex
+    'strv': list,
+    'reasons': lambda v: [[r['code'], r['severity'], r['message'], r['hint']] for r in v],
+    'domains': lambda v: [[e['name'], e['uuid'], e['model']] for e in v],
+}
+
+
 def model_expected(d, model):
+    """Every property of the Model XML: its signature and its row's report member of MODEL's object."""
     m = model_of(d, model)
-    return {
-        'Name': ('s', m['model']),
-        'Usable': ('b', m['usable']),
-        'Reasons': ('a(ssss)', [[r['code'], r['severity'], r['message'], r['hint']] for r in m['reasons']]),
-        'Trait': ('s', m['trait']),
-        'ResourceProvider': ('s', m['resource_provider']),
-        'AsidFirst': ('u', m['asid_first']),
-        'AsidLast': ('u', m['asid_last']),
-        'SlotsTotal': ('u', m['slots_total']),
-        'SlotsUsed': ('u', m['slots_used']),
-        'SlotsFree': ('u', m['slots_free']),
-        'DefaultPolicy': ('t', int(m['default_policy'], 16)),
-        'Firmware': ('as', list(m['firmware'])),
-        'RunningDomains': ('u', m['running_domains']),
-    }
+    want = {}
+    for name, sig in MODEL_PROPERTIES.items():
+        row = MODEL_ROWS.get(name)
+        if row is None:
+            raise AssertionError('Model.%s is in the interface XML but has no row in common/schema.h' % name)
+        want[name] = (sig, _FROM_REPORT[row['kind']](m[row['json']]))
+    return want
 
 
 def checks_expected(d):
     return [[c['id'], c['model'], c['category'], c['status'], c['message'], c['hint']] for c in d['checks']]
 
 
-# Properties that never change after start-up or are not signalled (interfaces/org.memcrypt1.Manager.xml).
-MANAGER_UNSIGNALLED = {'Version', 'CpuVendor', 'CpuGeneration', 'CBitPosition', 'ReducedPhysBits',
-                       'AsidCount', 'MinSevAsid', 'LastRefresh'}
-MODEL_UNSIGNALLED = {'Name', 'Trait'}
+# Properties that never change after start-up or are not signalled: EmitsChangedSignal const or
+# false in the interface XML.
+MANAGER_UNSIGNALLED = {name for name, _, emits in _MANAGER_XML if emits in ('const', 'false')}
+MODEL_UNSIGNALLED = {name for name, _, emits in _MODEL_XML if emits in ('const', 'false')}
 # CapabilitiesChanged names every model with any changed property (org.memcrypt1(5), Signals).
-CAPABILITY_PROPERTIES = set(MODEL_PROPERTIES) - {'Name', 'Trait'}
+CAPABILITY_PROPERTIES = set(MODEL_PROPERTIES) - MODEL_UNSIGNALLED
 
 
 def changed(before, after):
