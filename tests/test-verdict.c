@@ -96,6 +96,9 @@ static void test_milan_snp(void **state) {
         assert_string_equal(v->node, "node1");
         assert_true(v->models[MODEL_SEV].usable);
         assert_int_equal(v->models[MODEL_SEV].reasons->len, 0);
+        /* SEV-ES is withheld beside SNP, yet the CPU can run it. */
+        for (Model m = 0; m < _MODEL_MAX; m++)
+                assert_true(v->models[m].cpu_capable);
         assert_int_equal(v->models[MODEL_SEV].asid_first, 32);
         assert_int_equal(v->models[MODEL_SEV].asid_last, 253);
         assert_int_equal(v->models[MODEL_SEV].slots_total, 222);
@@ -186,8 +189,10 @@ static void test_not_amd(void **state) {
                 milan_snp(&f);
                 strcpy(f.cpuid.vendor, vendors[i]);
                 g_autoptr(HostVerdict) v = judge(&f);
-                for (Model m = 0; m < _MODEL_MAX; m++)
+                for (Model m = 0; m < _MODEL_MAX; m++) {
                         assert_only_reason(&v->models[m], "cpu-not-amd");
+                        assert_false(v->models[m].cpu_capable);
+                }
                 assert_int_equal(check(v, "psp-device")->status, CHECK_SKIP);
                 host_facts_clear(&f);
         }
@@ -199,8 +204,10 @@ static void test_guest(void **state) {
         f.cpuid.hypervisor = true;
         g_autoptr(HostVerdict) v = judge(&f);
 
-        for (Model m = 0; m < _MODEL_MAX; m++)
+        for (Model m = 0; m < _MODEL_MAX; m++) {
                 assert_only_reason(&v->models[m], "running-in-guest");
+                assert_false(v->models[m].cpu_capable);
+        }
         assert_int_equal(check(v, "host-not-guest")->status, CHECK_FAIL);
         host_facts_clear(&f);
 }
@@ -401,6 +408,10 @@ static void test_naples_es_is_skip(void **state) {
         assert_int_equal(check(v, "kvm-param-amd-sev-es")->status, CHECK_SKIP);
         assert_true(model_verdict_has_reason(&v->models[MODEL_SEV_ES], "cpu-lacks-sev-es"));
         assert_true(model_verdict_has_reason(&v->models[MODEL_SEV_SNP], "cpu-lacks-sev-snp"));
+        /* No configuration gives Naples SEV-ES or SEV-SNP; SEV it can run. */
+        assert_true(v->models[MODEL_SEV].cpu_capable);
+        assert_false(v->models[MODEL_SEV_ES].cpu_capable);
+        assert_false(v->models[MODEL_SEV_SNP].cpu_capable);
         host_facts_clear(&f);
 }
 

@@ -103,9 +103,13 @@ static void gate_cpuid_model(Eval *e, Model m) {
                            "the CPU does not advertise %s (CPUID 0x8000001F EAX bit %u clear%s)", model_title(m),
                            model_info(m)->cpuid_bit, c->has_leaf_8000001f ? "" : ": the leaf is absent");
                 eval_stop(e, MODEL_BIT(m), "the CPU lacks this model");
-        } else
+        } else {
                 eval_check(e, "cpuid", m, CATEGORY_CPU_SUPPORT, CHECK_PASS, NULL, 0, NULL,
                            "the CPU advertises %s (CPUID 0x8000001F EAX bit %u)", model_title(m), model_info(m)->cpuid_bit);
+                /* Only here: an earlier stop (unreadable CPUID, not AMD, a guest) or a generation
+                 * that cannot run the model leaves it false. */
+                e->v->models[m].cpu_capable = true;
+        }
 }
 
 static bool cpuinfo_has(const CpuinfoFacts *ci, Model m) {

@@ -26,6 +26,8 @@ typedef struct {
         const char *name;           /* model_name(model), model_trait(model) */
         const char *trait;
         bool usable;
+        bool cpu_capable;           /* the CPU can run the model (its cpuid-MODEL check passes): with
+                                     * usable false, configuration can still make it usable */
         GPtrArray *reasons;         /* Reason* */
         uint32_t asid_first, asid_last;  /* 0/0 when the pool is empty or unknown */
         uint32_t slots_total, slots_used, slots_free;
