@@ -102,24 +102,33 @@ static void test_export(void **state) {
         expect_error("[Export]\nTextfile=/x/m.prom\n", "unknown key 'Textfile' in [Export]");
 }
 
-/* A hung libvirtd is noticed within LibvirtTimeoutSec: libvirt closes the connection (count + 1) *
- * interval seconds after libvirtd's last message; one ping, halfway, is the fewest that does it. */
-static void test_keepalive_follows_timeout(void **state) {
+/* memcryptd's own keepalive ping comes only after a whole RefreshIntervalSec without a message from
+ * libvirtd, longer than libvirtd's default keepalive_interval (5 s), so against a default libvirtd it
+ * never pings; libvirt closes the connection (count + 1) * interval seconds after libvirtd's last
+ * message, and one ping is the fewest that does not close a healthy libvirtd that never pings. */
+static void test_keepalive_follows_refresh(void **state) {
         static const struct {
-                unsigned timeout;
+                unsigned refresh;
                 int interval;
-        } cases[] = { { 1, 1 }, { 2, 1 }, { 3, 1 }, { 10, 5 }, { 11, 5 }, { 60, 30 }, { 600, 300 } };
+        } cases[] = { { 1, 1 }, { 2, 2 }, { 60, 60 }, { 86400, 86400 } };
 
         for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
                 unsigned count = 0;
                 int interval = 0;
 
-                libvirt_keepalive_for_timeout(cases[i].timeout, &interval, &count);
+                libvirt_keepalive_for_refresh(cases[i].refresh, &interval, &count);
                 assert_int_equal(interval, cases[i].interval);
                 assert_int_equal(count, 1);
-                /* Within the timeout (libvirt counts whole seconds: 1 s cannot be met, 2 s is its least). */
-                assert_true((count + 1) * (unsigned) interval <= MAX(cases[i].timeout, 2u));
+                /* libvirt refuses intervals whose milliseconds overflow an int. */
+                assert_true(interval <= INT_MAX / 1000);
         }
+        /* The defaults: no ping of memcryptd's own while libvirtd's pings (every 5 s) come, and a hung
+         * libvirtd noticed within two minutes. */
+        unsigned count = 0;
+        int interval = 0;
+        libvirt_keepalive_for_refresh(DEFAULT_REFRESH_INTERVAL_SEC, &interval, &count);
+        assert_true(interval > 5);
+        assert_int_equal((count + 1) * (unsigned) interval, 120);
 }
 
 static void test_missing_explicit_file(void **state) {
@@ -177,7 +186,7 @@ int main(void) {
                 cmocka_unit_test(test_model_table),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_export),
-                cmocka_unit_test(test_keepalive_follows_timeout),
+                cmocka_unit_test(test_keepalive_follows_refresh),
                 cmocka_unit_test(test_missing_explicit_file),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -46,9 +46,9 @@ void memcrypt_config_clear(MemcryptConfig *c) {
         *c = (MemcryptConfig) {};
 }
 
-void libvirt_keepalive_for_timeout(unsigned timeout_sec, int *interval_sec, unsigned *count) {
+void libvirt_keepalive_for_refresh(unsigned refresh_sec, int *interval_sec, unsigned *count) {
         *count = 1;
-        *interval_sec = (int) MAX(timeout_sec / 2, 1u);
+        *interval_sec = (int) MAX(refresh_sec, 1u);
 }
 
 char *policy_check_static(Model m, uint64_t policy) {

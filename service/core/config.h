@@ -58,16 +58,22 @@ void memcrypt_config_clear(MemcryptConfig *c);
 bool memcrypt_config_load(MemcryptConfig *c, const char *path, bool must_exist, char **error);
 
 /*
- * libvirt's keepalive for a LibvirtTimeoutSec of TIMEOUT_SEC: a ping after
+ * libvirt's keepalive for a RefreshIntervalSec of REFRESH_SEC: a ping after
  * *INTERVAL_SEC seconds in which nothing came from libvirtd, the connection
  * closed when *COUNT pings in a row get no answer, i.e. (*COUNT + 1) *
- * *INTERVAL_SEC seconds after libvirtd's last message. One ping halfway
- * through the timeout is the fewest that still notices a hung libvirtd within
- * it (libvirt counts whole seconds, so a timeout of 1 s gives 2 s); libvirtd's
- * own pings (libvirtd.conf keepalive_interval) count as traffic, and while
- * they come more often memcryptd sends none.
+ * *INTERVAL_SEC seconds after libvirtd's last message (libvirt's
+ * virkeepalive.c: every message received re-arms the timer and restores the
+ * count). A ping costs two wakeups (the timer, then the pong), answering one
+ * of libvirtd's costs one, and every message resets the other side's timer:
+ * so memcryptd pings only after a whole refresh interval of silence, longer
+ * than libvirtd's own keepalive_interval (5 s by default), and against a
+ * default libvirtd it never pings at all. One ping (count 1) is the fewest
+ * that tells a hung libvirtd from an idle one that does not ping (count 0
+ * would close such a healthy connection every interval). A hung libvirtd is
+ * noticed within 2 * RefreshIntervalSec with nothing asked of it; a call
+ * asked of it has LibvirtTimeoutSec, kept by the libvirt thread's caller.
  */
-void libvirt_keepalive_for_timeout(unsigned timeout_sec, int *interval_sec, unsigned *count);
+void libvirt_keepalive_for_refresh(unsigned refresh_sec, int *interval_sec, unsigned *count);
 
 /*
  * Checks a launch policy against the model's rules that do not depend on

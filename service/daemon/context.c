@@ -205,6 +205,7 @@ static void start_libvirt(Context *c, const ContextOptions *o) {
         LibvirtKeeperOptions k = {
                 .uri = c->config.libvirt_uri,
                 .keepalive = o->libvirt_keepalive,
+                .refresh_sec = c->config.refresh_interval_sec,
                 .timeout_sec = c->config.libvirt_timeout_sec,
                 .event = o->event,
                 .changed = on_libvirt_changed,

@@ -40,7 +40,7 @@ struct LibvirtKeeper {
         char *uri;
         bool keepalive;
         unsigned timeout_sec;
-        int keepalive_interval_sec;     /* from timeout_sec: libvirt_keepalive_for_timeout() */
+        int keepalive_interval_sec;     /* from RefreshIntervalSec: libvirt_keepalive_for_refresh() */
         unsigned keepalive_count;
         LibvirtChangeFunc changed;
         void *userdata;
@@ -599,8 +599,9 @@ LibvirtKeeper *libvirt_keeper_new(const LibvirtKeeperOptions *o) {
         k->uri = g_strdup(o->uri);
         k->keepalive = o->keepalive;
         k->timeout_sec = o->timeout_sec ?: DEFAULT_LIBVIRT_TIMEOUT_SEC;
-        /* A hung libvirtd is noticed within the deadline even with nothing asked of it. */
-        libvirt_keepalive_for_timeout(k->timeout_sec, &k->keepalive_interval_sec, &k->keepalive_count);
+        /* A hung libvirtd is noticed even with nothing asked of it, at no wakeup beyond libvirtd's own pings. */
+        libvirt_keepalive_for_refresh(o->refresh_sec ?: DEFAULT_REFRESH_INTERVAL_SEC, &k->keepalive_interval_sec,
+                                      &k->keepalive_count);
         k->changed = o->changed;
         k->userdata = o->userdata;
         k->lifecycle_id = -1;

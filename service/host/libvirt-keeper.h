@@ -20,7 +20,8 @@
  * connection counts as lost (LibvirtConnected false, Health degraded) and
  * later calls fail at once, until the thread gets its answer (libvirtd
  * resumed: the state is read again and the change signalled) or libvirt
- * closes the connection (keepalive; then it reconnects).
+ * closes the connection (keepalive; then it reconnects). With nothing asked,
+ * the keepalive alone notices a hung libvirtd: libvirt_keepalive_for_refresh().
  */
 
 #include <stdbool.h>
@@ -44,6 +45,7 @@ typedef void (*LibvirtChangeFunc)(LibvirtChange what, void *userdata);
 typedef struct {
         const char *uri;
         bool keepalive;                 /* off for --exit-on-idle: its pings would keep the daemon busy */
+        unsigned refresh_sec;           /* RefreshIntervalSec, which sets the keepalive; 0: the default */
         unsigned timeout_sec;           /* LibvirtTimeoutSec; 0: the default */
         sd_event *event;                /* the loop CHANGED is called on */
         LibvirtChangeFunc changed;      /* never from inside libvirt_keeper_new() */
