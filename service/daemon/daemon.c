@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -66,6 +67,14 @@ static int on_name_request(sd_bus_message *reply, void *userdata, sd_bus_error *
         return 1;
 }
 
+/* What a probe freed stays with glibc, scattered between what the new state holds, where its
+ * trim threshold (top of the heap only) does not reach: about 0.5 MiB after each refresh, as much
+ * after start-up. Returned when the daemon is about to idle, after start-up and after each periodic
+ * refresh, never per event or per call (there it made each refresh several times dearer). */
+static void return_freed_memory(void) {
+        (void) malloc_trim(0);
+}
+
 /* The periodic probe reads what cannot be watched (sysfs parameters, the PSP status). It asks
  * libvirt nothing: while connected, lifecycle events keep the domains current and libvirtd's
  * versions and capabilities change only with a restart (a new connection probes them) or a QEMU
@@ -77,6 +86,7 @@ static int on_refresh_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         bus_refresh(c);
         if (c->watchers)
                 watchers_sync(c->watchers);
+        return_freed_memory();
         (void) sd_event_source_set_time_relative(s, c->config.refresh_interval_sec * USEC_PER_SEC);
         return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
@@ -197,6 +207,8 @@ int daemon_run(Context *c, const DaemonOptions *o) {
                 c->exporter = exporter_new(c->event, &c->config, on_export_changed, c);
                 exporter_publish(c->exporter, &c->state->facts, c->state->verdict, c->last_refresh_usec);
         }
+        if (r >= 0)
+                return_freed_memory();
         if (r >= 0)
                 r = o->exit_on_idle_usec > 0 ? run_with_idle_exit(c, o->exit_on_idle_usec) : sd_event_loop(c->event);
         if (r >= 0 && sd_event_get_exit_code(c->event, &code) < 0)

@@ -7,6 +7,9 @@
 
 #include "worker.h"
 
+/* Threads outlive their last job this long, so a caller's next call finds one. */
+#define LINGER_USEC (30 * UINT64_C(1000000))
+
 typedef struct {
         WorkerRunFunc run;
         WorkerDoneFunc done;
@@ -15,18 +18,25 @@ typedef struct {
 
 struct WorkerPool {
         sd_event_source *source;        /* the eventfd: finished jobs are waiting */
+        sd_event_source *linger;        /* ends the threads once no job came for LINGER_USEC */
         int fd;
         GThreadPool *threads;
+        unsigned max_threads;
         GMutex lock;
         GQueue finished;                /* Job*, guarded by LOCK */
         unsigned pending;               /* loop thread only */
 };
+
+/* Pushed to wake an idle thread, which then finds it has to end. */
+static Job wake_to_end;
 
 static void job_run(void *item, void *userdata) {
         WorkerPool *p = userdata;
         Job *j = item;
         uint64_t one = 1;
 
+        if (j == &wake_to_end)
+                return;
         j->run(j->data);
         g_mutex_lock(&p->lock);
         g_queue_push_tail(&p->finished, j);
@@ -38,8 +48,40 @@ static void job_run(void *item, void *userdata) {
 
 static void finish(WorkerPool *p, Job *j) {
         p->pending--;
+        if (p->pending == 0 && p->linger) {
+                (void) sd_event_source_set_time_relative(p->linger, LINGER_USEC);
+                (void) sd_event_source_set_enabled(p->linger, SD_EVENT_ONESHOT);
+        }
         j->done(j->data);
         g_free(j);
+}
+
+/*
+ * An idle daemon keeps no worker thread: each holds a stack and a malloc arena
+ * (about 12 KiB resident), and most hosts call the expensive methods seldom.
+ * The pool is exclusive (GLib's shared threads would set each new thread's
+ * scheduling with sched_setattr, which the unit's system-call filter denies),
+ * created with no thread; threads start as jobs come, up to max_threads, and
+ * end LINGER_USEC after the last job: the pool then allows none, and each waiting
+ * thread is woken by a no-op job to notice it.
+ */
+static void set_threads(WorkerPool *p, unsigned n) {
+        g_autoptr(GError) error = NULL;
+
+        if (!g_thread_pool_set_max_threads(p->threads, (int) n, &error))
+                g_warning("Cannot start worker threads: %s", error->message);
+}
+
+static int on_linger(sd_event_source *s, uint64_t usec, void *userdata) {
+        WorkerPool *p = userdata;
+        guint n = g_thread_pool_get_num_threads(p->threads);
+
+        if (p->pending > 0)
+                return 0;
+        set_threads(p, 0);
+        for (guint i = 0; i < n; i++)
+                g_thread_pool_push(p->threads, &wake_to_end, NULL);
+        return 0;
 }
 
 static int on_finished(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -70,10 +112,18 @@ WorkerPool *worker_pool_new(sd_event *event, unsigned threads) {
         if (p->fd < 0 || sd_event_add_io(event, &p->source, p->fd, EPOLLIN, on_finished, p) < 0)
                 g_error("Cannot set up the worker pool's eventfd: %s", g_strerror(errno));
         (void) sd_event_source_set_description(p->source, "worker-pool");
-        /* Exclusive threads: started once, never shared with other pools in the process. */
-        p->threads = g_thread_pool_new(job_run, p, (int) threads, true, &error);
+        if (sd_event_add_time_relative(event, &p->linger, CLOCK_MONOTONIC, LINGER_USEC, LINGER_USEC / 4,
+                                       on_linger, p) < 0)
+                g_error("Cannot set up the worker pool's timer");
+        (void) sd_event_source_set_enabled(p->linger, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(p->linger, "worker-pool-linger");
+        p->max_threads = MAX(threads, 1u);
+        /* A thread the pool no longer allows would otherwise wait in GLib's shared set of unused
+         * threads (15 s, one of them), costing the idle daemon a wakeup and its stack meanwhile. */
+        g_thread_pool_set_max_unused_threads(0);
+        p->threads = g_thread_pool_new(job_run, p, 0, true, &error);
         if (!p->threads)
-                g_error("Cannot start %u worker threads: %s", threads, error->message);
+                g_error("Cannot set up a pool of %u worker threads: %s", threads, error->message);
         return p;
 }
 
@@ -82,6 +132,7 @@ WorkerPool *worker_pool_free(WorkerPool *p, GDestroyNotify discard) {
                 return NULL;
         if (p->threads)
                 g_thread_pool_free(p->threads, false, true);
+        sd_event_source_disable_unref(p->linger);
         for (Job *j; (j = g_queue_pop_head(&p->finished));) {
                 if (discard)
                         discard(j->data);
@@ -105,8 +156,11 @@ void worker_pool_submit(WorkerPool *p, WorkerRunFunc run, WorkerDoneFunc done, v
                 finish(p, j);
                 return;
         }
-        /* Cannot fail: the pool is exclusive and already has its threads. */
+        (void) sd_event_source_set_enabled(p->linger, SD_EVENT_OFF);
         g_thread_pool_push(p->threads, j, NULL);
+        /* One thread per job in flight, up to the limit; those already there are kept. */
+        if ((unsigned) g_thread_pool_get_max_threads(p->threads) < MIN(p->pending, p->max_threads))
+                set_threads(p, MIN(p->pending, p->max_threads));
 }
 
 unsigned worker_pool_pending(const WorkerPool *p) {
