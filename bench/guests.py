@@ -38,7 +38,7 @@ import time
 
 from benchlib import SOURCE_ROOT, option
 import harness  # noqa: E402  (on the path through benchlib)
-from libvirtd import NOBODY, Libvirtd  # noqa: E402
+from libvirtd import Libvirtd  # noqa: E402
 
 # Issue 17's goals.
 GOAL_CPU_X = 2.0            # memcryptd CPU per event <= 2x libvirtd's, at 2000 and 5000 guests
@@ -118,15 +118,8 @@ def one_run(build, snapshot, args, idle):
     os.environ['MEMCRYPTD'] = os.path.join(build, 'service', 'memcryptd')
     res = {'measure': {}, 'storm': {}}
     with harness.World(root=snapshot, polkit='none', daemon=False, quiet=True) as w:
-        lv = Libvirtd(w)
-        if args['libvirtd_keepalive']:
-            conf_dir = os.path.join(lv.home, '.config', 'libvirt')
-            os.makedirs(conf_dir, exist_ok=True)
-            with open(os.path.join(conf_dir, 'libvirtd.conf'), 'w') as f:
-                f.write('keepalive_interval = %d\n' % int(args['libvirtd_keepalive']))
-            if harness.is_root():       # libvirtd runs as nobody and writes beside its configuration
-                for d in (lv.home, os.path.join(lv.home, '.config'), conf_dir):
-                    os.chown(d, NOBODY, NOBODY)
+        ka = args['libvirtd_keepalive']
+        lv = Libvirtd(w, conf='keepalive_interval = %d\n' % int(ka) if ka else '')
         lv.start()
         uri = 'test+unix:///default?socket=' + lv.socket_path
         w.root = os.path.join(w.tmp, 'root')

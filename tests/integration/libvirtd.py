@@ -28,8 +28,10 @@ TCG_DOMAIN = """<domain type='qemu'>
 
 
 class Libvirtd:
-    def __init__(self, world):
+    def __init__(self, world, conf=''):
+        """CONF: libvirtd.conf's text (e.g. keepalive_interval, log_filters), none by default."""
         self.w = world
+        self.conf = conf
         self.base = os.path.join(world.tmp, 'libvirt')
         self.home = os.path.join(self.base, 'home')
         self.runtime = os.path.join(self.base, 'run')
@@ -62,11 +64,16 @@ class Libvirtd:
         return [prog]
 
     def _prepare(self):
-        for d in (self.home, self.runtime):
+        conf_dir = os.path.join(self.home, '.config', 'libvirt')
+        dirs = (self.home, self.runtime) + ((os.path.join(self.home, '.config'), conf_dir) if self.conf else ())
+        for d in dirs:
             os.makedirs(d, exist_ok=True)
-            if is_root():
+            if is_root():       # libvirtd runs as nobody and writes beside its configuration
                 os.chown(d, NOBODY, NOBODY)
         os.chmod(self.runtime, 0o700)
+        if self.conf:
+            with open(os.path.join(conf_dir, 'libvirtd.conf'), 'w') as f:
+                f.write(self.conf)
 
     def _start(self, prog):
         """Start PROG and wait for its READY=1 (TIMEOUT is a guard)."""

@@ -8,6 +8,7 @@ which TCG cannot run. The daemon replays a snapshot for everything but libvirt's
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 
@@ -310,6 +311,64 @@ def test_many_guests():
             '(%d and %d of them)' % (small, large, n_small, n_large))
 
 
+# libvirtd's log of each message it receives (rpc.netserverclient at level info): a call (type=0).
+RPC_CALL = re.compile(r'RPC_SERVER_CLIENT_MSG_RX: client=(\S+) len=\d+ prog=(\d+) vers=\d+ proc=(\d+) type=0 ')
+REMOTE_PROGRAM = 0x20008086     # libvirt's remote protocol; keepalive is another program
+
+
+def libvirt_calls(log):
+    """[(client, proc)] of every remote call libvirtd received so far, in order."""
+    with open(log, errors='replace') as f:
+        return [(m.group(1), int(m.group(3))) for m in RPC_CALL.finditer(f.read())
+                if int(m.group(2)) == REMOTE_PROGRAM]
+
+
+def test_refresh_asks_libvirt_nothing():
+    """The periodic refresh (RefreshIntervalSec=1) re-reads files and asks libvirt nothing.
+    libvirtd logs every call it receives; between two identical calls of memcryptd's to libvirt
+    (GetLaunchMeasurement of a guest that does not exist, each waited for: the libvirt thread does
+    what a refresh queued before a call) memcryptd's connection carries only the second call's own
+    messages, across three refreshes. Each refresh is seen by what only it notices: misc.capacity
+    rewritten through a hard link outside the watched directories (as sysfs changes, unseen by
+    inotify), then its PropertiesChanged."""
+    with World(host='milan-snp-off', polkit='none', daemon=False) as w:
+        lv = Libvirtd(w)
+        log = os.path.join(lv.home, 'libvirtd-rpc.log')
+        lv.conf = 'log_filters = "2:rpc.netserverclient"\nlog_outputs = "2:file:%s"\n' % log
+        lv.start()
+        conf = os.path.join(w.tmp, 'memcryptd.conf')
+        with open(conf, 'w') as f:
+            f.write('[Service]\nRefreshIntervalSec=1\n')
+        start_memcryptd(w, 'milan-snp-off', '--libvirt-uri=' + lv.uri, '--config=' + conf)
+        rd = w.listen(uid=LISTENER_UID)
+        if not manager(w, 'LibvirtConnected'):
+            wait_change(rd, 'LibvirtConnected', True)
+        unwatched = os.path.join(w.tmp, 'misc.capacity')
+        os.link(os.path.join(w.root, 'sys/fs/cgroup/misc.capacity'), unwatched)
+
+        def ask_libvirt():
+            err, message, _ = w.call_error(MANAGER_PATH, 'org.memcrypt1.Attestation.GetLaunchMeasurement',
+                                           'no-such-guest', uid=LISTENER_UID)
+            check(err is not None and 'no-such-guest' in message, 'GetLaunchMeasurement of no guest', err, message)
+
+        start = len(libvirt_calls(log))
+        ask_libvirt()
+        first = libvirt_calls(log)[start:]
+        check(first and len({c for c, _ in first}) == 1, 'the first call reached libvirtd from one client', first)
+        ours = first[0][0]
+        for total in (221, 220, 219):
+            with open(unwatched, 'w') as f:
+                f.write('sev %d\nsev_es 31\n' % total)
+            line = rd.wait_for(lambda l: json.loads(l)['signal'] == 'PropertiesChanged' and
+                               json.loads(l)['path'] == model_path('amd-sev') and
+                               json.loads(l)['changed'].get('SlotsTotal') == total, timeout=3 * TIMEOUT)
+            check(line is not None, 'no refresh signalled SlotsTotal=%d; saw %r' % (total, rd.lines))
+        ask_libvirt()
+        between = [proc for client, proc in libvirt_calls(log)[start + len(first):] if client == ours]
+        eq(between, [proc for _, proc in first], "memcryptd's calls across three refreshes, then the same call")
+    return 'three refreshes, then the same call: %d call(s) of memcryptd at libvirtd, the call\'s own' % len(first)
+
+
 TESTS = [
     ('a TCG guest started and destroyed on a private libvirtd: RunningDomains at a second client',
      test_domain_lifecycle),
@@ -322,6 +381,8 @@ TESTS = [
      test_many_guests),
     ('SEV-ES guests while SNP is enabled: conflict, HostMisconfigured, --strict', test_conflict_from_live_domains),
     ('GetExpectedMeasurement of test:/// guests, their XML from libvirt', test_expected_from_live_libvirt),
+    ('the periodic refresh asks libvirt nothing: libvirtd logs no call of memcryptd across three refreshes',
+     test_refresh_asks_libvirt_nothing),
 ]
 
 if __name__ == '__main__':
