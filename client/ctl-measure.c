@@ -19,19 +19,20 @@
 #include "ctl-measure.h"
 #include "ctl-offline.h"
 #include "ctl-output.h"
+#include "ctl-parse.h"
 #include "measure.h"
 #include "measure-command.h"
 #include "measure-input.h"
 
 typedef struct {
         int mode;                               /* MeasureMode, -1 until given */
-        char *ovmf, *kernel, *initrd, *append;
-        bool has_append;
+        char *ovmf, *kernel, *initrd, *append; /* append: also "" when given so */
         char *vcpus_arg;
         unsigned vcpus;
         char *vcpu_type;
         bool has_sig, has_family, has_model, has_stepping;
         uint64_t sig, family, model, stepping;
+        bool has_guest_features, has_output_format, has_vmsa_init, has_vmm_type;
         uint64_t guest_features;
         bool has_seves_features;
         uint64_t seves_features;
@@ -42,18 +43,7 @@ typedef struct {
         JsonMode json;
 } Args;
 
-static void args_clear(Args *a) {
-        g_free(a->ovmf);
-        g_free(a->kernel);
-        g_free(a->initrd);
-        g_free(a->append);
-        g_free(a->vcpus_arg);
-        g_free(a->vcpu_type);
-        g_free(a->seed_hex);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Args, args_clear)
-
-#define usage(...) offline_usage("measure", __VA_ARGS__)
+#define usage(...) ctl_usage("measure", __VA_ARGS__)
 
 static int input_error(const char *what, const char *path, const char *why) {
         return offline_error("measure", "%s %s: %s", what, path, why);
@@ -100,15 +90,6 @@ static void help(void) {
         printf("\n");
 }
 
-static int set_number(bool *has, uint64_t *field, const char *option, const char *value, uint64_t max) {
-        if (*has)
-                return usage("%s is given twice", option);
-        if (!parse_uint64(value, field) || *field > max)
-                return usage("%s %s: not a number from 0 to %" PRIu64 " (decimal or 0x hex)", option, value, max);
-        *has = true;
-        return 0;
-}
-
 static int parse_seed(Args *a) {
         if (!hex_decode(a->seed_hex, a->seed, MEASURE_DIGEST_MAX))
                 return usage("--snp-ovmf-hash: '%s' is not %u hex digits", a->seed_hex, 2 * MEASURE_DIGEST_MAX);
@@ -116,16 +97,21 @@ static int parse_seed(Args *a) {
 }
 
 /* What the options leave to check once all are read. */
-static int check_args(Args *a) {
+static int check_args(void *args, int argc, char *argv[]) {
+        Args *a = args;
         bool needs_vcpus = a->mode == MEASURE_MODE_SEV_ES || a->mode == MEASURE_MODE_SNP;
         unsigned sig_sources = (a->vcpu_type != NULL) + a->has_sig + (a->has_family || a->has_model || a->has_stepping);
         uint64_t v;
 
+        /* The only word is the verb itself. */
+        for (int i = optind; i < argc; i++)
+                if (strcmp(argv[i], "measure") != 0 || i != optind)
+                        return usage("unexpected argument '%s'", argv[i]);
         if (a->mode < 0)
                 return usage("--mode is missing");
         if (!a->ovmf)
                 return usage("--ovmf is missing");
-        if ((a->initrd || a->has_append) && !a->kernel)
+        if ((a->initrd || a->append) && !a->kernel)
                 return usage("--initrd and --append need --kernel");
         if (a->seed_hex && a->mode != MEASURE_MODE_SNP)
                 return usage("--snp-ovmf-hash applies to --mode snp only");
@@ -162,15 +148,14 @@ static int check_args(Args *a) {
 }
 
 enum {
-        ARG_MODE = 0x100, ARG_OVMF, ARG_KERNEL, ARG_INITRD, ARG_APPEND, ARG_VCPUS, ARG_VCPU_TYPE,
+        ARG_MODE = CTL_ARG_VERSION + 1, ARG_OVMF, ARG_KERNEL, ARG_INITRD, ARG_APPEND, ARG_VCPUS, ARG_VCPU_TYPE,
         ARG_VCPU_SIG, ARG_VCPU_FAMILY, ARG_VCPU_MODEL, ARG_VCPU_STEPPING, ARG_GUEST_FEATURES,
         ARG_SNP_OVMF_HASH, ARG_VMM_TYPE, ARG_OUTPUT_FORMAT, ARG_VMSA_INIT, ARG_SEVES_FEATURES, ARG_JSON,
-        ARG_VERSION,
 };
 const struct option ctl_measure_options[] = {
         { "help",            no_argument,       NULL, 'h'                 },
         { "verbose",         no_argument,       NULL, 'v'                 },
-        { "version",         no_argument,       NULL, ARG_VERSION         },
+        { "version",         no_argument,       NULL, CTL_ARG_VERSION     },
         { "mode",            required_argument, NULL, ARG_MODE            },
         { "ovmf",            required_argument, NULL, ARG_OVMF            },
         { "kernel",          required_argument, NULL, ARG_KERNEL          },
@@ -192,121 +177,87 @@ const struct option ctl_measure_options[] = {
         {}
 };
 
-static int parse_args(int argc, char *argv[], Args *a) {
-        bool has_features = false, has_format = false, has_form = false, has_vmm = false;
-        int c, r = 0, m;
+#define STRING(id, field) { id, CTL_VALUE_STRING, offsetof(Args, field), 0, 0 }
+#define NUMBER(id, field, max) { id, CTL_VALUE_NUMBER, offsetof(Args, field), offsetof(Args, has_##field), max }
+static const CtlValue values[] = {
+        STRING(ARG_OVMF,               ovmf),
+        STRING(ARG_KERNEL,             kernel),
+        STRING(ARG_INITRD,             initrd),
+        STRING(ARG_APPEND,             append),
+        STRING(ARG_VCPUS,              vcpus_arg),
+        STRING(ARG_VCPU_TYPE,          vcpu_type),
+        STRING(ARG_SNP_OVMF_HASH,      seed_hex),
+        NUMBER(ARG_VCPU_SIG,           sig,            UINT32_MAX),
+        NUMBER(ARG_VCPU_FAMILY,        family,         0xf + 0xff),
+        NUMBER(ARG_VCPU_MODEL,         model,          0xff),
+        NUMBER(ARG_VCPU_STEPPING,      stepping,       0xf),
+        NUMBER(ARG_GUEST_FEATURES,     guest_features, UINT64_MAX),
+        NUMBER(ARG_SEVES_FEATURES,     seves_features, UINT64_MAX),
+        { ARG_JSON, CTL_VALUE_JSON, offsetof(Args, json), 0, 0 },
+        {}
+};
 
-        *a = (Args) { .mode = -1, .guest_features = MEASURE_SNP_GUEST_FEATURES_DEFAULT };
-        optind = 0;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, ":hv", ctl_measure_options, NULL)) >= 0) {
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_VERSION:
-                        printf("memcryptctl %s\n", MEMCRYPT_VERSION);
-                        return 0;
-                case 'v':
-                        a->verbose = true;
-                        break;
-                case ARG_MODE:
-                        if (a->mode >= 0)
-                                return usage("--mode is given twice");
-                        if (strcmp(optarg, "snp:svsm") == 0)
-                                return usage("--mode snp:svsm is not supported");
-                        m = measure_mode_from_string(optarg);
-                        if (m < 0)
-                                return usage("unknown --mode '%s' (sev, seves, snp, snp:ovmf-hash)", optarg);
-                        a->mode = m;
-                        break;
-                case ARG_OVMF:
-                        r = offline_set_once("measure", &a->ovmf, "--ovmf", optarg);
-                        break;
-                case ARG_KERNEL:
-                        r = offline_set_once("measure", &a->kernel, "--kernel", optarg);
-                        break;
-                case ARG_INITRD:
-                        r = offline_set_once("measure", &a->initrd, "--initrd", optarg);
-                        break;
-                case ARG_APPEND:
-                        r = offline_set_once("measure", &a->append, "--append", optarg);
-                        a->has_append = true;
-                        break;
-                case ARG_VCPUS:
-                        r = offline_set_once("measure", &a->vcpus_arg, "--vcpus", optarg);
-                        break;
-                case ARG_VCPU_TYPE:
-                        r = offline_set_once("measure", &a->vcpu_type, "--vcpu-type", optarg);
-                        break;
-                case ARG_VCPU_SIG:
-                        r = set_number(&a->has_sig, &a->sig, "--vcpu-sig", optarg, UINT32_MAX);
-                        break;
-                case ARG_VCPU_FAMILY:
-                        r = set_number(&a->has_family, &a->family, "--vcpu-family", optarg, 0xf + 0xff);
-                        break;
-                case ARG_VCPU_MODEL:
-                        r = set_number(&a->has_model, &a->model, "--vcpu-model", optarg, 0xff);
-                        break;
-                case ARG_VCPU_STEPPING:
-                        r = set_number(&a->has_stepping, &a->stepping, "--vcpu-stepping", optarg, 0xf);
-                        break;
-                case ARG_GUEST_FEATURES:
-                        r = set_number(&has_features, &a->guest_features, "--guest-features", optarg, UINT64_MAX);
-                        break;
-                case ARG_SEVES_FEATURES:
-                        r = set_number(&a->has_seves_features, &a->seves_features, "--seves-features", optarg,
-                                       UINT64_MAX);
-                        break;
-                case ARG_SNP_OVMF_HASH:
-                        r = offline_set_once("measure", &a->seed_hex, "--snp-ovmf-hash", optarg);
-                        break;
-                case ARG_VMM_TYPE:
-                        if (has_vmm)
-                                return usage("--vmm-type is given twice");
-                        has_vmm = true;
-                        if (strcmp(optarg, "ec2") == 0 || strcmp(optarg, "gce") == 0)
-                                return usage("--vmm-type %s is not supported: only QEMU guests are measured", optarg);
-                        if (strcmp(optarg, "QEMU") != 0)
-                                return usage("unknown --vmm-type '%s' (QEMU)", optarg);
-                        break;
-                case ARG_OUTPUT_FORMAT:
-                        if (has_format)
-                                return usage("--output-format is given twice");
-                        has_format = true;
-                        if (strcmp(optarg, "hex") != 0 && strcmp(optarg, "base64") != 0)
-                                return usage("unknown --output-format '%s' (hex, base64)", optarg);
-                        a->base64 = strcmp(optarg, "base64") == 0;
-                        break;
-                case ARG_VMSA_INIT:
-                        if (has_form)
-                                return usage("--vmsa-init is given twice");
-                        has_form = true;
-                        m = measure_vmsa_form_from_string(optarg);
-                        if (m < 0)
-                                return usage("unknown --vmsa-init '%s' (init2, legacy)", optarg);
-                        a->vmsa_form = m;
-                        break;
-                case ARG_JSON:
-                        if (!parse_json_mode(optarg, &a->json))
-                                return usage("unknown --json mode '%s' (pretty, short, off)", optarg);
-                        break;
-                case ':':
-                        return usage("option '%s' needs a value", argv[optind - 1]);
-                case '?':
-                        return usage("unrecognized option '%s'", argv[optind - 1]);
-                default:
-                        g_assert_not_reached();
-                }
-                if (r < 0)
-                        return r;
+/* The options whose value is a word of a list, each given once. */
+static int handle_option(int c, const char *value, void *args) {
+        Args *a = args;
+        int m;
+
+        switch (c) {
+        case 'v':
+                a->verbose = true;
+                return 0;
+        case ARG_MODE:
+                if (a->mode >= 0)
+                        return usage("--mode is given twice");
+                if (strcmp(value, "snp:svsm") == 0)
+                        return usage("--mode snp:svsm is not supported");
+                m = measure_mode_from_string(value);
+                if (m < 0)
+                        return usage("unknown --mode '%s' (sev, seves, snp, snp:ovmf-hash)", value);
+                a->mode = m;
+                return 0;
+        case ARG_VMM_TYPE:
+                if (a->has_vmm_type)
+                        return usage("--vmm-type is given twice");
+                a->has_vmm_type = true;
+                if (strcmp(value, "ec2") == 0 || strcmp(value, "gce") == 0)
+                        return usage("--vmm-type %s is not supported: only QEMU guests are measured", value);
+                if (strcmp(value, "QEMU") != 0)
+                        return usage("unknown --vmm-type '%s' (QEMU)", value);
+                return 0;
+        case ARG_OUTPUT_FORMAT:
+                if (a->has_output_format)
+                        return usage("--output-format is given twice");
+                a->has_output_format = true;
+                if (strcmp(value, "hex") != 0 && strcmp(value, "base64") != 0)
+                        return usage("unknown --output-format '%s' (hex, base64)", value);
+                a->base64 = strcmp(value, "base64") == 0;
+                return 0;
+        case ARG_VMSA_INIT:
+                if (a->has_vmsa_init)
+                        return usage("--vmsa-init is given twice");
+                a->has_vmsa_init = true;
+                m = measure_vmsa_form_from_string(value);
+                if (m < 0)
+                        return usage("unknown --vmsa-init '%s' (init2, legacy)", value);
+                a->vmsa_form = m;
+                return 0;
         }
-        /* The only word is the verb itself. */
-        for (int i = optind; i < argc; i++)
-                if (strcmp(argv[i], "measure") != 0 || i != optind)
-                        return usage("unexpected argument '%s'", argv[i]);
-        return check_args(a) < 0 ? -OFFLINE_EXIT_USAGE : 1;
+        g_assert_not_reached();
 }
+
+static const CtlCommand command = {
+        .verb = "measure",
+        .shortopts = "hv",
+        .options = ctl_measure_options,
+        .values = values,
+        .number_note = " (decimal or 0x hex)",
+        .help = help,
+        .handle = handle_option,
+        .check = check_args,
+};
+
+CTL_DEFINE_ARGS_CLEANUP(Args, command);
 
 /* A boot file's SHA-256 and size, from a regular file only. */
 static int hash_file(const char *what, const char *path, uint8_t out[MEASURE_SHA256_LEN], uint64_t *size) {
@@ -379,7 +330,7 @@ static void json_command(JsonBuilder *b, const Args *a) {
                 .ovmf = a->ovmf,
                 .kernel = a->kernel,
                 .initrd = a->initrd,
-                .append = a->has_append ? a->append : NULL,
+                .append = a->append,
                 .vcpus = a->vcpus,
                 .vcpu_sig = (uint32_t) a->sig,
                 .vmsa_form = a->vmsa_form,
@@ -411,7 +362,7 @@ static void print_json(const Args *a, const Files *f, const char *digest) {
                 json_file(b, "kernel", a->kernel, f->kernel_size, f->kernel_sha256);
         if (a->initrd)
                 json_file(b, "initrd", a->initrd, f->initrd_size, f->initrd_sha256);
-        if (a->has_append)
+        if (a->append)
                 json_add_string(b, "append", a->append);
         if (a->mode == MEASURE_MODE_SEV_ES || a->mode == MEASURE_MODE_SNP) {
                 json_add_int(b, "vcpus", a->vcpus);
@@ -441,7 +392,7 @@ static const char *verbose_name(MeasureMode mode) {
 }
 
 static int run(int argc, char *argv[]) {
-        g_auto(Args) a = {};
+        g_auto(Args) a = { .mode = -1, .guest_features = MEASURE_SNP_GUEST_FEATURES_DEFAULT };
         g_auto(Files) f = {};
         g_auto(OvmfImage) img = {};
         g_autoptr(GError) error = NULL;
@@ -452,7 +403,7 @@ static int run(int argc, char *argv[]) {
         size_t len;
         int r;
 
-        r = parse_args(argc, argv, &a);
+        r = ctl_parse(&command, argc, argv, &a, NULL);
         if (r <= 0)
                 return r;
         r = read_files(&a, &f, &kh);

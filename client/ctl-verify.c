@@ -9,11 +9,12 @@
 
 #include "ctl-args.h"
 #include "ctl-offline.h"
+#include "ctl-parse.h"
 #include "ctl-verify.h"
 #include "measure-attest.h"
 
 enum { EXIT_MISMATCH = 3 };
-enum { ARG_MEASUREMENT = 0x100, ARG_API_MAJOR, ARG_API_MINOR, ARG_BUILD_ID, ARG_POLICY, ARG_TIK, ARG_TK,
+enum { ARG_MEASUREMENT = CTL_ARG_VERSION + 1, ARG_API_MAJOR, ARG_API_MINOR, ARG_BUILD_ID, ARG_POLICY, ARG_TIK, ARG_TK,
        ARG_EXPECTED, ARG_JSON };
 
 const struct option ctl_verify_options[] = {
@@ -37,15 +38,7 @@ typedef struct {
         JsonMode json;
 } Args;
 
-static void args_clear(Args *a) {
-        g_free(a->measurement);
-        g_free(a->tik);
-        g_free(a->tk);
-        g_free(a->expected);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Args, args_clear)
-
-#define usage(...) offline_usage("attest verify", __VA_ARGS__)
+#define usage(...) ctl_usage("attest verify", __VA_ARGS__)
 #define input_error(...) offline_error("attest verify", __VA_ARGS__)
 
 static void help(void) {
@@ -72,59 +65,25 @@ static void help(void) {
 
 static const char *const number_names[] = { "--api-major", "--api-minor", "--build-id", "--policy" };
 
-static int set_number(Args *a, unsigned i, const char *value) {
-        uint64_t max = i == 3 ? UINT32_MAX : UINT8_MAX;
+#define STRING(id, field) { id, CTL_VALUE_STRING, offsetof(Args, field), 0, 0 }
+#define NUMBER(id, i, max) { id, CTL_VALUE_NUMBER, offsetof(Args, values[i]), offsetof(Args, has[i]), max }
+static const CtlValue values[] = {
+        STRING(ARG_MEASUREMENT, measurement),
+        NUMBER(ARG_API_MAJOR,   0, UINT8_MAX),
+        NUMBER(ARG_API_MINOR,   1, UINT8_MAX),
+        NUMBER(ARG_BUILD_ID,    2, UINT8_MAX),
+        NUMBER(ARG_POLICY,      3, UINT32_MAX),
+        STRING(ARG_TIK,         tik),
+        STRING(ARG_TK,          tk),
+        STRING(ARG_EXPECTED,    expected),
+        { ARG_JSON, CTL_VALUE_JSON, offsetof(Args, json), 0, 0 },
+        {}
+};
 
-        if (a->has[i])
-                return usage("%s is given twice", number_names[i]);
-        if (!parse_uint64(value, &a->values[i]) || a->values[i] > max)
-                return usage("%s %s: not a number from 0 to %" PRIu64, number_names[i], value, max);
-        a->has[i] = true;
-        return 0;
-}
+/* What the options leave to check once all are read. */
+static int check_args(void *args, int argc, char *argv[]) {
+        const Args *a = args;
 
-static int parse_args(int argc, char *argv[], Args *a) {
-        int c, r = 0;
-
-        optind = 0;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, ":h", ctl_verify_options, NULL)) >= 0) {
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_MEASUREMENT:
-                        r = offline_set_once("attest verify", &a->measurement, "--measurement", optarg);
-                        break;
-                case ARG_API_MAJOR:
-                case ARG_API_MINOR:
-                case ARG_BUILD_ID:
-                case ARG_POLICY:
-                        r = set_number(a, (unsigned) (c - ARG_API_MAJOR), optarg);
-                        break;
-                case ARG_TIK:
-                        r = offline_set_once("attest verify", &a->tik, "--tik", optarg);
-                        break;
-                case ARG_TK:
-                        r = offline_set_once("attest verify", &a->tk, "--tk", optarg);
-                        break;
-                case ARG_EXPECTED:
-                        r = offline_set_once("attest verify", &a->expected, "--expected", optarg);
-                        break;
-                case ARG_JSON:
-                        if (!parse_json_mode(optarg, &a->json))
-                                return usage("unknown --json mode '%s' (pretty, short, off)", optarg);
-                        break;
-                case ':':
-                        return usage("option '%s' needs a value", argv[optind - 1]);
-                case '?':
-                        return usage("unrecognized option '%s'", argv[optind - 1]);
-                default:
-                        g_assert_not_reached();
-                }
-                if (r < 0)
-                        return r;
-        }
         if (argc - optind != 2 || strcmp(argv[optind], "attest") != 0 || strcmp(argv[optind + 1], "verify") != 0)
                 return usage("unexpected argument '%s'", argc - optind > 2 ? argv[optind + 2] : argv[argc - 1]);
         if (!a->measurement)
@@ -136,8 +95,21 @@ static int parse_args(int argc, char *argv[], Args *a) {
                 return usage("give one of --tik FILE and --tk FILE");
         if (!a->expected)
                 return usage("--expected is missing");
-        return 1;
+        return 0;
 }
+
+/* Every option but --help is the table's. */
+static const CtlCommand command = {
+        .verb = "attest verify",
+        .shortopts = "h",
+        .options = ctl_verify_options,
+        .values = values,
+        .help = help,
+        .check = check_args,
+};
+
+CTL_DEFINE_ARGS_CLEANUP(Args, command);
+
 
 /* The TIK: a --tik file of 16 bytes, or the second half of a --tk file of 32 (TEK then TIK, as libvirt). */
 static int read_tik(const Args *a, uint8_t tik[MEASURE_TIK_LEN]) {
@@ -169,7 +141,7 @@ static int run(int argc, char *argv[]) {
         bool match;
         int r;
 
-        r = parse_args(argc, argv, &a);
+        r = ctl_parse(&command, argc, argv, &a, NULL);
         if (r <= 0)
                 return r;
         if (!hex_decode(a.expected, ld, sizeof(ld)))

@@ -21,6 +21,7 @@
 #include "ctl-offline.h"
 #include "ctl-verify.h"
 #include "ctl-output.h"
+#include "ctl-parse.h"
 #include "model-table.h"
 
 enum {
@@ -31,43 +32,76 @@ enum {
         EXIT_CHECK_FAILED = 3,
         EXIT_DOMAIN_INVALID = 4,        /* validate: a finding of severity error */
 };
+G_STATIC_ASSERT((int) EXIT_USAGE == (int) CTL_EXIT_USAGE);
 
-/* The options only some verbs take; Verb.options says which. */
-typedef enum {
-        VERB_OPT_FLAVOR = 1u << 0,
-        VERB_OPT_IMAGE  = 1u << 1,
-        VERB_OPT_POLICY = 1u << 2,
-        VERB_OPT_OPTION = 1u << 3,
-        VERB_OPT_MODEL  = 1u << 4,
-        VERB_OPT_HEADER = 1u << 5,
-        VERB_OPT_SECRET = 1u << 6,
-        VERB_OPT_RESUME = 1u << 7,
-        VERB_OPT_ADDRESS = 1u << 8,
-        VERB_OPT_RAW    = 1u << 9,
-        VERB_OPT_DOMAIN_XML = 1u << 10,
-        VERB_OPT_KERNEL = 1u << 11,
-        VERB_OPT_INITRD = 1u << 12,
-} VerbOption;
-static const char *const verb_option_names[] = { "--flavor", "--image", "--policy", "--option", "--model",
-                                                 "--header", "--secret", "--resume", "--address", "--raw",
-                                                 "--domain-xml", "--kernel", "--initrd" };
+/* "memcryptctl: MESSAGE" and where help is, on stderr; -EXIT_USAGE. */
+#define usage_error(...) ctl_usage(NULL, __VA_ARGS__)
 
-static JsonMode arg_json = JSON_OFF;
+
+/* The long options: from ARG_FLAVOR on those only some verbs take (VERB_OPT). */
+enum {
+        ARG_JSON = CTL_ARG_VERSION + 1,
+        ARG_NO_LEGEND,
+        ARG_NO_ASK_PASSWORD,
+        ARG_FLAVOR,
+        ARG_IMAGE,
+        ARG_POLICY,
+        ARG_OPTION,
+        ARG_MODEL,
+        ARG_HEADER,
+        ARG_SECRET,
+        ARG_RESUME,
+        ARG_ADDRESS,
+        ARG_RAW,
+        ARG_DOMAIN_XML,
+        ARG_KERNEL,
+        ARG_INITRD,
+};
+/* The options only some verbs take, as bits of Verb.options and arg_verb_options. */
+#define VERB_OPT(arg) (1u << ((arg) - ARG_FLAVOR))
+
+static const struct option options[] = {
+        { "help",            no_argument,       NULL, 'h'                 },
+        { "version",         no_argument,       NULL, CTL_ARG_VERSION     },
+        { "json",            optional_argument, NULL, ARG_JSON            },
+        { "no-legend",       no_argument,       NULL, ARG_NO_LEGEND       },
+        { "no-ask-password", no_argument,       NULL, ARG_NO_ASK_PASSWORD },
+        { "flavor",          required_argument, NULL, ARG_FLAVOR          },
+        { "image",           required_argument, NULL, ARG_IMAGE           },
+        { "policy",          required_argument, NULL, ARG_POLICY          },
+        { "option",          required_argument, NULL, ARG_OPTION          },
+        { "model",           required_argument, NULL, ARG_MODEL           },
+        { "header",          required_argument, NULL, ARG_HEADER          },
+        { "secret",          required_argument, NULL, ARG_SECRET          },
+        { "resume",          no_argument,       NULL, ARG_RESUME          },
+        { "address",         required_argument, NULL, ARG_ADDRESS         },
+        { "raw",             no_argument,       NULL, ARG_RAW             },
+        { "domain-xml",      required_argument, NULL, ARG_DOMAIN_XML      },
+        { "kernel",          required_argument, NULL, ARG_KERNEL          },
+        { "initrd",          required_argument, NULL, ARG_INITRD          },
+        {}
+};
+
+/* What the parser's table fills (ctl-parse.h); the rest are arg_* of their own. */
+typedef struct {
+        JsonMode json;
+        char *header_file, *secret_file;        /* attest inject */
+        char *domain_xml_file;                  /* attest expected --domain-xml */
+        char *kernel_file, *initrd_file;
+} Args;
+static Args arg_values = { .json = JSON_OFF };
 static bool arg_legend = true;
 static bool arg_ask_password = true;
-static unsigned arg_verb_options;       /* the VerbOptions given */
+static unsigned arg_verb_options;       /* the VERB_OPT()s given */
 static GPtrArray *arg_flavor;           /* key, value, ..., NULL (resolve) */
 static GPtrArray *arg_image;
 static MemcryptOptions *arg_options;    /* --policy, --option, --model */
 static GPtrArray *arg_option_keys;      /* the keys in arg_options, to refuse one given twice */
 static char *arg_domain_xml;            /* the FILE of configure and validate, read before connecting */
-static char *arg_header_file, *arg_secret_file;        /* attest inject */
 static char *arg_header, *arg_secret;  /* their base64, read before connecting */
 static bool arg_resume, arg_raw;
 static bool arg_has_address;
 static uint64_t arg_address;
-static char *arg_domain_xml_file;       /* attest expected --domain-xml */
-static char *arg_kernel_file, *arg_initrd_file;
 static int arg_kernel_fd = -1, arg_initrd_fd = -1;      /* opened before connecting */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MemcryptClient, memcrypt_client_free)
@@ -75,7 +109,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MemcryptHost, memcrypt_host_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MemcryptModel, memcrypt_model_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MemcryptPlacement, memcrypt_placement_free)
 
-static int usage_error(const char *format, ...) G_GNUC_PRINTF(1, 2);
 
 /* The service's own words when it answered; the errno's when it did not. */
 static int service_error(MemcryptClient *c, int r) {
@@ -240,8 +273,8 @@ static int verb_status(MemcryptClient *c, int argc, char **argv) {
         int r;
 
         /* docs/design.md: status --json is the Describe report, the one JSON view of everything. */
-        if (arg_json != JSON_OFF)
-                return print_report(c, arg_json);
+        if (arg_values.json != JSON_OFF)
+                return print_report(c, arg_values.json);
 
         r = memcrypt_get_host(c, &h);
         if (r < 0)
@@ -263,7 +296,7 @@ static int verb_status(MemcryptClient *c, int argc, char **argv) {
 
 static int verb_describe(MemcryptClient *c, int argc, char **argv) {
         /* Scripts get the service's bytes unless they asked for a layout; a person reads it indented. */
-        return print_report(c, arg_json == JSON_OFF && isatty(STDOUT_FILENO) ? JSON_PRETTY : arg_json);
+        return print_report(c, arg_values.json == JSON_OFF && isatty(STDOUT_FILENO) ? JSON_PRETTY : arg_values.json);
 }
 
 /* ---- models, model ---- */
@@ -273,8 +306,8 @@ static int verb_models(MemcryptClient *c, int argc, char **argv) {
         g_autoptr(Table) t = table_new(headers, 1u << 2 | 1u << 3);
         int r;
 
-        if (arg_json != JSON_OFF)
-                return print_report_models(c, NULL, arg_json);
+        if (arg_values.json != JSON_OFF)
+                return print_report_models(c, NULL, arg_values.json);
 
         for (size_t i = 0; i < G_N_ELEMENTS(memcrypt_model_names); i++) {
                 g_autoptr(MemcryptModel) m = NULL;
@@ -307,8 +340,8 @@ static int verb_model(MemcryptClient *c, int argc, char **argv) {
         if (r < 0)
                 return service_error(c, r);
 
-        if (arg_json != JSON_OFF)
-                return print_report_models(c, m->name, arg_json);
+        if (arg_values.json != JSON_OFF)
+                return print_report_models(c, m->name, arg_values.json);
 
         kv_add_model(kv, m);
         kv_print(kv);
@@ -343,10 +376,10 @@ static int verb_doctor(MemcryptClient *c, int argc, char **argv) {
                 table_add_row(t, cells, colors, explain ? k->hint : NULL);
         }
 
-        if (arg_json != JSON_OFF) {
+        if (arg_values.json != JSON_OFF) {
                 g_autoptr(JsonNode) node = json_from_checks(checks, n);
 
-                json_print(node, arg_json);
+                json_print(node, arg_values.json);
         } else {
                 footer = g_strdup_printf("%zu checks: %zu pass, %zu warn, %zu fail, %zu skip, %zu unknown.",
                                          n, counts[0], counts[1], counts[2], counts[3], counts[4]);
@@ -405,7 +438,7 @@ static void print_signal_line(const MemcryptSignal *s) {
 }
 
 static int on_signal(const MemcryptSignal *s, void *userdata) {
-        if (arg_json != JSON_OFF) {
+        if (arg_values.json != JSON_OFF) {
                 g_autoptr(JsonNode) node = json_from_signal(s);
 
                 /* One object per line whatever --json says, so the stream splits on newlines. */
@@ -475,10 +508,10 @@ static int verb_resolve(MemcryptClient *c, int argc, char **argv) {
         if (r < 0)
                 return service_error(c, r);
 
-        if (arg_json != JSON_OFF) {
+        if (arg_values.json != JSON_OFF) {
                 g_autoptr(JsonNode) node = json_from_placement(p);
 
-                json_print(node, arg_json);
+                json_print(node, arg_values.json);
         } else if (!*p->model)
                 puts("No memory encryption requested: schedule the guest without a model, resources or traits.");
         else {
@@ -490,10 +523,10 @@ static int verb_resolve(MemcryptClient *c, int argc, char **argv) {
 
 /* XML as the service wrote it, ending in a newline; or {"xml": ...}. */
 static void print_xml(const char *xml) {
-        if (arg_json != JSON_OFF) {
+        if (arg_values.json != JSON_OFF) {
                 g_autoptr(JsonNode) node = json_from_xml(xml);
 
-                json_print(node, arg_json);
+                json_print(node, arg_values.json);
                 return;
         }
         fputs(xml, stdout);
@@ -575,10 +608,10 @@ static int verb_validate(MemcryptClient *c, int argc, char **argv) {
                 if (strcmp(findings[i].severity, "error") == 0)
                         errors++;
 
-        if (arg_json != JSON_OFF) {
+        if (arg_values.json != JSON_OFF) {
                 g_autoptr(JsonNode) node = json_from_findings(findings, n);
 
-                json_print(node, arg_json);
+                json_print(node, arg_values.json);
         } else
                 findings_print(findings, n, errors);
         memcrypt_findings_free(findings, n);
@@ -588,13 +621,13 @@ static int verb_validate(MemcryptClient *c, int argc, char **argv) {
 /* ---- attest ---- */
 
 static int verb_attest_platform(MemcryptClient *c, int argc, char **argv) {
-        int r = attest_print_platform(c, arg_json);
+        int r = attest_print_platform(c, arg_values.json);
 
         return r < 0 ? service_error(c, r) : EXIT_OK;
 }
 
 static int verb_attest_measurement(MemcryptClient *c, int argc, char **argv) {
-        int r = attest_print_measurement(c, argv[2], arg_json);
+        int r = attest_print_measurement(c, argv[2], arg_values.json);
 
         return r < 0 ? service_error(c, r) : r > 0 ? EXIT_SERVICE : EXIT_OK;
 }
@@ -608,7 +641,7 @@ static int verb_attest_inject(MemcryptClient *c, int argc, char **argv) {
                 g_assert(memcrypt_options_set_uint64(o, MEMCRYPT_OPTION_ADDRESS, arg_address) >= 0);
         if (arg_resume)
                 g_assert(memcrypt_options_set_bool(o, MEMCRYPT_OPTION_RESUME, true) >= 0);
-        r = attest_inject(c, argv[2], arg_header, arg_secret, o, arg_resume, arg_json);
+        r = attest_inject(c, argv[2], arg_header, arg_secret, o, arg_resume, arg_values.json);
         memcrypt_options_free(o);
         return r < 0 ? service_error(c, r) : EXIT_OK;
 }
@@ -621,7 +654,7 @@ static int verb_attest_expected(MemcryptClient *c, int argc, char **argv) {
                 .initrd_fd = arg_initrd_fd,
                 .options = arg_options,
         };
-        int r = attest_print_expected(c, &req, arg_json);
+        int r = attest_print_expected(c, &req, arg_values.json);
 
         return r < 0 ? service_error(c, r) : EXIT_OK;
 }
@@ -633,7 +666,7 @@ typedef struct {
         const char *synopsis;           /* the arguments, for usage errors */
         int args;                       /* how many, after the verb */
         int file_arg;                   /* argv[file_arg] is a domain XML FILE or "-"; 0: none */
-        unsigned options;               /* the VerbOptions it takes */
+        unsigned options;               /* the VERB_OPT()s it takes */
         int (*run)(MemcryptClient *c, int argc, char **argv);
         const char *sub;                /* "attest platform": the second word; ARGS count after it */
 } Verb;
@@ -646,17 +679,18 @@ static const Verb verbs[] = {
         { "describe",        "",             0, 0, 0, verb_describe },
         { "refresh",         "",             0, 0, 0, verb_refresh },
         { "monitor",         "",             0, 0, 0, verb_monitor },
-        { "resolve",         "",             0, 0, VERB_OPT_FLAVOR | VERB_OPT_IMAGE, verb_resolve },
-        { "launch-security", "MODEL",        1, 0, VERB_OPT_POLICY | VERB_OPT_OPTION, verb_launch_security },
-        { "configure",       "MODEL FILE|-", 2, 2, VERB_OPT_POLICY | VERB_OPT_OPTION, verb_configure },
-        { "validate",        "FILE|-",       1, 1, VERB_OPT_MODEL | VERB_OPT_OPTION, verb_validate },
+        { "resolve",         "",             0, 0, VERB_OPT(ARG_FLAVOR) | VERB_OPT(ARG_IMAGE), verb_resolve },
+        { "launch-security", "MODEL",        1, 0, VERB_OPT(ARG_POLICY) | VERB_OPT(ARG_OPTION), verb_launch_security },
+        { "configure",       "MODEL FILE|-", 2, 2, VERB_OPT(ARG_POLICY) | VERB_OPT(ARG_OPTION), verb_configure },
+        { "validate",        "FILE|-",       1, 1, VERB_OPT(ARG_MODEL) | VERB_OPT(ARG_OPTION), verb_validate },
         { "attest",          "platform",     0, 0, 0, verb_attest_platform, "platform" },
         { "attest",          "measurement DOMAIN", 1, 0, 0, verb_attest_measurement, "measurement" },
         { "attest",          "inject DOMAIN --header FILE --secret FILE", 1, 0,
-          VERB_OPT_HEADER | VERB_OPT_SECRET | VERB_OPT_RESUME | VERB_OPT_ADDRESS | VERB_OPT_RAW, verb_attest_inject,
-          "inject" },
+          VERB_OPT(ARG_HEADER) | VERB_OPT(ARG_SECRET) | VERB_OPT(ARG_RESUME) | VERB_OPT(ARG_ADDRESS) |
+          VERB_OPT(ARG_RAW), verb_attest_inject, "inject" },
         { "attest",          "expected DOMAIN|--domain-xml FILE [--kernel FILE] [--initrd FILE]", 1, 0,
-          VERB_OPT_DOMAIN_XML | VERB_OPT_KERNEL | VERB_OPT_INITRD | VERB_OPT_OPTION, verb_attest_expected, "expected" },
+          VERB_OPT(ARG_DOMAIN_XML) | VERB_OPT(ARG_KERNEL) | VERB_OPT(ARG_INITRD) | VERB_OPT(ARG_OPTION),
+          verb_attest_expected, "expected" },
 };
 
 static void help(void) {
@@ -739,8 +773,6 @@ static void help(void) {
                "4 validate found an error.\n");
 }
 
-static int usage_error(const char *format, ...) G_GNUC_PRINTF(1, 2);
-
 /* A model name as the service spells it, from it or a short alias; NULL when it is neither. */
 static const char *model_name_from_arg(const char *arg) {
         static const char *const aliases[][2] = {
@@ -763,17 +795,6 @@ static int check_model_arg(const char *what, const char *arg, const char **ret) 
                 return usage_error("%s '%s' is not a model; use amd-sev, amd-sev-es or amd-sev-snp "
                                    "(or sev, sev-es, snp)", what, arg);
         return 0;
-}
-
-static int usage_error(const char *format, ...) {
-        va_list ap;
-
-        fputs("memcryptctl: ", stderr);
-        va_start(ap, format);
-        vfprintf(stderr, format, ap);
-        va_end(ap);
-        fputs("\nTry 'memcryptctl --help' for more information.\n", stderr);
-        return -EXIT_USAGE;
 }
 
 /* --flavor/--image KEY=VALUE appended to *PAIRS (key, value, ..., NULL); a key only once. */
@@ -840,12 +861,64 @@ static int add_option_pair(const char *arg) {
         return add_option("--option", key, value);
 }
 
-static int set_file_option(const char *option, char **field, const char *arg) {
-        if (*field)
-                return usage_error("%s is given twice", option);
-        *field = g_strdup(arg);
-        return 0;
+
+/* An option the table of command does not take, into the arg_* of its own. */
+static int handle_option(int c, const char *value, void *args) {
+        const char *model;
+        int r;
+
+        switch (c) {
+        case ARG_NO_LEGEND:
+                arg_legend = false;
+                return 0;
+        case ARG_NO_ASK_PASSWORD:
+                arg_ask_password = false;
+                return 0;
+        case ARG_FLAVOR:
+                return add_request_pair(&arg_flavor, "--flavor", value);
+        case ARG_IMAGE:
+                return add_request_pair(&arg_image, "--image", value);
+        case ARG_POLICY:
+                return add_option("--policy", MEMCRYPT_OPTION_POLICY, value);
+        case ARG_OPTION:
+                return add_option_pair(value);
+        case ARG_MODEL:
+                r = check_model_arg("--model", value, &model);
+                return r < 0 ? r : add_option("--model", MEMCRYPT_OPTION_MODEL, model);
+        case ARG_RESUME:
+                arg_resume = true;
+                return 0;
+        case ARG_RAW:
+                arg_raw = true;
+                return 0;
+        case ARG_ADDRESS:
+                if (arg_has_address)
+                        return usage_error("--address is given twice");
+                if (!parse_uint64(value, &arg_address))
+                        return usage_error("--address %s: not an address (a decimal or 0x hex number)", value);
+                arg_has_address = true;
+                return 0;
+        }
+        g_assert_not_reached();
 }
+
+static const CtlValue values[] = {
+        { ARG_JSON,       CTL_VALUE_JSON,   offsetof(Args, json)            },
+        { ARG_HEADER,     CTL_VALUE_STRING, offsetof(Args, header_file)     },
+        { ARG_SECRET,     CTL_VALUE_STRING, offsetof(Args, secret_file)     },
+        { ARG_DOMAIN_XML, CTL_VALUE_STRING, offsetof(Args, domain_xml_file) },
+        { ARG_KERNEL,     CTL_VALUE_STRING, offsetof(Args, kernel_file)     },
+        { ARG_INITRD,     CTL_VALUE_STRING, offsetof(Args, initrd_file)     },
+        {}
+};
+
+static const CtlCommand command = {
+        .shortopts = "h",
+        .options = options,
+        .values = values,
+        .help = help,
+        .handle = handle_option,
+};
 
 static void free_args(void) {
         g_clear_pointer(&arg_flavor, g_ptr_array_unref);
@@ -853,13 +926,9 @@ static void free_args(void) {
         arg_options = memcrypt_options_free(arg_options);
         g_clear_pointer(&arg_option_keys, g_ptr_array_unref);
         g_clear_pointer(&arg_domain_xml, g_free);
-        g_clear_pointer(&arg_header_file, g_free);
-        g_clear_pointer(&arg_secret_file, g_free);
+        ctl_values_clear(&command, &arg_values);
         g_clear_pointer(&arg_header, g_free);
         g_clear_pointer(&arg_secret, g_free);
-        g_clear_pointer(&arg_domain_xml_file, g_free);
-        g_clear_pointer(&arg_kernel_file, g_free);
-        g_clear_pointer(&arg_initrd_file, g_free);
         if (arg_kernel_fd >= 0)
                 close(arg_kernel_fd);
         if (arg_initrd_fd >= 0)
@@ -868,144 +937,16 @@ static void free_args(void) {
 
 /* 1: go on with the verb; 0: done (help, version); -EXIT_USAGE: bad command line. */
 static int parse_argv(int argc, char *argv[]) {
-        enum {
-                ARG_VERSION = 0x100,
-                ARG_JSON,
-                ARG_NO_LEGEND,
-                ARG_NO_ASK_PASSWORD,
-                ARG_FLAVOR,
-                ARG_IMAGE,
-                ARG_POLICY,
-                ARG_OPTION,
-                ARG_MODEL,
-                ARG_HEADER,
-                ARG_SECRET,
-                ARG_RESUME,
-                ARG_ADDRESS,
-                ARG_RAW,
-                ARG_DOMAIN_XML,
-                ARG_KERNEL,
-                ARG_INITRD,
-        };
-        static const struct option options[] = {
-                { "help",            no_argument,       NULL, 'h'                 },
-                { "version",         no_argument,       NULL, ARG_VERSION         },
-                { "json",            optional_argument, NULL, ARG_JSON            },
-                { "no-legend",       no_argument,       NULL, ARG_NO_LEGEND       },
-                { "no-ask-password", no_argument,       NULL, ARG_NO_ASK_PASSWORD },
-                { "flavor",          required_argument, NULL, ARG_FLAVOR          },
-                { "image",           required_argument, NULL, ARG_IMAGE           },
-                { "policy",          required_argument, NULL, ARG_POLICY          },
-                { "option",          required_argument, NULL, ARG_OPTION          },
-                { "model",           required_argument, NULL, ARG_MODEL           },
-                { "header",          required_argument, NULL, ARG_HEADER          },
-                { "secret",          required_argument, NULL, ARG_SECRET          },
-                { "resume",          no_argument,       NULL, ARG_RESUME          },
-                { "address",         required_argument, NULL, ARG_ADDRESS         },
-                { "raw",             no_argument,       NULL, ARG_RAW             },
-                { "domain-xml",      required_argument, NULL, ARG_DOMAIN_XML      },
-                { "kernel",          required_argument, NULL, ARG_KERNEL          },
-                { "initrd",          required_argument, NULL, ARG_INITRD          },
-                {}
-        };
-        int c, r = 0;
+        uint64_t given = 0;
+        int r;
 
         /* Polkit may ask only someone who can answer. */
         arg_ask_password = isatty(STDIN_FILENO);
 
         /* getopt permutes: options may follow the verb ("memcryptctl doctor --json"). */
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_VERSION:
-                        printf("memcryptctl %s\n", MEMCRYPT_VERSION);
-                        return 0;
-                case ARG_JSON:
-                        if (!parse_json_mode(optarg, &arg_json))
-                                return usage_error("unknown --json mode '%s' (pretty, short, off)", optarg);
-                        break;
-                case ARG_NO_LEGEND:
-                        arg_legend = false;
-                        break;
-                case ARG_NO_ASK_PASSWORD:
-                        arg_ask_password = false;
-                        break;
-                case ARG_FLAVOR:
-                        arg_verb_options |= VERB_OPT_FLAVOR;
-                        r = add_request_pair(&arg_flavor, "--flavor", optarg);
-                        break;
-                case ARG_IMAGE:
-                        arg_verb_options |= VERB_OPT_IMAGE;
-                        r = add_request_pair(&arg_image, "--image", optarg);
-                        break;
-                case ARG_POLICY:
-                        arg_verb_options |= VERB_OPT_POLICY;
-                        r = add_option("--policy", MEMCRYPT_OPTION_POLICY, optarg);
-                        break;
-                case ARG_OPTION:
-                        arg_verb_options |= VERB_OPT_OPTION;
-                        r = add_option_pair(optarg);
-                        break;
-                case ARG_MODEL: {
-                        const char *model;
-                        arg_verb_options |= VERB_OPT_MODEL;
-                        r = check_model_arg("--model", optarg, &model);
-                        if (r >= 0)
-                                r = add_option("--model", MEMCRYPT_OPTION_MODEL, model);
-                        break;
-                }
-                case ARG_HEADER:
-                        arg_verb_options |= VERB_OPT_HEADER;
-                        r = set_file_option("--header", &arg_header_file, optarg);
-                        break;
-                case ARG_SECRET:
-                        arg_verb_options |= VERB_OPT_SECRET;
-                        r = set_file_option("--secret", &arg_secret_file, optarg);
-                        break;
-                case ARG_RESUME:
-                        arg_verb_options |= VERB_OPT_RESUME;
-                        arg_resume = true;
-                        break;
-                case ARG_RAW:
-                        arg_verb_options |= VERB_OPT_RAW;
-                        arg_raw = true;
-                        break;
-                case ARG_DOMAIN_XML:
-                        arg_verb_options |= VERB_OPT_DOMAIN_XML;
-                        r = set_file_option("--domain-xml", &arg_domain_xml_file, optarg);
-                        break;
-                case ARG_KERNEL:
-                        arg_verb_options |= VERB_OPT_KERNEL;
-                        r = set_file_option("--kernel", &arg_kernel_file, optarg);
-                        break;
-                case ARG_INITRD:
-                        arg_verb_options |= VERB_OPT_INITRD;
-                        r = set_file_option("--initrd", &arg_initrd_file, optarg);
-                        break;
-                case ARG_ADDRESS:
-                        arg_verb_options |= VERB_OPT_ADDRESS;
-                        if (arg_has_address)
-                                return usage_error("--address is given twice");
-                        if (!parse_uint64(optarg, &arg_address))
-                                return usage_error("--address %s: not an address (a decimal or 0x hex number)",
-                                                   optarg);
-                        arg_has_address = true;
-                        break;
-                case ':':
-                        return usage_error("option '%s' needs a value", argv[optind - 1]);
-                case '?':
-                        return usage_error("unrecognized option '%s'", argv[optind - 1]);
-                default:
-                        g_assert_not_reached();
-                }
-                if (r < 0)
-                        return r;
-        }
-
-        return 1;
+        r = ctl_parse(&command, argc, argv, &arg_values, &given);
+        arg_verb_options = (unsigned) (given >> (ARG_FLAVOR - CTL_ARG_VERSION));
+        return r;
 }
 
 /* The verb's argument count and options. */
@@ -1014,10 +955,10 @@ static int check_verb(const Verb *verb, int argc) {
         unsigned extra = arg_verb_options & ~verb->options;
         int n = MAX(argc, 1) - 1 - (verb->sub ? 1 : 0);
         /* attest expected: --domain-xml FILE stands for the DOMAIN. */
-        int args = verb->args - ((verb->options & arg_verb_options & VERB_OPT_DOMAIN_XML) ? 1 : 0);
+        int args = verb->args - ((verb->options & arg_verb_options & VERB_OPT(ARG_DOMAIN_XML)) ? 1 : 0);
 
-        if ((verb->options & VERB_OPT_DOMAIN_XML) && !(arg_verb_options & VERB_OPT_DOMAIN_XML) &&
-            (arg_verb_options & (VERB_OPT_KERNEL | VERB_OPT_INITRD)))
+        if ((verb->options & VERB_OPT(ARG_DOMAIN_XML)) && !(arg_verb_options & VERB_OPT(ARG_DOMAIN_XML)) &&
+            (arg_verb_options & (VERB_OPT(ARG_KERNEL) | VERB_OPT(ARG_INITRD))))
                 return usage_error("--kernel and --initrd go with --domain-xml: a defined domain's files are the "
                                    "host's, named by its XML");
         if (n < args)
@@ -1026,10 +967,10 @@ static int check_verb(const Verb *verb, int argc) {
         if (n > args)
                 return usage_error(args < verb->args ? "too many arguments for '%s': give a DOMAIN or --domain-xml, "
                                    "not both" : "too many arguments for '%s'", name);
-        for (size_t i = 0; i < G_N_ELEMENTS(verb_option_names); i++)
-                if (extra & (1u << i))
-                        return usage_error("%s does not apply to '%s'", verb_option_names[i], name);
-        if ((verb->options & VERB_OPT_HEADER) && (!arg_header_file || !arg_secret_file))
+        for (const struct option *o = options; o->name; o++)
+                if (o->val >= ARG_FLAVOR && (extra & (1u << (o->val - ARG_FLAVOR))))
+                        return usage_error("--%s does not apply to '%s'", o->name, name);
+        if ((verb->options & VERB_OPT(ARG_HEADER)) && (!arg_values.header_file || !arg_values.secret_file))
                 return usage_error("'%s' needs --header FILE and --secret FILE", name);
         return 0;
 }
@@ -1072,14 +1013,14 @@ static int find_verb(int argc, char **argv, const Verb **ret) {
 static int read_expected_files(void) {
         g_autoptr(GError) error = NULL;
 
-        arg_domain_xml = read_text_file(arg_domain_xml_file, MEMCRYPT_DOMAIN_XML_MAX, &error);
-        if (arg_domain_xml && arg_kernel_file) {
-                g_autofree char *name = g_strdup_printf("the kernel '%s'", arg_kernel_file);
-                arg_kernel_fd = open_input_file(arg_kernel_file, name, &error);
+        arg_domain_xml = read_text_file(arg_values.domain_xml_file, MEMCRYPT_DOMAIN_XML_MAX, &error);
+        if (arg_domain_xml && arg_values.kernel_file) {
+                g_autofree char *name = g_strdup_printf("the kernel '%s'", arg_values.kernel_file);
+                arg_kernel_fd = open_input_file(arg_values.kernel_file, name, &error);
         }
-        if (arg_domain_xml && arg_kernel_fd >= -1 && !error && arg_initrd_file) {
-                g_autofree char *name = g_strdup_printf("the initrd '%s'", arg_initrd_file);
-                arg_initrd_fd = open_input_file(arg_initrd_file, name, &error);
+        if (arg_domain_xml && arg_kernel_fd >= -1 && !error && arg_values.initrd_file) {
+                g_autofree char *name = g_strdup_printf("the initrd '%s'", arg_values.initrd_file);
+                arg_initrd_fd = open_input_file(arg_values.initrd_file, name, &error);
         }
         if (!arg_domain_xml || error) {
                 fprintf(stderr, "memcryptctl: %s\n", error->message);
@@ -1092,17 +1033,17 @@ static int read_expected_files(void) {
 static int read_verb_file(const Verb *verb, char **argv) {
         g_autoptr(GError) error = NULL;
 
-        if (verb->options & VERB_OPT_HEADER) {
-                arg_header = attest_read_blob_file("header", arg_header_file, arg_raw, &error);
+        if (verb->options & VERB_OPT(ARG_HEADER)) {
+                arg_header = attest_read_blob_file("header", arg_values.header_file, arg_raw, &error);
                 if (arg_header)
-                        arg_secret = attest_read_blob_file("secret", arg_secret_file, arg_raw, &error);
+                        arg_secret = attest_read_blob_file("secret", arg_values.secret_file, arg_raw, &error);
                 if (!arg_secret) {
                         fprintf(stderr, "memcryptctl: %s\n", error->message);
                         return -EXIT_INPUT;
                 }
                 return 0;
         }
-        if (arg_domain_xml_file)
+        if (arg_values.domain_xml_file)
                 return read_expected_files();
         if (verb->file_arg == 0)
                 return 0;
