@@ -123,7 +123,8 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
         };
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                r = 0;
                 switch (c) {
                 case 'h':
                         help();
@@ -132,11 +133,7 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                         printf("memcryptd %s\n", MEMCRYPT_VERSION);
                         return 0;
                 case ARG_ROOT:           set_string(&a->root, optarg); break;
-                case ARG_DUMP:
-                        r = parse_dump(optarg, &a->dump);
-                        if (r < 0)
-                                return r;
-                        break;
+                case ARG_DUMP:           r = parse_dump(optarg, &a->dump); break;
                 case ARG_SNAPSHOT:       set_string(&a->snapshot_dir, optarg); break;
                 case ARG_CONFIG:         set_string(&a->config_path, optarg); break;
                 case ARG_LIBVIRT_URI:    set_string(&a->libvirt_uri, optarg); break;
@@ -144,15 +141,16 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                 case ARG_NO_LIBVIRT:     a->no_libvirt = true; break;
                 case ARG_STRICT:         a->strict = true; break;
                 case ARG_BUS_INTROSPECT: set_string(&a->introspect_dir, optarg); break;
-                case ARG_EXIT_ON_IDLE:
-                        r = parse_idle(optarg, &a->exit_on_idle_sec);
-                        if (r < 0)
-                                return r;
-                        break;
+                case ARG_EXIT_ON_IDLE:   r = parse_idle(optarg, &a->exit_on_idle_sec); break;
                 default:
                         fprintf(stderr, "Try 'memcryptd --help' for more information.\n");
                         return -EXIT_USAGE;
                 }
+                /* The options with a value to parse (--dump, --exit-on-idle) are refused in one place;
+                 * their parsers have said why. */
+                if (r < 0)
+                        return r;
+        }
         if (optind < argc) {
                 fprintf(stderr, "memcryptd: unexpected argument '%s'\nTry 'memcryptd --help' for more information.\n",
                         argv[optind]);
