@@ -260,6 +260,25 @@ static char *xml_writer_finish(xmlTextWriterPtr x, xmlBufferPtr buf, bool failed
         return out;
 }
 
+/* Writes the children of a document's root element from DATA; false when a libxml2 call failed. */
+typedef bool (*XmlChildrenFunc)(xmlTextWriterPtr x, const void *data);
+
+/* The document <ROOT ATTR='VALUE'>, its children from WRITE_CHILDREN, as text; NULL if any call failed. */
+static char *xml_document(const char *root, const char *attr, const char *value, XmlChildrenFunc write_children,
+                          const void *data) {
+        xmlBufferPtr buf;
+        xmlTextWriterPtr x = xml_writer_new(&buf);
+        bool ok;
+
+        if (!x)
+                return NULL;
+        ok = xmlTextWriterStartElement(x, BAD_CAST root) >= 0 &&
+             xmlTextWriterWriteAttribute(x, BAD_CAST attr, BAD_CAST value) >= 0 &&
+             write_children(x, data) &&
+             xmlTextWriterEndElement(x) >= 0;
+        return xml_writer_finish(x, buf, !ok);
+}
+
 static bool write_cpuid_leaf(xmlTextWriterPtr x, const CpuidLeaf *l) {
         return xmlTextWriterStartElement(x, BAD_CAST "cpuid") >= 0 &&
                xmlTextWriterWriteFormatAttribute(x, BAD_CAST "eax_in", "0x%08x", l->eax_in) >= 0 &&
@@ -271,20 +290,18 @@ static bool write_cpuid_leaf(xmlTextWriterPtr x, const CpuidLeaf *l) {
                xmlTextWriterEndElement(x) >= 0;
 }
 
+static bool write_cpuid_leaves(xmlTextWriterPtr x, const void *data) {
+        const GArray *leaves = data;
+
+        for (guint i = 0; i < leaves->len; i++)
+                if (!write_cpuid_leaf(x, &g_array_index(leaves, CpuidLeaf, i)))
+                        return false;
+        return true;
+}
+
 /* libvirt's tests/cputestdata/x86_64-cpuid-*.xml layout, which the CPUID probe reads back. */
 static char *cpuid_to_xml(const GArray *leaves) {
-        xmlBufferPtr buf;
-        xmlTextWriterPtr x = xml_writer_new(&buf);
-        bool ok;
-
-        if (!x)
-                return NULL;
-        ok = xmlTextWriterStartElement(x, BAD_CAST "cpudata") >= 0 &&
-             xmlTextWriterWriteAttribute(x, BAD_CAST "arch", BAD_CAST "x86") >= 0;
-        for (guint i = 0; ok && i < leaves->len; i++)
-                ok = write_cpuid_leaf(x, &g_array_index(leaves, CpuidLeaf, i));
-        ok = ok && xmlTextWriterEndElement(x) >= 0;
-        return xml_writer_finish(x, buf, !ok);
+        return xml_document("cpudata", "arch", "x86", write_cpuid_leaves, leaves);
 }
 
 /* The smallest <launchSecurity> that makes the libvirt probe see MODEL again. */
@@ -306,20 +323,16 @@ static bool write_launch_security(xmlTextWriterPtr x, Model model) {
                xmlTextWriterEndElement(x) >= 0;
 }
 
-static char *domain_to_xml(const RunningDomain *d) {
-        xmlBufferPtr buf;
-        xmlTextWriterPtr x = xml_writer_new(&buf);
-        bool ok;
+static bool write_domain_children(xmlTextWriterPtr x, const void *data) {
+        const RunningDomain *d = data;
 
-        if (!x)
-                return NULL;
-        ok = xmlTextWriterStartElement(x, BAD_CAST "domain") >= 0 &&
-             xmlTextWriterWriteAttribute(x, BAD_CAST "type", BAD_CAST "kvm") >= 0 &&
-             (!d->name || xmlTextWriterWriteElement(x, BAD_CAST "name", BAD_CAST d->name) >= 0) &&
-             (!d->uuid || xmlTextWriterWriteElement(x, BAD_CAST "uuid", BAD_CAST d->uuid) >= 0) &&
-             write_launch_security(x, d->model) &&
-             xmlTextWriterEndElement(x) >= 0;
-        return xml_writer_finish(x, buf, !ok);
+        return (!d->name || xmlTextWriterWriteElement(x, BAD_CAST "name", BAD_CAST d->name) >= 0) &&
+               (!d->uuid || xmlTextWriterWriteElement(x, BAD_CAST "uuid", BAD_CAST d->uuid) >= 0) &&
+               write_launch_security(x, d->model);
+}
+
+static char *domain_to_xml(const RunningDomain *d) {
+        return xml_document("domain", "type", "kvm", write_domain_children, d);
 }
 
 /* ---- serialised sources --------------------------------------------------------------- */
