@@ -57,28 +57,16 @@ static const char *const firmware_dirs[] = {
 
 /* g_file_set_contents() reports a GFileError; callers want the errno back. */
 static int errno_from_gerror(const GError *e) {
-        static const struct {
-                GFileError code;
-                int err;
-        } map[] = {
-                { G_FILE_ERROR_EXIST, EEXIST },   { G_FILE_ERROR_ISDIR, EISDIR },
-                { G_FILE_ERROR_ACCES, EACCES },   { G_FILE_ERROR_NAMETOOLONG, ENAMETOOLONG },
-                { G_FILE_ERROR_NOENT, ENOENT },   { G_FILE_ERROR_NOTDIR, ENOTDIR },
-                { G_FILE_ERROR_NXIO, ENXIO },     { G_FILE_ERROR_NODEV, ENODEV },
-                { G_FILE_ERROR_ROFS, EROFS },     { G_FILE_ERROR_TXTBSY, ETXTBSY },
-                { G_FILE_ERROR_FAULT, EFAULT },   { G_FILE_ERROR_LOOP, ELOOP },
-                { G_FILE_ERROR_NOSPC, ENOSPC },   { G_FILE_ERROR_NOMEM, ENOMEM },
-                { G_FILE_ERROR_MFILE, EMFILE },   { G_FILE_ERROR_NFILE, ENFILE },
-                { G_FILE_ERROR_BADF, EBADF },     { G_FILE_ERROR_INVAL, EINVAL },
-                { G_FILE_ERROR_PIPE, EPIPE },     { G_FILE_ERROR_AGAIN, EAGAIN },
-                { G_FILE_ERROR_INTR, EINTR },     { G_FILE_ERROR_IO, EIO },
-                { G_FILE_ERROR_PERM, EPERM },     { G_FILE_ERROR_NOSYS, ENOSYS },
+        /* The errnos GLib gives a GFileError of their own: g_file_error_from_errno() holds the pairing. */
+        static const int errnos[] = {
+                EEXIST, EISDIR, EACCES, ENAMETOOLONG, ENOENT, ENOTDIR, ENXIO, ENODEV, EROFS, ETXTBSY, EFAULT, ELOOP,
+                ENOSPC, ENOMEM, EMFILE, ENFILE, EBADF, EINVAL, EPIPE, EAGAIN, EINTR, EIO, EPERM, ENOSYS,
         };
 
         if (e && e->domain == G_FILE_ERROR)
-                for (size_t i = 0; i < G_N_ELEMENTS(map); i++)
-                        if (map[i].code == (GFileError) e->code)
-                                return map[i].err;
+                for (size_t i = 0; i < G_N_ELEMENTS(errnos); i++)
+                        if (g_file_error_from_errno(errnos[i]) == (GFileError) e->code)
+                                return errnos[i];
         return EIO;
 }
 
