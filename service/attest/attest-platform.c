@@ -108,18 +108,18 @@ static char *add_node_info(Answer *a, const HostFacts *f, AttestLibvirt *lv, con
         return g_strdup(cpu0_id);
 }
 
-/* The Source that explains why a status object is missing: the device's, when it is the cause. */
-static const char *status_why(const SevPlatformFacts *s, const Source *src) {
-        if (s->device.status != SOURCE_OK)
-                return s->device.detail;
-        return src->detail;
+/* Whether the status object WHAT (read into SRC from /dev/sev) is missing; if so, A says why: the
+ * device's own failure when it is the cause, else SRC's. */
+static bool status_missing(Answer *a, const SevPlatformFacts *s, const char *what, const Source *src) {
+        if (s->device.status == SOURCE_OK && src->status == SOURCE_OK)
+                return false;
+        why_not(a, what, s->device.status != SOURCE_OK ? s->device.detail : src->detail);
+        return true;
 }
 
 static void add_sev_status(Answer *a, const SevPlatformFacts *s) {
-        if (s->device.status != SOURCE_OK || s->sev_src.status != SOURCE_OK) {
-                why_not(a, "sev", status_why(s, &s->sev_src));
+        if (status_missing(a, s, "sev", &s->sev_src))
                 return;
-        }
         add(a, "api_major", g_variant_new_uint32(s->api_major));
         add(a, "api_minor", g_variant_new_uint32(s->api_minor));
         add(a, "build", g_variant_new_uint32(s->build));
@@ -149,10 +149,8 @@ static void add_vcek_url(Answer *a, const HostFacts *f, const char *cpu0_id) {
 static void add_snp_status(Answer *a, const HostFacts *f, const char *cpu0_id) {
         const SevPlatformFacts *s = &f->sev;
 
-        if (s->device.status != SOURCE_OK || s->snp_src.status != SOURCE_OK) {
-                why_not(a, "snp", status_why(s, &s->snp_src));
+        if (status_missing(a, s, "snp", &s->snp_src))
                 return;
-        }
         add(a, "snp_api_major", g_variant_new_uint32(s->snp_api_major));
         add(a, "snp_api_minor", g_variant_new_uint32(s->snp_api_minor));
         add(a, "snp_build_id", g_variant_new_uint32(s->snp_build_id));
