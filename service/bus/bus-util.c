@@ -112,17 +112,45 @@ static int refuse_duplicate(sd_bus_error *error, const char *what, const char *n
                                  what, noun, q);
 }
 
-/* One {sv} entry, the dictionary entry already entered; SEEN holds the keys read before. */
-static int read_option(sd_bus_message *m, GVariantBuilder *b, GHashTable *seen, sd_bus_error *error) {
+typedef int (*ReadEntryFunc)(sd_bus_message *m, void *userdata, sd_bus_error *error);
+
+/* Reads the array of CONTENTS ("{sv}", "{ss}") at M's position with READ_ENTRY, which reads one entry.
+ * More than MAX entries is refused as "More than MAX NOUN given."; READ_ENTRY refuses what else is wrong. */
+static int read_array(sd_bus_message *m, const char *contents, size_t max, const char *noun, ReadEntryFunc read_entry,
+                      void *userdata, sd_bus_error *error) {
+        int r = sd_bus_message_enter_container(m, 'a', contents);
+
+        for (size_t n = 0; r >= 0 && (r = sd_bus_message_at_end(m, false)) == 0; n++) {
+                if (n >= max)
+                        return sd_bus_error_setf(error, MEMCRYPT_ERROR_INVALID_ARGUMENT, "More than %zu %s given.",
+                                                 max, noun);
+                r = read_entry(m, userdata, error);
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+/* What bus_read_options() has read so far: the a{sv} it builds and the keys it has seen. */
+typedef struct {
+        GVariantBuilder *b;
+        GHashTable *seen;
+} OptionsRead;
+
+/* One {sv} entry of an options dictionary: a key given once and a value of a basic type. */
+static int read_option(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        OptionsRead *o = userdata;
         const char *key, *contents;
         GVariant *value;
         char type;
         int r;
 
-        r = sd_bus_message_read(m, "s", &key);
+        r = sd_bus_message_enter_container(m, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_read(m, "s", &key);
         if (r < 0)
                 return r;
-        if (!g_hash_table_add(seen, g_strdup(key)))
+        if (!g_hash_table_add(o->seen, g_strdup(key)))
                 return refuse_duplicate(error, "Option", "", key);
         r = sd_bus_message_peek_type(m, &type, &contents);
         if (r < 0)
@@ -140,64 +168,59 @@ static int read_option(sd_bus_message *m, GVariantBuilder *b, GHashTable *seen, 
         value = read_basic(m, contents[0], &r);
         if (!value)
                 return r;
-        g_variant_builder_add(b, "{sv}", key, value);
-        return sd_bus_message_exit_container(m);
+        g_variant_builder_add(o->b, "{sv}", key, value);
+        r = sd_bus_message_exit_container(m);
+        return r < 0 ? r : sd_bus_message_exit_container(m);
 }
 
 int bus_read_options(sd_bus_message *m, size_t max, GVariant **ret, sd_bus_error *error) {
         g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
         g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-        size_t n = 0;
+        OptionsRead o = { &b, seen };
         int r;
 
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                if (++n > max)
-                        return sd_bus_error_setf(error, MEMCRYPT_ERROR_INVALID_ARGUMENT,
-                                                 "More than %zu options given.", max);
-                r = read_option(m, &b, seen, error);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(m);
+        r = read_array(m, "{sv}", max, "options", read_option, &o, error);
         if (r < 0)
                 return r;
         *ret = g_variant_ref_sink(g_variant_builder_end(&b));
         return 0;
 }
 
-int bus_read_string_map(sd_bus_message *m, const char *what, size_t max, size_t max_len, GHashTable **ret,
-                        sd_bus_error *error) {
-        g_autoptr(GHashTable) map = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+/* What bus_read_string_map() reads into: the map, and what the entries are called and may be long. */
+typedef struct {
+        GHashTable *map;
+        const char *what;
+        size_t max_len;
+} StringMapRead;
+
+/* One {ss} entry: a key given once, key and value no longer than max_len. */
+static int read_string_entry(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        StringMapRead *s = userdata;
         const char *key, *value;
         int r;
 
-        r = sd_bus_message_enter_container(m, 'a', "{ss}");
+        r = sd_bus_message_read(m, "{ss}", &key, &value);
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_read(m, "{ss}", &key, &value)) > 0) {
-                if (g_hash_table_size(map) >= max)
-                        return sd_bus_error_setf(error, MEMCRYPT_ERROR_INVALID_ARGUMENT,
-                                                 "More than %zu %s entries given.", max, what);
-                if (strlen(key) > max_len || strlen(value) > max_len) {
-                        g_autofree char *q = utf8_shorten(key, 64, "…");
-                        return sd_bus_error_setf(error, MEMCRYPT_ERROR_INVALID_ARGUMENT,
-                                                 "%s entry '%s' is longer than %zu bytes.", what, q, max_len);
-                }
-                if (g_hash_table_contains(map, key))
-                        return refuse_duplicate(error, what, " key", key);
-                g_hash_table_insert(map, g_strdup(key), g_strdup(value));
+        if (strlen(key) > s->max_len || strlen(value) > s->max_len) {
+                g_autofree char *q = utf8_shorten(key, 64, "…");
+                return sd_bus_error_setf(error, MEMCRYPT_ERROR_INVALID_ARGUMENT,
+                                         "%s entry '%s' is longer than %zu bytes.", s->what, q, s->max_len);
         }
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(m);
+        if (g_hash_table_contains(s->map, key))
+                return refuse_duplicate(error, s->what, " key", key);
+        g_hash_table_insert(s->map, g_strdup(key), g_strdup(value));
+        return 0;
+}
+
+int bus_read_string_map(sd_bus_message *m, const char *what, size_t max, size_t max_len, GHashTable **ret,
+                        sd_bus_error *error) {
+        g_autoptr(GHashTable) map = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        g_autofree char *noun = g_strdup_printf("%s entries", what);
+        StringMapRead s = { map, what, max_len };
+        int r;
+
+        r = read_array(m, "{ss}", max, noun, read_string_entry, &s, error);
         if (r < 0)
                 return r;
         *ret = g_steal_pointer(&map);
