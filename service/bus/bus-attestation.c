@@ -25,6 +25,7 @@
 #include "bus-jobs.h"
 #include "bus-names.h"
 #include "bus-util.h"
+#include "clear-strings.h"
 #include "libvirt-attest.h"
 
 #define OPTIONS_ENTRIES_MAX 64
@@ -70,15 +71,11 @@ static void attest_call_free(void *userdata) {
         host_state_unref(a->state);
         if (a->owned)
                 attest_libvirt_free(a->lv);
-        g_free(a->domain);
-        g_free(a->header);
-        g_free(a->secret);
-        g_free(a->xml);
+        clear_strings(&a->domain, &a->header, &a->secret, &a->xml, &a->message, NULL);
         if (a->kernel_fd >= 0)
                 close(a->kernel_fd);
         if (a->initrd_fd >= 0)
                 close(a->initrd_fd);
-        g_free(a->message);
         g_clear_pointer(&a->info, g_variant_unref);
         g_free(a);
 }

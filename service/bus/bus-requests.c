@@ -8,6 +8,7 @@
 #include "bus-jobs.h"
 #include "bus-requests.h"
 #include "bus-util.h"
+#include "clear-strings.h"
 #include "domain.h"
 #include "memcrypt-errors.h"
 #include "request.h"
@@ -88,10 +89,8 @@ static void domain_call_free(void *userdata) {
         DomainCall *d = userdata;
 
         host_state_unref(d->state);
-        g_free(d->domain_xml);
+        clear_strings(&d->domain_xml, &d->message, &d->xml, NULL);
         g_clear_pointer(&d->options, g_variant_unref);
-        g_free(d->message);
-        g_free(d->xml);
         g_clear_pointer(&d->findings, g_ptr_array_unref);
         g_free(d);
 }
@@ -165,23 +164,29 @@ static const BusJobType generate_job = { false, run_generate, reply_xml, domain_
 static const BusJobType configure_job = { false, run_configure, reply_xml, domain_call_free };
 static const BusJobType validate_job = { false, run_validate, reply_findings, domain_call_free };
 
-int method_generate_launch_security(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+/* The options that end each domain method's arguments, then the method's job on copies of them all. */
+static int start_domain_call(sd_bus_message *m, Context *c, const BusJobType *type, const char *domain_xml, Model model,
+                             sd_bus_error *error) {
         g_autoptr(GVariant) options = NULL;
-        Context *c = userdata;
+        int r;
+
+        r = bus_read_options(m, OPTIONS_ENTRIES_MAX, &options, error);
+        if (r < 0)
+                return r;
+        return bus_job_start(c, m, type, domain_call_new(c, domain_xml, model, options), error);
+}
+
+int method_generate_launch_security(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Model model;
         int r;
 
         r = read_model(m, &model, error);
-        if (r >= 0)
-                r = bus_read_options(m, OPTIONS_ENTRIES_MAX, &options, error);
         if (r < 0)
                 return r;
-        return bus_job_start(c, m, &generate_job, domain_call_new(c, NULL, model, options), error);
+        return start_domain_call(m, userdata, &generate_job, NULL, model, error);
 }
 
 int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        g_autoptr(GVariant) options = NULL;
-        Context *c = userdata;
         const char *domain_xml;
         Model model;
         int r;
@@ -189,23 +194,17 @@ int method_configure_domain(sd_bus_message *m, void *userdata, sd_bus_error *err
         r = sd_bus_message_read(m, "s", &domain_xml);
         if (r >= 0)
                 r = read_model(m, &model, error);
-        if (r >= 0)
-                r = bus_read_options(m, OPTIONS_ENTRIES_MAX, &options, error);
         if (r < 0)
                 return r;
-        return bus_job_start(c, m, &configure_job, domain_call_new(c, domain_xml, model, options), error);
+        return start_domain_call(m, userdata, &configure_job, domain_xml, model, error);
 }
 
 int method_validate_domain(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        g_autoptr(GVariant) options = NULL;
-        Context *c = userdata;
         const char *domain_xml;
         int r;
 
         r = sd_bus_message_read(m, "s", &domain_xml);
-        if (r >= 0)
-                r = bus_read_options(m, OPTIONS_ENTRIES_MAX, &options, error);
         if (r < 0)
                 return r;
-        return bus_job_start(c, m, &validate_job, domain_call_new(c, domain_xml, MODEL_INVALID, options), error);
+        return start_domain_call(m, userdata, &validate_job, domain_xml, MODEL_INVALID, error);
 }
