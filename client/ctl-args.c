@@ -209,31 +209,3 @@ char *read_text_file(const char *path, size_t max, GError **error) {
         }
         return check_text(name, data, max, error);
 }
-
-static bool takes_value(const struct option *const *tables, const char *arg) {
-        if (!g_str_has_prefix(arg, "--") || strchr(arg, '='))
-                return false;
-        for (const struct option *const *t = tables; *t; t++)
-                for (const struct option *o = *t; o->name; o++)
-                        if (o->has_arg == required_argument && strcmp(arg + 2, o->name) == 0)
-                                return true;
-        return false;
-}
-
-void offline_words(int argc, char *argv[], const struct option *const *tables, const char **ret_w1,
-                   const char **ret_w2) {
-        const char *words[2] = {};
-        unsigned n = 0;
-        bool rest = false;
-
-        for (int i = 1; i < argc && n < 2; i++) {
-                if (!rest && strcmp(argv[i], "--") == 0)
-                        rest = true;
-                else if (rest || argv[i][0] != '-')
-                        words[n++] = argv[i];
-                else if (takes_value(tables, argv[i]))
-                        i++;
-        }
-        *ret_w1 = words[0];
-        *ret_w2 = words[1];
-}

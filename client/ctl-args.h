@@ -3,7 +3,6 @@
 
 /* memcryptctl's argument values: KEY=VALUE pairs, booleans, policies, and domain XML files. */
 
-#include <getopt.h>
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,10 +30,3 @@ int open_input_file(const char *path, const char *name, GError **error);
 /* PATH's contents, or standard input's for "-": UTF-8 text without NUL bytes of at most MAX
  * bytes, checked before anything is sent. NULL and ERROR (a sentence naming PATH) otherwise. */
 char *read_text_file(const char *path, size_t max, GError **error);
-
-/* The first two words of ARGV after ARGV[0] that are neither options nor the value of a long option
- * that takes one in TABLES (a NULL-terminated list of getopt tables); NULL for a word not there.
- * The offline verbs (measure, attest verify) have options of their own, so memcryptctl finds them
- * before it parses its own. */
-void offline_words(int argc, char *argv[], const struct option *const *tables, const char **ret_w1,
-                   const char **ret_w2);

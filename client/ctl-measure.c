@@ -152,48 +152,30 @@ enum {
         ARG_VCPU_SIG, ARG_VCPU_FAMILY, ARG_VCPU_MODEL, ARG_VCPU_STEPPING, ARG_GUEST_FEATURES,
         ARG_SNP_OVMF_HASH, ARG_VMM_TYPE, ARG_OUTPUT_FORMAT, ARG_VMSA_INIT, ARG_SEVES_FEATURES, ARG_JSON,
 };
-const struct option ctl_measure_options[] = {
-        { "help",            no_argument,       NULL, 'h'                 },
-        { "verbose",         no_argument,       NULL, 'v'                 },
-        { "version",         no_argument,       NULL, CTL_ARG_VERSION     },
-        { "mode",            required_argument, NULL, ARG_MODE            },
-        { "ovmf",            required_argument, NULL, ARG_OVMF            },
-        { "kernel",          required_argument, NULL, ARG_KERNEL          },
-        { "initrd",          required_argument, NULL, ARG_INITRD          },
-        { "append",          required_argument, NULL, ARG_APPEND          },
-        { "vcpus",           required_argument, NULL, ARG_VCPUS           },
-        { "vcpu-type",       required_argument, NULL, ARG_VCPU_TYPE       },
-        { "vcpu-sig",        required_argument, NULL, ARG_VCPU_SIG        },
-        { "vcpu-family",     required_argument, NULL, ARG_VCPU_FAMILY     },
-        { "vcpu-model",      required_argument, NULL, ARG_VCPU_MODEL      },
-        { "vcpu-stepping",   required_argument, NULL, ARG_VCPU_STEPPING   },
-        { "guest-features",  required_argument, NULL, ARG_GUEST_FEATURES  },
-        { "snp-ovmf-hash",   required_argument, NULL, ARG_SNP_OVMF_HASH   },
-        { "vmm-type",        required_argument, NULL, ARG_VMM_TYPE        },
-        { "output-format",   required_argument, NULL, ARG_OUTPUT_FORMAT   },
-        { "vmsa-init",       required_argument, NULL, ARG_VMSA_INIT       },
-        { "seves-features",  required_argument, NULL, ARG_SEVES_FEATURES  },
-        { "json",            optional_argument, NULL, ARG_JSON            },
-        {}
-};
-
-#define STRING(id, field) { id, CTL_VALUE_STRING, offsetof(Args, field), 0, 0 }
-#define NUMBER(id, field, max) { id, CTL_VALUE_NUMBER, offsetof(Args, field), offsetof(Args, has_##field), max }
-static const CtlValue values[] = {
-        STRING(ARG_OVMF,               ovmf),
-        STRING(ARG_KERNEL,             kernel),
-        STRING(ARG_INITRD,             initrd),
-        STRING(ARG_APPEND,             append),
-        STRING(ARG_VCPUS,              vcpus_arg),
-        STRING(ARG_VCPU_TYPE,          vcpu_type),
-        STRING(ARG_SNP_OVMF_HASH,      seed_hex),
-        NUMBER(ARG_VCPU_SIG,           sig,            UINT32_MAX),
-        NUMBER(ARG_VCPU_FAMILY,        family,         0xf + 0xff),
-        NUMBER(ARG_VCPU_MODEL,         model,          0xff),
-        NUMBER(ARG_VCPU_STEPPING,      stepping,       0xf),
-        NUMBER(ARG_GUEST_FEATURES,     guest_features, UINT64_MAX),
-        NUMBER(ARG_SEVES_FEATURES,     seves_features, UINT64_MAX),
-        { ARG_JSON, CTL_VALUE_JSON, offsetof(Args, json), 0, 0 },
+#define STRING(name, id, field) CTL_STRING(name, id, Args, field)
+#define NUMBER(name, id, field, max) CTL_NUMBER(name, id, Args, field, has_##field, max)
+static const CtlOption options[] = {
+        CTL_FLAG("help",           'h'),
+        CTL_FLAG("verbose",        'v'),
+        CTL_FLAG("version",        CTL_ARG_VERSION),
+        CTL_WORD("mode",           ARG_MODE),
+        STRING("ovmf",             ARG_OVMF,           ovmf),
+        STRING("kernel",           ARG_KERNEL,         kernel),
+        STRING("initrd",           ARG_INITRD,         initrd),
+        STRING("append",           ARG_APPEND,         append),
+        STRING("vcpus",            ARG_VCPUS,          vcpus_arg),
+        STRING("vcpu-type",        ARG_VCPU_TYPE,      vcpu_type),
+        NUMBER("vcpu-sig",         ARG_VCPU_SIG,       sig,            UINT32_MAX),
+        NUMBER("vcpu-family",      ARG_VCPU_FAMILY,    family,         0xf + 0xff),
+        NUMBER("vcpu-model",       ARG_VCPU_MODEL,     model,          0xff),
+        NUMBER("vcpu-stepping",    ARG_VCPU_STEPPING,  stepping,       0xf),
+        NUMBER("guest-features",   ARG_GUEST_FEATURES, guest_features, UINT64_MAX),
+        STRING("snp-ovmf-hash",    ARG_SNP_OVMF_HASH,  seed_hex),
+        CTL_WORD("vmm-type",       ARG_VMM_TYPE),
+        CTL_WORD("output-format",  ARG_OUTPUT_FORMAT),
+        CTL_WORD("vmsa-init",      ARG_VMSA_INIT),
+        NUMBER("seves-features",   ARG_SEVES_FEATURES, seves_features, UINT64_MAX),
+        CTL_JSON("json",           ARG_JSON,           Args, json),
         {}
 };
 
@@ -246,18 +228,16 @@ static int handle_option(int c, const char *value, void *args) {
         g_assert_not_reached();
 }
 
-static const CtlCommand command = {
+const CtlCommand ctl_measure_command = {
         .verb = "measure",
-        .shortopts = "hv",
-        .options = ctl_measure_options,
-        .values = values,
+        .options = options,
         .number_note = " (decimal or 0x hex)",
         .help = help,
         .handle = handle_option,
         .check = check_args,
 };
 
-CTL_DEFINE_ARGS_CLEANUP(Args, command);
+CTL_DEFINE_ARGS_CLEANUP(Args, ctl_measure_command);
 
 /* A boot file's SHA-256 and size, from a regular file only. */
 static int hash_file(const char *what, const char *path, uint8_t out[MEASURE_SHA256_LEN], uint64_t *size) {
@@ -403,7 +383,7 @@ static int run(int argc, char *argv[]) {
         size_t len;
         int r;
 
-        r = ctl_parse(&command, argc, argv, &a, NULL);
+        r = ctl_parse(&ctl_measure_command, argc, argv, &a, NULL);
         if (r <= 0)
                 return r;
         r = read_files(&a, &f, &kh);

@@ -7,7 +7,7 @@
  * ARGV[0] is the program; "measure" may stand anywhere among the options.
  * Exit status: 0 the digest on stdout, 1 an input cannot be measured, 2 usage.
  */
-#include <getopt.h>
+#include "ctl-parse.h"
 
-extern const struct option ctl_measure_options[];
+extern const CtlCommand ctl_measure_command;
 int ctl_measure_main(int argc, char *argv[]);

@@ -40,60 +40,73 @@ static bool parse_json_mode(const char *arg, JsonMode *ret) {
         return true;
 }
 
-static const CtlValue *find_value(const CtlCommand *cmd, int c) {
-        for (const CtlValue *v = cmd->values; v && v->id; v++)
-                if (v->id == c)
-                        return v;
+static const CtlOption *find_option(const CtlCommand *cmd, int c) {
+        for (const CtlOption *o = cmd->options; o->name; o++)
+                if (o->id == c)
+                        return o;
         return NULL;
 }
 
-/* "--NAME" of the option C, for messages. */
-static const char *option_name(const CtlCommand *cmd, int c, char buf[static 64]) {
-        for (const struct option *o = cmd->options; o->name; o++)
-                if (o->val == c) {
-                        g_snprintf(buf, 64, "--%s", o->name);
-                        return buf;
-                }
-        g_assert_not_reached();
+static int has_arg(const CtlOption *o) {
+        return o->kind == CTL_OPT_FLAG ? no_argument : o->kind == CTL_OPT_JSON ? optional_argument : required_argument;
 }
 
-static int set_value(const CtlCommand *cmd, const CtlValue *v, const char *arg, void *args) {
-        void *field = (char *) args + v->offset;
-        bool *has = (bool *) ((char *) args + v->has_offset);
-        char name[64];
+/* getopt_long()'s tables of CMD: the short options (those with a letter, after ':') and the long. */
+static struct option *getopt_table(const CtlCommand *cmd, char **ret_shortopts) {
+        g_autoptr(GString) shortopts = g_string_new(":");
+        g_autoptr(GArray) longopts = g_array_new(TRUE, TRUE, sizeof(struct option));
 
-        switch (v->kind) {
-        case CTL_VALUE_STRING:
+        for (const CtlOption *o = cmd->options; o->name; o++) {
+                struct option l = { o->name, has_arg(o), NULL, o->id };
+
+                if (o->id < CTL_ARG_VERSION) {
+                        g_assert(o->kind == CTL_OPT_FLAG);
+                        g_string_append_c(shortopts, (char) o->id);
+                }
+                g_array_append_val(longopts, l);
+        }
+        *ret_shortopts = g_string_free(g_steal_pointer(&shortopts), FALSE);
+        return (struct option *) (void *) g_array_free(g_steal_pointer(&longopts), FALSE);
+}
+
+static int set_value(const CtlCommand *cmd, const CtlOption *o, const char *arg, void *args) {
+        void *field = (char *) args + o->offset;
+        bool *has = (bool *) ((char *) args + o->has_offset);
+
+        switch (o->kind) {
+        case CTL_OPT_STRING:
                 if (*(char **) field)
-                        return ctl_usage(cmd->verb, "%s is given twice", option_name(cmd, v->id, name));
+                        return ctl_usage(cmd->verb, "--%s is given twice", o->name);
                 *(char **) field = g_strdup(arg);
                 return 0;
-        case CTL_VALUE_NUMBER:
+        case CTL_OPT_NUMBER:
                 if (*has)
-                        return ctl_usage(cmd->verb, "%s is given twice", option_name(cmd, v->id, name));
-                if (!parse_uint64(arg, field) || *(uint64_t *) field > v->max)
-                        return ctl_usage(cmd->verb, "%s %s: not a number from 0 to %" PRIu64 "%s",
-                                         option_name(cmd, v->id, name), arg, v->max, cmd->number_note ?: "");
+                        return ctl_usage(cmd->verb, "--%s is given twice", o->name);
+                if (!parse_uint64(arg, field) || *(uint64_t *) field > o->max)
+                        return ctl_usage(cmd->verb, "--%s %s: not a number from 0 to %" PRIu64 "%s", o->name, arg,
+                                         o->max, cmd->number_note ?: "");
                 *has = true;
                 return 0;
-        case CTL_VALUE_JSON:
+        case CTL_OPT_JSON:
                 if (!parse_json_mode(arg, field))
                         return ctl_usage(cmd->verb, "unknown --json mode '%s' (pretty, short, off)", arg);
                 return 0;
+        case CTL_OPT_FLAG:
+        case CTL_OPT_WORD:
+                return cmd->handle(o->id, arg, args);
         }
         g_assert_not_reached();
 }
 
 int ctl_parse(const CtlCommand *cmd, int argc, char *argv[], void *args, uint64_t *ret_given) {
-        g_autofree char *shortopts = g_strconcat(":", cmd->shortopts, NULL);
+        g_autofree char *shortopts = NULL;
+        g_autofree struct option *longopts = getopt_table(cmd, &shortopts);
         uint64_t given = 0;
         int c, r;
 
         optind = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, shortopts, cmd->options, NULL)) >= 0) {
-                const CtlValue *v = find_value(cmd, c);
-
+        while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) >= 0) {
                 if (c == ':')
                         return ctl_usage(cmd->verb, "option '%s' needs a value", argv[optind - 1]);
                 if (c == '?')
@@ -108,8 +121,7 @@ int ctl_parse(const CtlCommand *cmd, int argc, char *argv[], void *args, uint64_
                 }
                 if (c > CTL_ARG_VERSION && c - CTL_ARG_VERSION < 64)
                         given |= UINT64_C(1) << (c - CTL_ARG_VERSION);
-                g_assert(v || cmd->handle);
-                r = v ? set_value(cmd, v, optarg, args) : cmd->handle(c, optarg, args);
+                r = set_value(cmd, find_option(cmd, c), optarg, args);
                 if (r < 0)
                         return r;
         }
@@ -119,8 +131,36 @@ int ctl_parse(const CtlCommand *cmd, int argc, char *argv[], void *args, uint64_
         return r < 0 ? r : 1;
 }
 
+static bool takes_value(const CtlCommand *const *commands, const char *arg) {
+        if (!g_str_has_prefix(arg, "--") || strchr(arg, '='))
+                return false;
+        for (const CtlCommand *const *c = commands; *c; c++)
+                for (const CtlOption *o = (*c)->options; o->name; o++)
+                        if (has_arg(o) == required_argument && strcmp(arg + 2, o->name) == 0)
+                                return true;
+        return false;
+}
+
+void ctl_offline_words(int argc, char *argv[], const CtlCommand *const *commands, const char **ret_w1,
+                       const char **ret_w2) {
+        const char *words[2] = {};
+        unsigned n = 0;
+        bool rest = false;
+
+        for (int i = 1; i < argc && n < 2; i++) {
+                if (!rest && strcmp(argv[i], "--") == 0)
+                        rest = true;
+                else if (rest || argv[i][0] != '-')
+                        words[n++] = argv[i];
+                else if (takes_value(commands, argv[i]))
+                        i++;
+        }
+        *ret_w1 = words[0];
+        *ret_w2 = words[1];
+}
+
 void ctl_values_clear(const CtlCommand *cmd, void *args) {
-        for (const CtlValue *v = cmd->values; v && v->id; v++)
-                if (v->kind == CTL_VALUE_STRING)
-                        g_clear_pointer((char **) ((char *) args + v->offset), g_free);
+        for (const CtlOption *o = cmd->options; o->name; o++)
+                if (o->kind == CTL_OPT_STRING)
+                        g_clear_pointer((char **) ((char *) args + o->offset), g_free);
 }

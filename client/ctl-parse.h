@@ -2,10 +2,10 @@
 #pragma once
 
 /*
- * One command-line parser for memcryptctl and its offline verbs (measure, attest verify):
- * getopt_long() with their usage errors, --help and --version, and the values a table can take
- * (a string given once, a number given once, --json's mode). What is particular to a command is
- * its CtlCommand.handle.
+ * One command-line parser for memcryptctl and its offline verbs (measure, attest verify): one
+ * table per command of its options, from which getopt_long()'s table is made and which takes
+ * the values it can (a string given once, a number given once, --json's mode); the usage errors,
+ * --help and --version. What is particular to a command is its CtlCommand.handle and .check.
  */
 
 #include <getopt.h>
@@ -25,24 +25,33 @@ enum { CTL_ARG_VERSION = 0x100 };
 int ctl_usage(const char *verb, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 typedef enum {
-        CTL_VALUE_STRING,       /* char * at OFFSET, given once */
-        CTL_VALUE_NUMBER,       /* uint64_t at OFFSET from 0 to MAX (decimal or 0x hex), given once:
-                                 * its bool at HAS_OFFSET */
-        CTL_VALUE_JSON,         /* JsonMode at OFFSET: pretty (also a bare --json), short, off */
-} CtlValueKind;
+        CTL_OPT_FLAG,           /* no value; for the handler ('h' and CTL_ARG_VERSION: the parser's) */
+        CTL_OPT_WORD,           /* a value, for the handler */
+        CTL_OPT_STRING,         /* a value into the char * at OFFSET, given once */
+        CTL_OPT_NUMBER,         /* a value into the uint64_t at OFFSET from 0 to MAX (decimal or 0x
+                                 * hex), given once: its bool at HAS_OFFSET */
+        CTL_OPT_JSON,           /* an optional value into the JsonMode at OFFSET: pretty (also a bare
+                                 * --json), short, off */
+} CtlOptionKind;
 
 typedef struct {
-        int id;                 /* the option's value in the getopt table; 0 ends a table */
-        CtlValueKind kind;
+        const char *name;       /* the long option; NULL ends a table */
+        int id;                 /* getopt's value: a short option's letter, or CTL_ARG_VERSION + n */
+        CtlOptionKind kind;
         size_t offset, has_offset;
         uint64_t max;
-} CtlValue;
+} CtlOption;
+
+#define CTL_FLAG(name, id)                      { name, id, CTL_OPT_FLAG, 0, 0, 0 }
+#define CTL_WORD(name, id)                      { name, id, CTL_OPT_WORD, 0, 0, 0 }
+#define CTL_STRING(name, id, type, field)       { name, id, CTL_OPT_STRING, offsetof(type, field), 0, 0 }
+#define CTL_NUMBER(name, id, type, field, has, max) \
+        { name, id, CTL_OPT_NUMBER, offsetof(type, field), offsetof(type, has), max }
+#define CTL_JSON(name, id, type, field)         { name, id, CTL_OPT_JSON, offsetof(type, field), 0, 0 }
 
 typedef struct {
         const char *verb;                       /* NULL: memcryptctl itself */
-        const char *shortopts;                  /* getopt's, without the leading ':' */
-        const struct option *options;
-        const CtlValue *values;                 /* the options taken into the args by the table */
+        const CtlOption *options;
         const char *number_note;                /* after "not a number from 0 to MAX" */
         void (*help)(void);
         /* Every other option with its value (NULL: none): 0 to go on, negative: -exit status. */
@@ -57,6 +66,13 @@ typedef struct {
  * -CTL_EXIT_USAGE: a usage error was printed, or HANDLE's or CHECK's negative return. RET_GIVEN (may be NULL): bit i for each long
  * option of value CTL_ARG_VERSION + i that was given. */
 int ctl_parse(const CtlCommand *cmd, int argc, char *argv[], void *args, uint64_t *ret_given);
+
+/* The first two words of ARGV after ARGV[0] that are neither options nor the value of an option
+ * of one of COMMANDS (NULL-terminated) that takes one; NULL for a word not there. The offline
+ * verbs (measure, attest verify) have options of their own, so memcryptctl finds them before it
+ * parses its own. */
+void ctl_offline_words(int argc, char *argv[], const CtlCommand *const *commands, const char **ret_w1,
+                       const char **ret_w2);
 
 /* Frees the strings CMD's table put into ARGS. */
 void ctl_values_clear(const CtlCommand *cmd, void *args);

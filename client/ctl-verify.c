@@ -17,20 +17,6 @@ enum { EXIT_MISMATCH = 3 };
 enum { ARG_MEASUREMENT = CTL_ARG_VERSION + 1, ARG_API_MAJOR, ARG_API_MINOR, ARG_BUILD_ID, ARG_POLICY, ARG_TIK, ARG_TK,
        ARG_EXPECTED, ARG_JSON };
 
-const struct option ctl_verify_options[] = {
-        { "help",        no_argument,       NULL, 'h'             },
-        { "measurement", required_argument, NULL, ARG_MEASUREMENT },
-        { "api-major",   required_argument, NULL, ARG_API_MAJOR   },
-        { "api-minor",   required_argument, NULL, ARG_API_MINOR   },
-        { "build-id",    required_argument, NULL, ARG_BUILD_ID    },
-        { "policy",      required_argument, NULL, ARG_POLICY      },
-        { "tik",         required_argument, NULL, ARG_TIK         },
-        { "tk",          required_argument, NULL, ARG_TK          },
-        { "expected",    required_argument, NULL, ARG_EXPECTED    },
-        { "json",        optional_argument, NULL, ARG_JSON        },
-        {}
-};
-
 typedef struct {
         char *measurement, *tik, *tk, *expected;
         bool has[4];                    /* api-major, api-minor, build-id, policy */
@@ -65,18 +51,19 @@ static void help(void) {
 
 static const char *const number_names[] = { "--api-major", "--api-minor", "--build-id", "--policy" };
 
-#define STRING(id, field) { id, CTL_VALUE_STRING, offsetof(Args, field), 0, 0 }
-#define NUMBER(id, i, max) { id, CTL_VALUE_NUMBER, offsetof(Args, values[i]), offsetof(Args, has[i]), max }
-static const CtlValue values[] = {
-        STRING(ARG_MEASUREMENT, measurement),
-        NUMBER(ARG_API_MAJOR,   0, UINT8_MAX),
-        NUMBER(ARG_API_MINOR,   1, UINT8_MAX),
-        NUMBER(ARG_BUILD_ID,    2, UINT8_MAX),
-        NUMBER(ARG_POLICY,      3, UINT32_MAX),
-        STRING(ARG_TIK,         tik),
-        STRING(ARG_TK,          tk),
-        STRING(ARG_EXPECTED,    expected),
-        { ARG_JSON, CTL_VALUE_JSON, offsetof(Args, json), 0, 0 },
+#define STRING(name, id, field) CTL_STRING(name, id, Args, field)
+#define NUMBER(name, id, i, max) CTL_NUMBER(name, id, Args, values[i], has[i], max)
+static const CtlOption options[] = {
+        CTL_FLAG("help",        'h'),
+        STRING("measurement",   ARG_MEASUREMENT, measurement),
+        NUMBER("api-major",     ARG_API_MAJOR,   0, UINT8_MAX),
+        NUMBER("api-minor",     ARG_API_MINOR,   1, UINT8_MAX),
+        NUMBER("build-id",      ARG_BUILD_ID,    2, UINT8_MAX),
+        NUMBER("policy",        ARG_POLICY,      3, UINT32_MAX),
+        STRING("tik",           ARG_TIK,         tik),
+        STRING("tk",            ARG_TK,          tk),
+        STRING("expected",      ARG_EXPECTED,    expected),
+        CTL_JSON("json",        ARG_JSON,        Args, json),
         {}
 };
 
@@ -99,16 +86,14 @@ static int check_args(void *args, int argc, char *argv[]) {
 }
 
 /* Every option but --help is the table's. */
-static const CtlCommand command = {
+const CtlCommand ctl_verify_command = {
         .verb = "attest verify",
-        .shortopts = "h",
-        .options = ctl_verify_options,
-        .values = values,
+        .options = options,
         .help = help,
         .check = check_args,
 };
 
-CTL_DEFINE_ARGS_CLEANUP(Args, command);
+CTL_DEFINE_ARGS_CLEANUP(Args, ctl_verify_command);
 
 
 /* The TIK: a --tik file of 16 bytes, or the second half of a --tk file of 32 (TEK then TIK, as libvirt). */
@@ -141,7 +126,7 @@ static int run(int argc, char *argv[]) {
         bool match;
         int r;
 
-        r = ctl_parse(&command, argc, argv, &a, NULL);
+        r = ctl_parse(&ctl_verify_command, argc, argv, &a, NULL);
         if (r <= 0)
                 return r;
         if (!hex_decode(a.expected, ld, sizeof(ld)))

@@ -8,7 +8,7 @@
  * 1 an input cannot be read, 2 usage, 3 it does not match.
  */
 
-#include <getopt.h>
+#include "ctl-parse.h"
 
-extern const struct option ctl_verify_options[];
+extern const CtlCommand ctl_verify_command;
 int ctl_verify_main(int argc, char *argv[]);

@@ -60,28 +60,6 @@ enum {
 /* The options only some verbs take, as bits of Verb.options and arg_verb_options. */
 #define VERB_OPT(arg) (1u << ((arg) - ARG_FLAVOR))
 
-static const struct option options[] = {
-        { "help",            no_argument,       NULL, 'h'                 },
-        { "version",         no_argument,       NULL, CTL_ARG_VERSION     },
-        { "json",            optional_argument, NULL, ARG_JSON            },
-        { "no-legend",       no_argument,       NULL, ARG_NO_LEGEND       },
-        { "no-ask-password", no_argument,       NULL, ARG_NO_ASK_PASSWORD },
-        { "flavor",          required_argument, NULL, ARG_FLAVOR          },
-        { "image",           required_argument, NULL, ARG_IMAGE           },
-        { "policy",          required_argument, NULL, ARG_POLICY          },
-        { "option",          required_argument, NULL, ARG_OPTION          },
-        { "model",           required_argument, NULL, ARG_MODEL           },
-        { "header",          required_argument, NULL, ARG_HEADER          },
-        { "secret",          required_argument, NULL, ARG_SECRET          },
-        { "resume",          no_argument,       NULL, ARG_RESUME          },
-        { "address",         required_argument, NULL, ARG_ADDRESS         },
-        { "raw",             no_argument,       NULL, ARG_RAW             },
-        { "domain-xml",      required_argument, NULL, ARG_DOMAIN_XML      },
-        { "kernel",          required_argument, NULL, ARG_KERNEL          },
-        { "initrd",          required_argument, NULL, ARG_INITRD          },
-        {}
-};
-
 /* What the parser's table fills (ctl-parse.h); the rest are arg_* of their own. */
 typedef struct {
         JsonMode json;
@@ -902,20 +880,31 @@ static int handle_option(int c, const char *value, void *args) {
         g_assert_not_reached();
 }
 
-static const CtlValue values[] = {
-        { ARG_JSON,       CTL_VALUE_JSON,   offsetof(Args, json)            },
-        { ARG_HEADER,     CTL_VALUE_STRING, offsetof(Args, header_file)     },
-        { ARG_SECRET,     CTL_VALUE_STRING, offsetof(Args, secret_file)     },
-        { ARG_DOMAIN_XML, CTL_VALUE_STRING, offsetof(Args, domain_xml_file) },
-        { ARG_KERNEL,     CTL_VALUE_STRING, offsetof(Args, kernel_file)     },
-        { ARG_INITRD,     CTL_VALUE_STRING, offsetof(Args, initrd_file)     },
+#define STRING(name, id, field) CTL_STRING(name, id, Args, field)
+static const CtlOption options[] = {
+        CTL_FLAG("help",             'h'),
+        CTL_FLAG("version",          CTL_ARG_VERSION),
+        CTL_JSON("json",             ARG_JSON, Args, json),
+        CTL_FLAG("no-legend",        ARG_NO_LEGEND),
+        CTL_FLAG("no-ask-password",  ARG_NO_ASK_PASSWORD),
+        CTL_WORD("flavor",           ARG_FLAVOR),
+        CTL_WORD("image",            ARG_IMAGE),
+        CTL_WORD("policy",           ARG_POLICY),
+        CTL_WORD("option",           ARG_OPTION),
+        CTL_WORD("model",            ARG_MODEL),
+        STRING("header",             ARG_HEADER,     header_file),
+        STRING("secret",             ARG_SECRET,     secret_file),
+        CTL_FLAG("resume",           ARG_RESUME),
+        CTL_WORD("address",          ARG_ADDRESS),
+        CTL_FLAG("raw",              ARG_RAW),
+        STRING("domain-xml",         ARG_DOMAIN_XML, domain_xml_file),
+        STRING("kernel",             ARG_KERNEL,     kernel_file),
+        STRING("initrd",             ARG_INITRD,     initrd_file),
         {}
 };
 
 static const CtlCommand command = {
-        .shortopts = "h",
         .options = options,
-        .values = values,
         .help = help,
         .handle = handle_option,
 };
@@ -967,8 +956,8 @@ static int check_verb(const Verb *verb, int argc) {
         if (n > args)
                 return usage_error(args < verb->args ? "too many arguments for '%s': give a DOMAIN or --domain-xml, "
                                    "not both" : "too many arguments for '%s'", name);
-        for (const struct option *o = options; o->name; o++)
-                if (o->val >= ARG_FLAVOR && (extra & (1u << (o->val - ARG_FLAVOR))))
+        for (const CtlOption *o = options; o->name; o++)
+                if (o->id >= ARG_FLAVOR && (extra & VERB_OPT(o->id)))
                         return usage_error("--%s does not apply to '%s'", o->name, name);
         if ((verb->options & VERB_OPT(ARG_HEADER)) && (!arg_values.header_file || !arg_values.secret_file))
                 return usage_error("'%s' needs --header FILE and --secret FILE", name);
@@ -1100,12 +1089,12 @@ static int run(int argc, char *argv[]) {
 }
 
 int main(int argc, char *argv[]) {
-        static const struct option *const offline[] = { ctl_measure_options, ctl_verify_options, NULL };
+        static const CtlCommand *const offline[] = { &ctl_measure_command, &ctl_verify_command, NULL };
         const char *w1, *w2;
         int r;
 
         /* The offline verbs have options of their own. */
-        offline_words(argc, argv, offline, &w1, &w2);
+        ctl_offline_words(argc, argv, offline, &w1, &w2);
         if (g_strcmp0(w1, "measure") == 0)
                 return ctl_measure_main(argc, argv);
         if (g_strcmp0(w1, "attest") == 0 && g_strcmp0(w2, "verify") == 0)
