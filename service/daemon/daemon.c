@@ -156,6 +156,11 @@ static void on_libvirt_changed(Context *c, LibvirtChange what) {
                 bus_refresh(c);
 }
 
+/* A watched file or kernel module changed. */
+static void on_host_changed(void *userdata) {
+        bus_refresh(userdata);
+}
+
 /* An export file failed, or works again: Health says so. */
 static void on_export_changed(void *userdata) {
         bus_rejudge(userdata);
@@ -202,7 +207,7 @@ int daemon_run(Context *c, const DaemonOptions *o) {
                 r = setup_refresh_timer(c);
         if (r >= 0) {
                 c->libvirt_changed = on_libvirt_changed;
-                c->watchers = watchers_new(c);
+                c->watchers = watchers_new(c, on_host_changed, c);
                 /* Written at start, then with every change that is signalled. */
                 c->exporter = exporter_new(c->event, &c->config, on_export_changed, c);
                 exporter_publish(c->exporter, &c->state->facts, c->state->verdict, c->last_refresh_usec);

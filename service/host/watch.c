@@ -5,7 +5,6 @@
 
 #include <systemd/sd-device.h>
 
-#include "bus-objects.h"
 #include "fileio.h"
 #include "watch.h"
 
@@ -35,6 +34,8 @@ typedef struct {
 
 struct Watchers {
         Context *context;
+        void (*changed)(void *userdata);
+        void *userdata;
         GArray *dirs;                   /* WatchedDir */
         sd_event_source *debounce;
         sd_device_monitor *modules;
@@ -49,7 +50,7 @@ static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata) {
 
         /* A QEMU package changes libvirt's domain capabilities too: libvirt is asked again. */
         context_reprobe_libvirt(w->context);
-        bus_refresh(w->context);
+        w->changed(w->userdata);
         watchers_sync(w);
         return 0;
 }
@@ -128,11 +129,13 @@ static void watch_modules(Watchers *w) {
         w->modules = m;
 }
 
-Watchers *watchers_new(Context *c) {
+Watchers *watchers_new(Context *c, void (*changed)(void *userdata), void *userdata) {
         Watchers *w = g_new0(Watchers, 1);
         bool live = probe_root_is_live(c->root);
 
         w->context = c;
+        w->changed = changed;
+        w->userdata = userdata;
         /* Elements are pointed to by their sources: size the array once. */
         w->dirs = g_array_sized_new(false, true, sizeof(WatchedDir), G_N_ELEMENTS(live_dirs) + G_N_ELEMENTS(snapshot_dirs));
         add_dirs(w, live_dirs, G_N_ELEMENTS(live_dirs));

@@ -13,8 +13,10 @@
 
 typedef struct Watchers Watchers;
 
-/* Watch C's host root on C's loop; changes end in bus_refresh(C). Never NULL. */
-Watchers *watchers_new(Context *c);
+/* Watch C's host root on C's loop; a burst of changes asks libvirt again
+ * (context_reprobe_libvirt()) and ends in one CHANGED(USERDATA), which refreshes
+ * (the daemon signals what moved: bus_refresh()). Never NULL. */
+Watchers *watchers_new(Context *c, void (*changed)(void *userdata), void *userdata);
 Watchers *watchers_free(Watchers *w);
 
 /* Watch directories that appeared since the last call (a firmware directory
