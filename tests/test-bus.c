@@ -23,8 +23,8 @@ typedef struct {
         GPtrArray *signals;      /* "path member arg..." lines seen by the client */
 } Fixture;
 
-/* The call defer_once() held back, as polkit's pending query would. */
-static sd_bus_message *deferred;
+/* How often defer_once() answered later, as polkit does. */
+static unsigned deferred;
 
 static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Fixture *fx = userdata;
@@ -76,7 +76,7 @@ static int teardown(void **state) {
         Fixture *fx = *state;
 
         test_stop_pair(fx->server, fx->client, fx->thread);
-        deferred = sd_bus_message_unref(deferred);
+        deferred = 0;
         context_free(fx->context);
         test_rmtree(fx->root);
         g_free(fx->root);
@@ -229,8 +229,9 @@ static void test_refresh_without_change_is_silent(void **state) {
         assert_int_equal(fx->signals->len, 0);
 }
 
-static int deny(Context *c, sd_bus_message *m, const char *action, sd_bus_error *error) {
-        return sd_bus_error_setf(error, MEMCRYPT_ERROR_NOT_AUTHORIZED, "denied %s by the test", action);
+static bool deny(AuthQuery *q, void *userdata) {
+        auth_query_refuse(q, API_NOT_AUTHORIZED, "denied %s by the test", q->action);
+        return true;
 }
 
 static void test_refused_refresh_changes_nothing(void **state) {
@@ -238,7 +239,7 @@ static void test_refused_refresh_changes_nothing(void **state) {
         g_autofree char *domain = g_build_filename(fx->root, "libvirt/domains/snp-guest-2.xml", NULL);
         sd_bus_error error = SD_BUS_ERROR_NULL;
 
-        fx->context->authorize = deny;
+        bus_set_authorizer(fx->context, deny, NULL);
         assert_int_equal(g_unlink(domain), 0);
         test_write(fx->root, "sys/fs/cgroup/misc.current", "sev 1\nsev_es 1\n");
         assert_int_equal(call(fx, "Refresh", &error), -EACCES);
@@ -252,24 +253,21 @@ static void test_refused_refresh_changes_nothing(void **state) {
 
 /* Mimics polkit answering later: the handler must not reply on the first
  * dispatch and must finish when the same message comes round again. */
-static int defer_once(Context *c, sd_bus_message *m, const char *action, sd_bus_error *error) {
-        if (deferred == m)
-                return 1;
-        deferred = sd_bus_message_ref(m);
-        assert_true(sd_bus_message_rewind(m, true) >= 0);
-        assert_true(sd_bus_enqueue_for_read(sd_bus_message_get_bus(m), m) >= 0);
-        return 0;
+static bool defer_once(AuthQuery *q, void *userdata) {
+        deferred++;
+        auth_query_allow(q);
+        return false;   /* a later answer: the call is dispatched again */
 }
 
 static void test_deferred_authorization_completes_the_call(void **state) {
         Fixture *fx = *state;
         g_autofree char *domain = g_build_filename(fx->root, "libvirt/domains/snp-guest-2.xml", NULL);
 
-        fx->context->authorize = defer_once;
+        bus_set_authorizer(fx->context, defer_once, NULL);
         assert_int_equal(g_unlink(domain), 0);
         test_write(fx->root, "sys/fs/cgroup/misc.current", "sev 1\nsev_es 1\n");
         assert_true(call(fx, "Refresh", NULL) >= 0);
-        assert_non_null(deferred);
+        assert_int_equal(deferred, 1);
         assert_int_equal(snp_slots_used(fx), 1);
 }
 

@@ -22,6 +22,7 @@
 #include "attest-expected.h"
 #include "attest.h"
 #include "bus-attestation.h"
+#include "bus-authorize.h"
 #include "bus-jobs.h"
 #include "bus-names.h"
 #include "bus-util.h"
@@ -308,7 +309,7 @@ static int method_inject_launch_secret(sd_bus_message *m, void *userdata, sd_bus
         if (e != API_OK)
                 return bus_error_api(error, e, message);
 
-        r = c->authorize(c, m, ACTION_INJECT_LAUNCH_SECRET, error);
+        r = bus_authorize(c, m, ACTION_INJECT_LAUNCH_SECRET, error);
         if (r < 0)
                 return r;
         if (r == 0)

@@ -2,6 +2,7 @@
 #include <errno.h>
 
 #include "bus-jobs.h"
+#include "bus-state.h"
 #include "bus-util.h"
 #include "memcrypt-errors.h"
 
@@ -149,7 +150,7 @@ static void call_done(void *userdata) {
 }
 
 int bus_job_start(Context *c, sd_bus_message *m, const BusJobType *type, void *data, sd_bus_error *error) {
-        BusJobs *j = c->jobs;
+        BusJobs *j = c->bus->jobs;
         Call *call;
         uid_t uid;
         int r;

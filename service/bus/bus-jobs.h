@@ -14,6 +14,8 @@
  * Doctor) never become jobs, so they never wait behind one.
  */
 
+#include <systemd/sd-bus.h>
+
 #include "context.h"
 #include "worker.h"
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 
+#include "bus-authorize.h"
 #include "bus-manager.h"
 #include "bus-model.h"
 #include "bus-names.h"
@@ -42,7 +43,7 @@ static int method_refresh(sd_bus_message *m, void *userdata, sd_bus_error *error
         Context *c = userdata;
         int r;
 
-        r = c->authorize(c, m, ACTION_REFRESH, error);
+        r = bus_authorize(c, m, ACTION_REFRESH, error);
         if (r < 0)
                 return r;
         if (r == 0)

@@ -3,6 +3,7 @@
 
 /* The names of org.memcrypt1's objects, interfaces and polkit actions (docs/design.md, "Names"). */
 
+#define BUS_NAME           "org.memcrypt1"
 #define MANAGER_PATH       "/org/memcrypt1"
 #define MANAGER_INTERFACE  "org.memcrypt1.Manager"
 #define MODEL_INTERFACE    "org.memcrypt1.Model"

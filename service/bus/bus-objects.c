@@ -2,6 +2,7 @@
 #include "bus-model.h"
 #include "bus-names.h"
 #include "bus-objects.h"
+#include "bus-state.h"
 #include "bus-util.h"
 #include "export.h"
 
@@ -77,21 +78,21 @@ static int emit_capabilities_changed(sd_bus *bus, char **models) {
 /* One EncryptedDomainStarted/Stopped per guest that came or went, in order: what a
  * client following the guests needs, whatever the number of guests (machined's
  * MachineNew/MachineRemoved), instead of the whole list. */
-static void emit_domain_events(Context *c) {
+static void emit_domain_events(Context *c, sd_bus *bus) {
         for (guint i = 0; i < c->domain_events->len; i++) {
                 const DomainEvent *e = c->domain_events->pdata[i];
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *signal = NULL;
                 g_autoptr(GVariant) args = g_variant_ref_sink(property_domain_value(e->domain));
                 int r;
 
-                r = sd_bus_message_new_signal(c->bus, &signal, MANAGER_PATH, MANAGER_INTERFACE,
+                r = sd_bus_message_new_signal(bus, &signal, MANAGER_PATH, MANAGER_INTERFACE,
                                               e->started ? "EncryptedDomainStarted" : "EncryptedDomainStopped");
                 for (gsize k = 0; r >= 0 && k < g_variant_n_children(args); k++) {
                         g_autoptr(GVariant) arg = g_variant_get_child_value(args, k);
                         r = bus_append_gvariant(signal, arg);
                 }
                 if (r >= 0)
-                        r = sd_bus_send(c->bus, signal, NULL);
+                        r = sd_bus_send(bus, signal, NULL);
                 if (r < 0)
                         g_warning("Failed to emit a guest signal: %s", g_strerror(-r));
         }
@@ -107,27 +108,28 @@ static bool change_set_empty(const ChangeSet *changes) {
 /* Signal what changed, and hand the fleet files the same news. */
 static void emit_changes(Context *c, const ChangeSet *changes) {
         g_autoptr(GPtrArray) models = g_ptr_array_new();
+        sd_bus *bus = c->bus ? c->bus->conn : NULL;
         int r;
 
         if (!change_set_empty(changes))
                 exporter_publish(c->exporter, &c->state->facts, c->state->verdict, c->last_refresh_usec);
-        if (!c->bus)
+        if (!bus)
                 return;
         /* The guests first, then the counts they moved. */
-        emit_domain_events(c);
-        emit_properties(c->bus, MANAGER_PATH, MANAGER_INTERFACE, manager_property_info, _MANAGER_PROPERTY_MAX,
+        emit_domain_events(c, bus);
+        emit_properties(bus, MANAGER_PATH, MANAGER_INTERFACE, manager_property_info, _MANAGER_PROPERTY_MAX,
                         c->values.manager, changes->manager);
         for (Model m = 0; m < _MODEL_MAX; m++) {
                 g_autofree char *path = model_object_path(m);
 
-                if (emit_properties(c->bus, path, MODEL_INTERFACE, model_property_info, _MODEL_PROPERTY_MAX,
+                if (emit_properties(bus, path, MODEL_INTERFACE, model_property_info, _MODEL_PROPERTY_MAX,
                                     c->values.models[m], changes->models[m]))
                         g_ptr_array_add(models, (char *) model_name(m));
         }
         if (models->len == 0)
                 return;
         g_ptr_array_add(models, NULL);
-        r = emit_capabilities_changed(c->bus, (char **) models->pdata);
+        r = emit_capabilities_changed(bus, (char **) models->pdata);
         if (r < 0)
                 g_warning("Failed to emit CapabilitiesChanged: %s", g_strerror(-r));
 }

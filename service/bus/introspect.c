@@ -7,7 +7,6 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "bus-jobs.h"
 #include "bus-peer.h"
 #include "bus-util.h"
 #include "bus-names.h"
@@ -129,6 +128,6 @@ int bus_introspect_write(const char *dir) {
         client = sd_bus_flush_close_unref(g_steal_pointer(&client));
         g_thread_join(thread);
         sd_bus_unref(server);
-        c.jobs = bus_jobs_free(c.jobs);         /* bus_add_objects() made it for the vtables' handlers */
+        bus_free(c.bus);                        /* bus_add_objects() made it for the vtables' handlers */
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -246,7 +246,7 @@ Context *context_free(Context *c) {
         if (!c)
                 return NULL;
         if (c->bus_free)
-                c->bus_free(c);
+                c->bus_free(c->bus);
         libvirt_keeper_free(c->libvirt);
         c->domain_batch = sd_event_source_disable_unref(c->domain_batch);
         if (c->domain_events)

@@ -5,12 +5,12 @@
  * The daemon's one context: options, configuration, the last probe, its
  * verdict and the bus property values computed from them. Creating and
  * refreshing it needs no bus, so tests drive it directly; the bus glue
- * (bus-*.c) only reads it.
+ * (bus-*.c) only reads it, and keeps its own part (the connection, the calls
+ * in flight, authorization) behind c->bus, a type this header only names.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 #include <libvirt/libvirt.h>
 
@@ -48,10 +48,9 @@ typedef struct {
 void domain_event_free(DomainEvent *e);
 
 typedef struct Context Context;
-typedef struct PolkitRegistry PolkitRegistry;
 typedef struct Watchers Watchers;
 typedef struct Exporter Exporter;
-typedef struct BusJobs BusJobs;
+typedef struct Bus Bus;
 
 /*
  * The facts of one probe and the verdict on them. Never changed once a job
@@ -67,11 +66,6 @@ typedef struct {
 
 HostState *host_state_ref(HostState *s);
 HostState *host_state_unref(HostState *s);
-
-/* Decides a polkit-guarded call: > 0 allowed, 0 pending (the message is
- * dispatched again once the answer is in), < 0 refused with ERROR set.
- * bus_add_objects() installs bus-polkit.c's unless one is set already; tests may install another. */
-typedef int (*AuthorizeFunc)(Context *c, sd_bus_message *m, const char *action, sd_bus_error *error);
 
 struct Context {
         char *root;
@@ -92,18 +86,16 @@ struct Context {
          * bus side refreshes and signals. NULL: refresh without telling anyone. */
         void (*libvirt_changed)(Context *c, LibvirtChange what);
 
-        /* Bus side; NULL when the context is used without a bus. */
-        sd_bus *bus;
+        /* The daemon's loop and what it follows; NULL when the context is used without a loop. */
         sd_event *event;
         sd_event_source *refresh_timer;
         Watchers *watchers;
         Exporter *exporter;             /* NULL: no [Export] file configured */
-        PolkitRegistry *polkit;
-        AuthorizeFunc authorize;
-        BusJobs *jobs;                  /* expensive calls in flight (bus-jobs.h) */
-        /* Set by bus_add_objects(): frees what the bus side hung on the context (the jobs in
-         * flight, the polkit registry), first thing in context_free(). */
-        void (*bus_free)(Context *c);
+
+        /* The bus side (service/bus/bus-state.h); NULL without a bus. Set by bus_add_objects(),
+         * with bus_free, which context_free() calls first thing (the jobs in flight end). */
+        Bus *bus;
+        void (*bus_free)(Bus *b);
 };
 
 /* Load the configuration and probe the host once. On failure returns NULL and sets *ERROR. */

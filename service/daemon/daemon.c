@@ -1,71 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <errno.h>
 #include <malloc.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
-#include <unistd.h>
 #include <systemd/sd-daemon.h>
 
-#include "bus-jobs.h"
-#include "bus-polkit.h"
-#include "bus-util.h"
-#include "bus-names.h"
+#include "bus-daemon.h"
 #include "bus-objects.h"
-#include "bus.h"
 #include "daemon.h"
 #include "export.h"
 #include "watch.h"
 
 #define USEC_PER_SEC UINT64_C(1000000)
-/* The loop's exit code when the name was not ours: exit 1, but the bus itself is fine. */
-#define EXIT_NAME_REFUSED 100
-
-/* The system bus's address as sd-bus uses it, for messages. */
-static const char *system_bus_address(void) {
-        const char *a = getenv("DBUS_SYSTEM_BUS_ADDRESS");
-
-        return a && *a ? a : "unix:path=/run/dbus/system_bus_socket";
-}
-
-static int name_refused(Context *c, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static int name_refused(Context *c, const char *fmt, ...) {
-        g_autofree char *why = NULL;
-        va_list ap;
-
-        va_start(ap, fmt);
-        why = g_strdup_vprintf(fmt, ap);
-        va_end(ap);
-        g_warning("%s", why);
-        (void) sd_notifyf(false, "STATUS=%s", why);
-        return sd_event_exit(c->event, EXIT_NAME_REFUSED);
-}
-
-/* The name is requested without queueing (sd-bus sets DO_NOT_QUEUE unless SD_BUS_NAME_QUEUE): a
- * second instance learns at once that another process serves org.memcrypt1, instead of waiting
- * unnoticed in the queue. */
-static int on_name_request(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
-        Context *c = userdata;
-        const sd_bus_error *e = sd_bus_message_get_error(reply);
-        uint32_t ret = 0;
-
-        if (e && sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED))
-                return name_refused(c, "the bus policy does not let uid %u own %s on %s; run memcryptd as root (its "
-                                    "unit does), or install dbus/org.memcrypt1.conf into the bus's system.d directory "
-                                    "and reload the bus (%s)", (unsigned) getuid(), BUS_NAME, system_bus_address(),
-                                    e->message ?: e->name);
-        if (e)
-                return name_refused(c, "the bus refused the name %s: %s", BUS_NAME, e->message ?: e->name);
-        if (sd_bus_message_read(reply, "u", &ret) < 0)
-                return name_refused(c, "the bus answered the request for %s with a reply memcryptd cannot read",
-                                    BUS_NAME);
-        if (ret != 1 /* PRIMARY_OWNER */ && ret != 4 /* ALREADY_OWNER */)
-                return name_refused(c, "another process owns %s on %s; stop it first (systemctl stop memcryptd), or "
-                                    "use another bus (DBUS_SYSTEM_BUS_ADDRESS)", BUS_NAME, system_bus_address());
-        /* Ready means callable: announce only once the name is ours. */
-        (void) sd_notify(false, "READY=1\nSTATUS=Serving org.memcrypt1");
-        return 1;
-}
 
 /* What a probe freed stays with glibc, scattered between what the new state holds, where its
  * trim threshold (top of the heap only) does not reach: about 0.5 MiB after each refresh, as much
@@ -114,31 +59,6 @@ static int setup_event(Context *c) {
         return r < 0 ? r : 0;
 }
 
-static int setup_bus(Context *c) {
-        sd_bus *bus = NULL;
-        int r;
-
-        r = sd_bus_open_system(&bus);
-        if (r < 0) {
-                g_warning("cannot connect to the system bus at %s: %s", system_bus_address(), g_strerror(-r));
-                return r;
-        }
-        r = bus_add_objects(c, bus);
-        if (r >= 0)
-                r = sd_bus_attach_event(bus, c->event, SD_EVENT_PRIORITY_NORMAL);
-        if (r >= 0)
-                r = sd_bus_set_exit_on_disconnect(bus, true);
-        /* Objects first, then the name: no call can reach a missing object. */
-        if (r >= 0)
-                r = sd_bus_request_name_async(bus, NULL, BUS_NAME, 0, on_name_request, c);
-        if (r < 0) {
-                g_warning("Failed to set up the bus service: %s", g_strerror(-r));
-                sd_bus_unref(bus);
-                c->bus = NULL;
-        }
-        return r;
-}
-
 static int setup_refresh_timer(Context *c) {
         if (c->config.refresh_interval_sec == 0)
                 return 0;
@@ -166,12 +86,6 @@ static void on_export_changed(void *userdata) {
         bus_rejudge(userdata);
 }
 
-static int on_name_released(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
-        Context *c = userdata;
-
-        return sd_event_exit(c->event, EXIT_SUCCESS);
-}
-
 /* Like systemd's bus_event_loop_with_idle(): after a quiet period with no
  * polkit check pending, give the name back and exit once the bus confirms;
  * calls queued meanwhile are still served, and activation restarts us. */
@@ -185,10 +99,10 @@ static int run_with_idle_exit(Context *c, uint64_t idle_usec) {
                 r = sd_event_run(c->event, releasing ? UINT64_MAX : idle_usec);
                 if (r < 0)
                         return r;
-                if (r > 0 || releasing || polkit_registry_pending(c->polkit) > 0 || bus_jobs_in_flight(c->jobs) > 0)
+                if (r > 0 || releasing || bus_busy(c))
                         continue;
                 (void) sd_notify(false, "STOPPING=1\nSTATUS=Exiting after an idle period");
-                r = sd_bus_release_name_async(c->bus, NULL, BUS_NAME, on_name_released, c);
+                r = bus_release_name(c);
                 if (r < 0)
                         return r;
                 releasing = true;
@@ -201,7 +115,7 @@ int daemon_run(Context *c, const DaemonOptions *o) {
 
         r = setup_event(c);
         if (r >= 0)
-                r = setup_bus(c);
+                r = bus_open_system(c);
         /* A short-lived activated daemon probes at start; periodic re-probing would keep it alive. */
         if (r >= 0 && o->exit_on_idle_usec == 0)
                 r = setup_refresh_timer(c);
@@ -219,9 +133,9 @@ int daemon_run(Context *c, const DaemonOptions *o) {
         if (r >= 0 && sd_event_get_exit_code(c->event, &code) < 0)
                 code = EXIT_SUCCESS;
         /* sd-bus ends the loop with EXIT_FAILURE when the bus goes away (exit-on-disconnect). */
-        if (r >= 0 && code == EXIT_FAILURE && c->bus && sd_bus_is_open(c->bus) <= 0)
+        if (r >= 0 && code == EXIT_FAILURE && bus_lost(c))
                 g_warning("Lost the connection to the system bus; exiting (bus activation starts memcryptd again)");
-        if (code == EXIT_NAME_REFUSED)
+        if (code == BUS_EXIT_NAME_REFUSED)
                 code = EXIT_FAILURE;
         if (r < 0)
                 g_warning("Event loop failed: %s", g_strerror(-r));
@@ -231,9 +145,7 @@ int daemon_run(Context *c, const DaemonOptions *o) {
         c->watchers = watchers_free(c->watchers);
         c->exporter = exporter_free(c->exporter);
         c->refresh_timer = sd_event_source_unref(c->refresh_timer);
-        /* Jobs hold messages of the bus: end them first (running ones finish, none is answered). */
-        c->jobs = bus_jobs_free(c->jobs);
-        c->bus = sd_bus_flush_close_unref(c->bus);
+        bus_close(c);
         c->event = sd_event_unref(c->event);
         return r < 0 ? EXIT_FAILURE : code;
 }

@@ -3,8 +3,6 @@
 
 #include "context.h"
 
-#define BUS_NAME "org.memcrypt1"
-
 typedef struct {
         uint64_t exit_on_idle_usec;   /* 0: serve until SIGTERM */
 } DaemonOptions;

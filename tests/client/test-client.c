@@ -30,18 +30,29 @@ typedef struct {
         pthread_t thread;
         MemcryptClient *client;         /* the real library */
 
-        /* The authorize hook: refuse with this error name when set. */
-        const char *deny_name;
+        /* The authorizer: refuse with this error when set. */
+        ApiError deny;
         int saw_interactive;            /* -1: Refresh never asked */
 } Fixture;
 
-static Fixture *current;  /* for the authorize hook, which gets only the Context */
+static bool test_authorize(AuthQuery *q, void *userdata) {
+        Fixture *f = userdata;
 
-static int test_authorize(Context *c, sd_bus_message *m, const char *action, sd_bus_error *error) {
-        current->saw_interactive = sd_bus_message_get_allow_interactive_authorization(m) > 0;
-        if (current->deny_name)
-                return sd_bus_error_setf(error, current->deny_name, "refused by the test for %s", action);
-        return 1;
+        f->saw_interactive = q->caller.interactive;
+        if (f->deny != API_OK)
+                auth_query_refuse(q, f->deny, "refused by the test for %s", q->action);
+        else
+                auth_query_allow(q);
+        return true;
+}
+
+/* The service's error whose D-Bus name is NAME; API_OK for none. */
+static ApiError api_error_named(const char *name) {
+        for (ApiError e = API_OK + 1; e < _API_ERROR_MAX; e++)
+                if (g_str_has_prefix(name, MEMCRYPT_ERROR_PREFIX) &&
+                    g_str_equal(name + strlen(MEMCRYPT_ERROR_PREFIX), api_error_name(e)))
+                        return e;
+        return API_OK;
 }
 
 /* Made-up services, for the property maps against a service that is not this one. */
@@ -213,8 +224,8 @@ static void add_daemon_objects(Fixture *f) {
         /* A copy, so a test may change the host under the running service. The copy keeps
          * the host name (proc/sys/kernel/hostname), so the node is still milan-snp. */
         f->context = test_context_on_copy("milan-snp", &f->root);
-        f->context->authorize = test_authorize;
         assert_int_equal(bus_add_objects(f->context, f->server), 0);
+        bus_set_authorizer(f->context, test_authorize, f);
 }
 
 static int setup_common(void **state, Serve serve) {
@@ -222,7 +233,6 @@ static int setup_common(void **state, Serve serve) {
         int fd;
 
         f->saw_interactive = -1;
-        current = f;
 
         assert_int_equal(bus_peer_server_new(&f->server, &fd), 0);
         if (serve == SERVE_DAEMON)
@@ -266,7 +276,6 @@ static int teardown(void **state) {
                 test_rmtree(f->root);
         g_free(f->root);
         g_free(f);
-        current = NULL;
         return 0;
 }
 
@@ -483,7 +492,8 @@ static void test_error_map_round_trip(void **state) {
                 g_autofree char *message = g_strdup_printf("refused by the test for %s", "org.memcrypt1.refresh");
 
                 assert_int_equal(memcrypt_error_to_errno(m->name), -m->code);
-                f->deny_name = m->name;
+                f->deny = api_error_named(m->name);
+                assert_int_not_equal(f->deny, API_OK);
                 assert_int_equal(memcrypt_refresh(f->client), -m->code);
                 assert_string_equal(memcrypt_client_error_name(f->client), m->name);
                 assert_string_equal(memcrypt_client_error_message(f->client), message);
@@ -493,7 +503,7 @@ static void test_error_map_round_trip(void **state) {
         assert_int_equal(memcrypt_error_to_errno("org.memcrypt1.Error.FromTheFuture"), -EIO);
         assert_int_equal(memcrypt_error_to_errno(NULL), -EINVAL);
 
-        f->deny_name = NULL;
+        f->deny = API_OK;
         assert_int_equal(memcrypt_refresh(f->client), 0);
         assert_null(memcrypt_client_error_name(f->client));
 }
