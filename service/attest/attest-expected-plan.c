@@ -8,7 +8,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "attest-expected.h"
+#include "attest-expected-plan.h"
 #include "attest-params.h"
 #include "clear-strings.h"
 #include "firmware.h"

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "attest-internal.h"
-#include "attest.h"
 #include "fileio.h"
 
 #define CHUNK (64u * 1024u)

@@ -4,18 +4,18 @@
 /* Shared by the attestation modules; not part of their interface. */
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "attest-libvirt.h"
-
-/* LV's domain NAME after checking the name; LibvirtUnavailable (NO_LIBVIRT) without LV. */
-ApiError attest_lookup(AttestLibvirt *lv, const char *no_libvirt, const char *name, AttestDomain *ret,
-                       char **message);
 
 /* API_OK for an SEV or SEV-ES guest; ModelUnsupported naming WHAT it lacks otherwise. */
 ApiError attest_check_sev_guest(const AttestDomain *d, const char *what, char **message);
 
 /* Whether PATH (from a domain XML) is absolute and has no ".." component. */
 bool attest_path_ok(const char *path);
+
+/* Firmware, kernels and initrds larger than this are not hashed. */
+#define ATTEST_HASH_FILE_MAX ((uint64_t) 512 * 1024 * 1024)
 
 /* SHA-256 (lowercase hex) of the regular file PATH (absolute, no "..") under ROOT, at most
  * ATTEST_HASH_FILE_MAX bytes. NULL with *WHY naming the file and the problem. */

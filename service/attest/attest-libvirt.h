@@ -48,6 +48,9 @@ typedef struct {
 void attest_domain_clear(AttestDomain *d);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(AttestDomain, attest_domain_clear)
 
+/* Domain names as libvirt allows them: 1..1024 bytes, no '/', no control characters. */
+ApiError attest_check_domain_name(const char *name, char **message);
+
 typedef struct AttestLibvirt AttestLibvirt;
 
 struct AttestLibvirt {
@@ -91,3 +94,7 @@ AttestLibvirt *attest_libvirt_live_new(AttestConnection conn);
 
 /* A backend replaying ROOT's libvirt/ directory; it remembers resumes in memory. */
 AttestLibvirt *attest_libvirt_recorded_new(const char *root);
+
+/* LV's domain NAME after checking the name; LibvirtUnavailable (NO_LIBVIRT) without LV. */
+ApiError attest_lookup(AttestLibvirt *lv, const char *no_libvirt, const char *name, AttestDomain *ret,
+                       char **message);

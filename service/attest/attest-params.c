@@ -3,36 +3,6 @@
 #include "attest-params.h"
 #include "text.h"
 
-static const char *const state_names[_ATTEST_DOMAIN_STATE_MAX] = {
-        [ATTEST_DOMAIN_NOSTATE]     = "nostate",
-        [ATTEST_DOMAIN_RUNNING]     = "running",
-        [ATTEST_DOMAIN_BLOCKED]     = "blocked",
-        [ATTEST_DOMAIN_PAUSED]      = "paused",
-        [ATTEST_DOMAIN_SHUTDOWN]    = "shutdown",
-        [ATTEST_DOMAIN_SHUTOFF]     = "shutoff",
-        [ATTEST_DOMAIN_CRASHED]     = "crashed",
-        [ATTEST_DOMAIN_PMSUSPENDED] = "pmsuspended",
-};
-
-const char *attest_domain_state_to_string(AttestDomainState s) {
-        if (s < 0 || s >= _ATTEST_DOMAIN_STATE_MAX)
-                return "unknown";
-        return state_names[s];
-}
-
-AttestDomainState attest_domain_state_from_string(const char *s) {
-        for (AttestDomainState i = 0; s && i < _ATTEST_DOMAIN_STATE_MAX; i++)
-                if (g_str_equal(s, state_names[i]))
-                        return i;
-        return ATTEST_DOMAIN_STATE_INVALID;
-}
-
-void attest_domain_clear(AttestDomain *d) {
-        g_clear_pointer(&d->name, g_free);
-        g_clear_pointer(&d->uuid, g_free);
-        g_clear_pointer(&d->xml, g_free);
-}
-
 static GVariant *lookup(GVariant *params, const char *name) {
         return params ? g_variant_lookup_value(params, name, NULL) : NULL;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * InjectLaunchSecret() and what every attestation method shares: domain
- * names and states. The secret is the guest owner's, wrapped with a key
+ * InjectLaunchSecret() and the domain checks the attestation methods share
+ * (attest-libvirt.c: domain names and lookups). The secret is the guest owner's, wrapped with a key
  * only the guest owner and the PSP hold (TEK): memcryptd checks its shape,
  * never its content, and hands it to libvirt as it came.
  */
@@ -16,30 +16,10 @@
 #include "probe.h"
 #include "text.h"
 
-#define NAME_MAX_BYTES 1024u
 #define QUOTE_MAX 64
 
 /* blob_check() without an exact size accepts 1..SEV_BLOB_MAX bytes: the documented secret limit. */
 G_STATIC_ASSERT(ATTEST_SECRET_MAX == SEV_BLOB_MAX);
-
-ApiError attest_check_domain_name(const char *name, char **message) {
-        size_t len = strlen(name);
-
-        if (len == 0 || len > NAME_MAX_BYTES)
-                return api_fail(message, API_INVALID_ARGUMENT, "A domain name has 1 to %u bytes, not %zu.",
-                                NAME_MAX_BYTES, len);
-        /* libvirt refuses '/' in names; "." and ".." could never be one either. */
-        if (strchr(name, '/') || g_str_equal(name, ".") || g_str_equal(name, "..")) {
-                g_autofree char *q = utf8_shorten(name, QUOTE_MAX, "…");
-                return api_fail(message, API_INVALID_ARGUMENT, "'%s' is not a domain name (no '/', '.' or '..').",
-                                q);
-        }
-        for (const char *p = name; *p; p++)
-                if ((unsigned char) *p < 0x20 || *p == 0x7f)
-                        return api_fail(message, API_INVALID_ARGUMENT,
-                                        "A domain name has no control characters.");
-        return API_OK;
-}
 
 bool attest_domain_state_is_active(AttestDomainState s) {
         switch (s) {
@@ -134,18 +114,6 @@ ApiError attest_check_sev_guest(const AttestDomain *d, const char *what, char **
 }
 
 /* LV's domain NAME, which must exist and be active; the caller checks more. */
-ApiError attest_lookup(AttestLibvirt *lv, const char *no_libvirt, const char *name, AttestDomain *ret,
-                       char **message) {
-        ApiError e;
-
-        e = attest_check_domain_name(name, message);
-        if (e != API_OK)
-                return e;
-        if (!lv)
-                return api_fail(message, API_LIBVIRT_UNAVAILABLE, "%s", no_libvirt);
-        return lv->lookup(lv, name, ret, message);
-}
-
 static GVariant *secret_params(const InjectRequest *req) {
         g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
 

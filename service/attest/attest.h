@@ -23,11 +23,6 @@
 #define ATTEST_SECRET_MAX (64u * 1024u)
 /* SEV API LAUNCH_SECRET packet header: FLAGS (4) ‖ IV (16) ‖ MAC (32). */
 #define ATTEST_SECRET_HEADER_SIZE 52u
-/* Firmware, kernels and initrds larger than this are not hashed. */
-#define ATTEST_HASH_FILE_MAX ((uint64_t) 512 * 1024 * 1024)
-
-/* Domain names as libvirt allows them: 1..1024 bytes, no '/', no control characters. */
-ApiError attest_check_domain_name(const char *name, char **message);
 
 /* Whether libvirt counts a domain in state S as active (running, paused, ...). */
 bool attest_domain_state_is_active(AttestDomainState s);

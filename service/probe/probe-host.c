@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* probe_host(): every source, in order. probe.h declares the functions of all the probe sources;
+ * this is one of them, not probe.h's own source, so the header and the sources it serves make no
+ * circle (tests/files/test-include-graph.py). */
 #include "probe.h"
 
 void probe_host(const ProbeOptions *opts, HostFacts *f) {
