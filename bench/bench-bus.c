@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "bench-util.h"
+#include "schema.h"
 
 #ifndef MEMCRYPTD_PATH
 #define MEMCRYPTD_PATH "memcryptd"
@@ -455,8 +456,9 @@ static void check_replies(const char *address) {
                 r = sd_bus_message_enter_container(reply, 'a', "{sv}");
         while (r >= 0 && (r = sd_bus_message_skip(reply, "{sv}")) > 0)
                 n++;
-        if (r < 0 || n != 12)
-                die("GetAll(org.memcrypt1.Model) on %s: %d properties, expected 12", SNP_MODEL_PATH, n);
+        if (r < 0 || n != _MODEL_PROPERTY_MAX)
+                die("GetAll(org.memcrypt1.Model) on %s: %d properties, common/schema.h has %d", SNP_MODEL_PATH, n,
+                    _MODEL_PROPERTY_MAX);
         printf("replies: Health \"%s\", Describe %zu bytes of JSON, GetAll %d properties, ConfigureDomain %zu "
                "bytes in, %zu out\n", health, strlen(json), n, strlen(domain_xml), strlen(configured));
         free((char *) health);
@@ -555,56 +557,58 @@ static void run_load(const char *address, unsigned clients, unsigned calls, Resu
 
 /*
  * What GetAll of the same model costs with nothing of ours in the way: a
- * process with the same event loop (sd-event) serving the same 12 values,
+ * process with the same event loop (sd-event) serving the same values,
  * read from memcryptd once, with sd-bus's built-in getters (plain C fields;
- * one small getter for the a(ssss)). GetAll against it minus GetAll against
- * memcryptd is what memcryptd's getters add.
+ * one small getter for the a(ssss)). Its vtable is common/schema.h's Model
+ * rows, so it serves every property memcryptd serves, in the same order.
+ * GetAll against it minus GetAll against memcryptd is what memcryptd's
+ * getters add.
  *
  * The same process answers ConfigureDomain(s, s, a{sv}) with the document
  * it was sent: carrying about 5 KB each way with no work, so ConfigureDomain
  * against memcryptd minus this is what parsing, the rules and formatting add.
  */
-typedef struct {
-        char *name, *trait, *resource_provider;
-        int usable;
-        uint32_t asid_first, asid_last, slots_total, slots_used, slots_free;
-        uint64_t default_policy;
-        char **firmware;
-        char **reasons;  /* 4 strings per reason */
-        size_t n_reasons;
-} FloorValues;
+typedef union {
+        char *s;                        /* "s": what sd-bus's getter reads at the offset */
+        int b;                          /* "b" */
+        uint32_t u;                     /* "u" */
+        uint64_t t;                     /* "t" */
+        char **as;                      /* "as" */
+        struct {
+                char **strings;         /* 4 per reason */
+                size_t n;
+        } reasons;                      /* "a(ssss)" */
+} FloorValue;
 
 static int floor_get_reasons(sd_bus *bus, const char *path, const char *interface, const char *property,
                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        const FloorValues *v = userdata;
+        const FloorValue *v = userdata;
         int r;
 
         r = sd_bus_message_open_container(reply, 'a', "(ssss)");
-        for (size_t i = 0; r >= 0 && i < v->n_reasons; i++)
-                r = sd_bus_message_append(reply, "(ssss)", v->reasons[4 * i], v->reasons[4 * i + 1],
-                                          v->reasons[4 * i + 2], v->reasons[4 * i + 3]);
+        for (size_t i = 0; r >= 0 && i < v->reasons.n; i++)
+                r = sd_bus_message_append(reply, "(ssss)", v->reasons.strings[4 * i], v->reasons.strings[4 * i + 1],
+                                          v->reasons.strings[4 * i + 2], v->reasons.strings[4 * i + 3]);
         return r < 0 ? r : sd_bus_message_close_container(reply);
 }
 
-#define FLOOR_PROPERTY(name, sig, field) \
-        SD_BUS_PROPERTY(name, sig, NULL, offsetof(FloorValues, field), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
+/* The Model vtable of the schema, each property at its row's FloorValue (userdata is the array). */
+static void floor_vtable(sd_bus_vtable vtable[_MODEL_PROPERTY_MAX + 2]) {
+        vtable[0] = (sd_bus_vtable) SD_BUS_VTABLE_START(0);
+        for (size_t i = 0; i < _MODEL_PROPERTY_MAX; i++) {
+                const PropertyInfo *p = &model_property_info[i];
+                uint64_t flags = p->change == PROPERTY_CONST ? SD_BUS_VTABLE_PROPERTY_CONST
+                               : p->change == PROPERTY_EMITS_CHANGE ? SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
+                               : p->change == PROPERTY_EXPLICIT ? SD_BUS_VTABLE_PROPERTY_EXPLICIT |
+                                                                  SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION
+                               : 0;
+                bool reasons = strcmp(p->signature, "a(ssss)") == 0;
 
-static const sd_bus_vtable floor_vtable[] = {
-        SD_BUS_VTABLE_START(0),
-        SD_BUS_PROPERTY("Name", "s", NULL, offsetof(FloorValues, name), SD_BUS_VTABLE_PROPERTY_CONST),
-        FLOOR_PROPERTY("Usable", "b", usable),
-        SD_BUS_PROPERTY("Reasons", "a(ssss)", floor_get_reasons, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("Trait", "s", NULL, offsetof(FloorValues, trait), SD_BUS_VTABLE_PROPERTY_CONST),
-        FLOOR_PROPERTY("ResourceProvider", "s", resource_provider),
-        FLOOR_PROPERTY("AsidFirst", "u", asid_first),
-        FLOOR_PROPERTY("AsidLast", "u", asid_last),
-        FLOOR_PROPERTY("SlotsTotal", "u", slots_total),
-        FLOOR_PROPERTY("SlotsUsed", "u", slots_used),
-        FLOOR_PROPERTY("SlotsFree", "u", slots_free),
-        FLOOR_PROPERTY("DefaultPolicy", "t", default_policy),
-        FLOOR_PROPERTY("Firmware", "as", firmware),
-        SD_BUS_VTABLE_END
-};
+                vtable[i + 1] = (sd_bus_vtable) SD_BUS_PROPERTY(p->name, p->signature, reasons ? floor_get_reasons : NULL,
+                                                                i * sizeof(FloorValue), flags);
+        }
+        vtable[_MODEL_PROPERTY_MAX + 1] = (sd_bus_vtable) SD_BUS_VTABLE_END;
+}
 
 static int floor_configure(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         const char *xml, *model;
@@ -621,15 +625,7 @@ static const sd_bus_vtable floor_manager_vtable[] = {
         SD_BUS_VTABLE_END
 };
 
-static int read_string(sd_bus_message *m, char **ret) {
-        const char *s;
-        int r = sd_bus_message_read(m, "v", "s", &s);
-        if (r > 0)
-                *ret = strdup(s);
-        return r;
-}
-
-static int read_reasons(sd_bus_message *m, FloorValues *v) {
+static int read_reasons(sd_bus_message *m, FloorValue *v) {
         const char *a, *b, *c, *d;
         int r;
 
@@ -637,12 +633,12 @@ static int read_reasons(sd_bus_message *m, FloorValues *v) {
         if (r > 0)
                 r = sd_bus_message_enter_container(m, 'a', "(ssss)");
         while (r > 0 && (r = sd_bus_message_read(m, "(ssss)", &a, &b, &c, &d)) > 0) {
-                v->reasons = realloc(v->reasons, sizeof(char *) * 4 * (v->n_reasons + 1));
-                v->reasons[4 * v->n_reasons] = strdup(a);
-                v->reasons[4 * v->n_reasons + 1] = strdup(b);
-                v->reasons[4 * v->n_reasons + 2] = strdup(c);
-                v->reasons[4 * v->n_reasons + 3] = strdup(d);
-                v->n_reasons++;
+                v->reasons.strings = realloc(v->reasons.strings, sizeof(char *) * 4 * (v->reasons.n + 1));
+                v->reasons.strings[4 * v->reasons.n] = strdup(a);
+                v->reasons.strings[4 * v->reasons.n + 1] = strdup(b);
+                v->reasons.strings[4 * v->reasons.n + 2] = strdup(c);
+                v->reasons.strings[4 * v->reasons.n + 3] = strdup(d);
+                v->reasons.n++;
         }
         if (r >= 0)
                 r = sd_bus_message_exit_container(m);
@@ -651,43 +647,54 @@ static int read_reasons(sd_bus_message *m, FloorValues *v) {
         return r;
 }
 
-static int read_property(sd_bus_message *m, const char *name, FloorValues *v) {
-        static const struct { const char *name; size_t offset; } u32[] = {
-                { "AsidFirst",  offsetof(FloorValues, asid_first) },
-                { "AsidLast",   offsetof(FloorValues, asid_last) },
-                { "SlotsTotal", offsetof(FloorValues, slots_total) },
-                { "SlotsUsed",  offsetof(FloorValues, slots_used) },
-                { "SlotsFree",  offsetof(FloorValues, slots_free) },
-        };
+/* The value of schema row P from M (at the variant), into V the way the floor serves it. */
+static int read_value(sd_bus_message *m, const PropertyInfo *p, FloorValue *v) {
+        const char *s;
         int r;
 
-        for (size_t i = 0; i < sizeof(u32) / sizeof(u32[0]); i++)
-                if (strcmp(name, u32[i].name) == 0)
-                        return sd_bus_message_read(m, "v", "u", (uint32_t *) ((char *) v + u32[i].offset));
-        if (strcmp(name, "Name") == 0)
-                return read_string(m, &v->name);
-        if (strcmp(name, "Trait") == 0)
-                return read_string(m, &v->trait);
-        if (strcmp(name, "ResourceProvider") == 0)
-                return read_string(m, &v->resource_provider);
-        if (strcmp(name, "Usable") == 0)
-                return sd_bus_message_read(m, "v", "b", &v->usable);
-        if (strcmp(name, "DefaultPolicy") == 0)
-                return sd_bus_message_read(m, "v", "t", &v->default_policy);
-        if (strcmp(name, "Reasons") == 0)
-                return read_reasons(m, v);
-        if (strcmp(name, "Firmware") == 0) {
+        switch (p->signature[0]) {
+        case 's':
+                r = sd_bus_message_read(m, "v", "s", &s);
+                if (r > 0)
+                        v->s = strdup(s);
+                return r;
+        case 'b': return sd_bus_message_read(m, "v", "b", &v->b);
+        case 'u': return sd_bus_message_read(m, "v", "u", &v->u);
+        case 't': return sd_bus_message_read(m, "v", "t", &v->t);
+        }
+        if (strcmp(p->signature, "as") == 0) {
                 r = sd_bus_message_enter_container(m, 'v', "as");
                 if (r > 0)
-                        r = sd_bus_message_read_strv(m, &v->firmware);
+                        r = sd_bus_message_read_strv(m, &v->as);
                 return r > 0 ? sd_bus_message_exit_container(m) : r;
         }
-        return -EBADMSG;
+        if (strcmp(p->signature, "a(ssss)") == 0)
+                return read_reasons(m, v);
+        die("the floor cannot serve %s (%s): teach read_value() and floor_vtable() its type", p->name, p->signature);
 }
 
-static void read_floor_values(const char *address, FloorValues *v) {
+static void floor_values_free(FloorValue *values) {
+        for (size_t i = 0; i < _MODEL_PROPERTY_MAX; i++) {
+                const char *sig = model_property_info[i].signature;
+                if (strcmp(sig, "s") == 0)
+                        free(values[i].s);
+                else if (strcmp(sig, "as") == 0) {
+                        for (char **f = values[i].as; f && *f; f++)
+                                free(*f);
+                        free(values[i].as);
+                } else if (strcmp(sig, "a(ssss)") == 0) {
+                        for (size_t j = 0; j < 4 * values[i].reasons.n; j++)
+                                free(values[i].reasons.strings[j]);
+                        free(values[i].reasons.strings);
+                }
+        }
+}
+
+/* Every Model property of memcryptd's GetAll, each into its row's place. */
+static void read_floor_values(const char *address, FloorValue *values) {
         sd_bus *bus = connect_bus(address);
         sd_bus_message *reply = NULL;
+        bool seen[_MODEL_PROPERTY_MAX] = {};
         const char *name;
         int r, n = 0;
 
@@ -696,26 +703,38 @@ static void read_floor_values(const char *address, FloorValues *v) {
         if (r >= 0)
                 r = sd_bus_message_enter_container(reply, 'a', "{sv}");
         while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                size_t i = 0;
+
                 r = sd_bus_message_read(reply, "s", &name);
+                while (r >= 0 && i < _MODEL_PROPERTY_MAX && strcmp(model_property_info[i].name, name) != 0)
+                        i++;
+                if (r >= 0 && (i == _MODEL_PROPERTY_MAX || seen[i]))
+                        die("GetAll(org.memcrypt1.Model) on %s: %s is not a row of common/schema.h, or twice",
+                            SNP_MODEL_PATH, name);
                 if (r >= 0)
-                        r = read_property(reply, name, v);
+                        r = read_value(reply, &model_property_info[i], &values[i]);
                 if (r >= 0)
                         r = sd_bus_message_exit_container(reply);
+                if (r >= 0)
+                        seen[i] = true;
                 n++;
         }
-        if (r < 0 || n != 12 || !v->name || !v->trait || !v->resource_provider || !v->firmware)
-                die("GetAll(org.memcrypt1.Model) on %s: unexpected reply (%d properties)", SNP_MODEL_PATH, n);
+        if (r < 0 || n != _MODEL_PROPERTY_MAX)
+                die("GetAll(org.memcrypt1.Model) on %s: unexpected reply (%d properties, %d in common/schema.h)",
+                    SNP_MODEL_PATH, n, _MODEL_PROPERTY_MAX);
         sd_bus_message_unref(reply);
         sd_bus_flush_close_unref(bus);
 }
 
 /* Fork the floor server; returns once it owns FLOOR_NAME. */
 static void start_floor(const char *address) {
-        FloorValues v = {};
+        static FloorValue v[_MODEL_PROPERTY_MAX];
+        static sd_bus_vtable vtable[_MODEL_PROPERTY_MAX + 2];
         int pipefd[2];
         char c;
 
-        read_floor_values(address, &v);
+        read_floor_values(address, v);
+        floor_vtable(vtable);
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 die("pipe: %s", strerror(errno));
         floor_pid = fork_child();
@@ -740,7 +759,7 @@ static void start_floor(const char *address) {
                 if (r >= 0)
                         r = sd_bus_start(bus);
                 if (r >= 0)
-                        r = sd_bus_add_object_vtable(bus, NULL, SNP_MODEL_PATH, "org.memcrypt1.Model", floor_vtable, &v);
+                        r = sd_bus_add_object_vtable(bus, NULL, SNP_MODEL_PATH, "org.memcrypt1.Model", vtable, v);
                 if (r >= 0)
                         r = sd_bus_add_object_vtable(bus, NULL, MANAGER_PATH, "org.memcrypt1.Manager",
                                                      floor_manager_vtable, NULL);
@@ -760,15 +779,7 @@ static void start_floor(const char *address) {
                 die("the floor server did not start");
         close(pipefd[0]);
         /* The parent's copy of the values is no longer needed. */
-        free(v.name);
-        free(v.trait);
-        free(v.resource_provider);
-        for (char **f = v.firmware; f && *f; f++)
-                free(*f);
-        free(v.firmware);
-        for (size_t i = 0; i < 4 * v.n_reasons; i++)
-                free(v.reasons[i]);
-        free(v.reasons);
+        floor_values_free(v);
 }
 
 /* The whole of PATH as a string; dies when it cannot be read. */
