@@ -16,7 +16,8 @@ import xml.etree.ElementTree as ET
 _SOURCE = os.environ.get('MEMCRYPT_SOURCE_ROOT', os.path.join(os.path.dirname(__file__), '..', '..'))
 _SCHEMA = os.environ.get('MEMCRYPT_SCHEMA')
 if not _SCHEMA:
-    raise RuntimeError('MEMCRYPT_SCHEMA names no schema.json (run through meson test)')
+    raise RuntimeError('MEMCRYPT_SCHEMA names no schema.json: run through meson test, or set it to '
+                       'BUILDDIR/tests/schema.json (docs/testing.md)')
 with open(_SCHEMA) as _f:
     SCHEMA = json.load(_f)
 MODEL_ROWS = {row['name']: row for row in SCHEMA['model']}
