@@ -77,12 +77,13 @@ typedef struct {
         X(SLOTS_FREE,        slots_free,        "SlotsFree",        U32,     EMITS_CHANGE, "slots_free",        "Slots free") \
         X(DEFAULT_POLICY,    default_policy,    "DefaultPolicy",    POLICY,  EMITS_CHANGE, "default_policy",    "Default policy") \
         X(FIRMWARE,          firmware,          "Firmware",         STRV,    EMITS_CHANGE, "firmware",          "Firmware") \
-        X(RUNNING_DOMAINS,   running_domains,   "RunningDomains",   U32,     EMITS_CHANGE, "running_domains",   "Running domains")
+        X(RUNNING_DOMAINS,   running_domains,   "RunningDomains",   U32,     EMITS_CHANGE, "running_domains",   "Running domains") \
+        X(CPU_CAPABLE,       cpu_capable,       "CpuCapable",       BOOL,    EMITS_CHANGE, "cpu_capable",       "CPU capable")
 
 /* The order of the members of the report's model objects (docs/design.md "JSON report"), which is
  * also memcryptctl model NAME's: each property once. */
 #define MODEL_JSON_ORDER \
-        MODEL_PROP_NAME, MODEL_PROP_USABLE, MODEL_PROP_TRAIT, MODEL_PROP_RESOURCE_PROVIDER, \
+        MODEL_PROP_NAME, MODEL_PROP_USABLE, MODEL_PROP_CPU_CAPABLE, MODEL_PROP_TRAIT, MODEL_PROP_RESOURCE_PROVIDER, \
         MODEL_PROP_ASID_FIRST, MODEL_PROP_ASID_LAST, MODEL_PROP_SLOTS_TOTAL, MODEL_PROP_SLOTS_USED, \
         MODEL_PROP_SLOTS_FREE, MODEL_PROP_RUNNING_DOMAINS, MODEL_PROP_DEFAULT_POLICY, MODEL_PROP_FIRMWARE, MODEL_PROP_REASONS
 

@@ -130,6 +130,24 @@ static void test_values_of_milan_snp(void **state) {
                             "HW_CPU_X86_AMD_SEV_ES");
 }
 
+/* CpuCapable: milan-snp withholds SEV-ES beside SNP, yet its CPU can run all three; a Naples CPU
+ * runs SEV alone, so no configuration makes SEV-ES or SEV-SNP usable there. */
+static void test_cpu_capable(void **state) {
+        Fixture *fx = *state;
+        g_autofree char *root = NULL;
+
+        assert_false(g_variant_get_boolean(model(fx, MODEL_SEV_ES, MODEL_PROP_USABLE)));
+        for (Model m = 0; m < _MODEL_MAX; m++)
+                assert_true(g_variant_get_boolean(model(fx, m, MODEL_PROP_CPU_CAPABLE)));
+
+        Context *naples = test_context_on_copy("naples-sev", &root);
+        assert_true(g_variant_get_boolean(naples->values.models[MODEL_SEV][MODEL_PROP_CPU_CAPABLE]));
+        assert_false(g_variant_get_boolean(naples->values.models[MODEL_SEV_ES][MODEL_PROP_CPU_CAPABLE]));
+        assert_false(g_variant_get_boolean(naples->values.models[MODEL_SEV_SNP][MODEL_PROP_CPU_CAPABLE]));
+        context_free(naples);
+        test_rmtree(root);
+}
+
 static void test_refresh_of_unchanged_host_changes_nothing_signalled(void **state) {
         Fixture *fx = *state;
         GVariant *list = manager(fx, MANAGER_ENCRYPTED_DOMAINS);
@@ -231,6 +249,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_every_value_has_its_signature, setup, teardown),
                 cmocka_unit_test(test_schema_json_order),
                 cmocka_unit_test_setup_teardown(test_values_of_milan_snp, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_cpu_capable, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_refresh_of_unchanged_host_changes_nothing_signalled, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stopped_guest_changes_exactly_its_slots, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_disabled_snp_changes_usability, setup, teardown),

@@ -118,6 +118,8 @@ typedef struct {
         uint64_t default_policy;
         char **firmware;               /* NULL-terminated */
         uint32_t running_domains;      /* libvirt's running guests launched with the model */
+        bool cpu_capable;              /* the CPU can run the model: with usable false, configuration can
+                                        * still make it usable */
 } MemcryptModel;
 
 /* Model names in the order of the bus objects. */
