@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -63,6 +64,20 @@ char *attest_read_blob_file(const char *what, const char *path, bool raw, GError
         return g_string_free(text, FALSE);
 }
 
+/* The platform's base64 blobs: JSON has each the service sent, text only its length. */
+static const struct {
+        const char *key, *label;
+        size_t offset;
+} platform_blobs[] = {
+        { "pdh",        "PDH",               offsetof(MemcryptPlatformInfo, pdh)        },
+        { "cert_chain", "Certificate chain", offsetof(MemcryptPlatformInfo, cert_chain) },
+        { "cpu0_id",    "Chip id",           offsetof(MemcryptPlatformInfo, cpu0_id)    },
+};
+
+static const char *platform_blob(const MemcryptPlatformInfo *p, size_t i) {
+        return *(char *const *) ((const char *) p + platform_blobs[i].offset);
+}
+
 /* ---- JSON ---- */
 
 static void add_bool(JsonBuilder *b, const char *key, bool value) {
@@ -104,9 +119,8 @@ static JsonNode *json_from_platform(const MemcryptPlatformInfo *p) {
 
         json_builder_begin_object(b);
         json_add_string(b, "cpu_generation", p->cpu_generation);
-        add_known(b, "pdh", p->pdh);
-        add_known(b, "cert_chain", p->cert_chain);
-        add_known(b, "cpu0_id", p->cpu0_id);
+        for (size_t i = 0; i < G_N_ELEMENTS(platform_blobs); i++)
+                add_known(b, platform_blobs[i].key, platform_blob(p, i));
         if (p->has_sev_status) {
                 json_add_int(b, "api_major", p->api_major);
                 json_add_int(b, "api_minor", p->api_minor);
@@ -239,9 +253,8 @@ int attest_print_platform(MemcryptClient *c, JsonMode json) {
                 return 0;
         }
         kv_add(kv, "CPU generation", NULL, "%s", p->cpu_generation);
-        add_blob(kv, "PDH", p->pdh);
-        add_blob(kv, "Certificate chain", p->cert_chain);
-        add_blob(kv, "Chip id", p->cpu0_id);
+        for (size_t i = 0; i < G_N_ELEMENTS(platform_blobs); i++)
+                add_blob(kv, platform_blobs[i].label, platform_blob(p, i));
         if (p->has_sev_status)
                 platform_add_sev(kv, p);
         if (p->has_snp_status)
