@@ -54,7 +54,8 @@ typedef struct {
         const CtlOption *options;
         const char *number_note;                /* after "not a number from 0 to MAX" */
         void (*help)(void);
-        /* Every other option with its value (NULL: none): 0 to go on, negative: -exit status. */
+        /* The CTL_OPT_FLAG and CTL_OPT_WORD options but --help and --version, with their value
+         * (NULL: none): 0 to go on, negative: -exit status. May be NULL when there are none. */
         int (*handle)(int c, const char *arg, void *args);
         /* What is left to check once all options are read, with the words from optind on (may be
          * NULL): 0 or -exit status. */
