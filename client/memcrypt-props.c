@@ -18,53 +18,36 @@
 #include "memcrypt-internal.h"
 #include "memcrypt-read.h"
 
-static void domains_free(MemcryptDomain *d, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                free(d[i].name);
-                free(d[i].uuid);
-                free(d[i].model);
-        }
-        free(d);
-}
+/* The arrays of structs of strings alone, as client_read_string_structs() reads them. */
+#define DOMAIN_STRINGS 3        /* name, uuid, model */
+#define REASON_STRINGS 4        /* code, severity, message, hint */
+_Static_assert(sizeof(MemcryptDomain) == DOMAIN_STRINGS * sizeof(char *), "MemcryptDomain is its strings");
+_Static_assert(sizeof(MemcryptReason) == REASON_STRINGS * sizeof(char *), "MemcryptReason is its strings");
 
-static void reasons_free(MemcryptReason *r, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                free(r[i].code);
-                free(r[i].severity);
-                free(r[i].message);
-                free(r[i].hint);
-        }
-        free(r);
+/* An array of structs of N_STRINGS strings (CONTENTS) into the array at FIELD and *COUNT, the one
+ * there before freed. */
+static int set_string_structs(sd_bus_message *m, void *field, size_t *count, const char *contents,
+                              size_t n_strings, size_t element_size) {
+        void *array, *old;
+        size_t n;
+        int r;
+
+        r = client_read_string_structs(NULL, m, contents, n_strings, element_size, &array, &n);
+        if (r < 0)
+                return r;
+        memcpy(&old, field, sizeof(old));       /* FIELD is a MemcryptDomain * or MemcryptReason * */
+        client_free_string_structs(old, *count, n_strings, element_size);
+        memcpy(field, &array, sizeof(array));
+        *count = n;
+        return 0;
 }
 
 static int set_domains(sd_bus_message *m, void *field, size_t *count) {
-        MemcryptDomain **p = field;
-        void *array;
-        size_t n;
-        int r;
-
-        r = client_read_string_structs(NULL, m, "(sss)", 3, sizeof(MemcryptDomain), &array, &n);
-        if (r < 0)
-                return r;
-        domains_free(*p, *count);
-        *p = array;
-        *count = n;
-        return 0;
+        return set_string_structs(m, field, count, "(sss)", DOMAIN_STRINGS, sizeof(MemcryptDomain));
 }
 
 static int set_reasons(sd_bus_message *m, void *field, size_t *count) {
-        MemcryptReason **p = field;
-        void *array;
-        size_t n;
-        int r;
-
-        r = client_read_string_structs(NULL, m, "(ssss)", 4, sizeof(MemcryptReason), &array, &n);
-        if (r < 0)
-                return r;
-        reasons_free(*p, *count);
-        *p = array;
-        *count = n;
-        return 0;
+        return set_string_structs(m, field, count, "(ssss)", REASON_STRINGS, sizeof(MemcryptReason));
 }
 
 /* The PropMap rows from common/schema.h: each kind's setter, and for arrays of structs where their
@@ -100,26 +83,57 @@ static const PropMap model_map[] = { MODEL_PROPERTIES(MODEL_ROW) {} };
 #define FREE_U64(o, field)
 #define FREE_POLICY(o, field)
 #define FREE_STRV(o, field)    strv_free((o)->field);
-#define FREE_REASONS(o, field) reasons_free((o)->field, (o)->n_##field);
-#define FREE_DOMAINS(o, field) domains_free((o)->field, (o)->n_##field);
+#define FREE_REASONS(o, field) \
+        client_free_string_structs((o)->field, (o)->n_##field, REASON_STRINGS, sizeof(MemcryptReason));
+#define FREE_DOMAINS(o, field) \
+        client_free_string_structs((o)->field, (o)->n_##field, DOMAIN_STRINGS, sizeof(MemcryptDomain));
 #define HOST_FREE(id, field, name, kind, ...) FREE_##kind(h, field)
 #define MODEL_FREE(id, field, name, kind, ...) FREE_##kind(m, field)
 
-static int get_all(MemcryptClient *c, const char *path, const char *interface,
-                   const PropMap *map, void *base) {
+static void host_clear(void *p) {
+        MemcryptHost *h = p;
+
+        MANAGER_PROPERTIES(HOST_FREE)
+}
+
+static void model_clear(void *p) {
+        MemcryptModel *m = p;
+
+        MODEL_PROPERTIES(MODEL_FREE)
+}
+
+/* A new struct of SIZE bytes from GetAll of INTERFACE at PATH through MAP, and MORE (may be NULL)
+ * to read the rest, into the caller's pointer at RET; on failure CLEAR frees what was read.
+ * Failures are remembered on C. */
+static int get_all(MemcryptClient *c, const char *path, const char *interface, const PropMap *map, size_t size,
+                   int (*more)(MemcryptClient *c, void *base), void (*clear)(void *base), void *ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        void *base;
         int r;
 
+        base = calloc(1, size);
+        if (!base)
+                return client_set_error(c, NULL, -ENOMEM);
+
         r = client_call(c, path, "org.freedesktop.DBus.Properties", "GetAll", NULL, &reply, "s", interface);
-        if (r < 0)
+        if (r >= 0)
+                r = client_read_dict(c, reply, map, base, "Property", interface, NULL);
+        if (r >= 0 && more)
+                r = more(c, base);
+        if (r < 0) {
+                clear(base);
+                free(base);
                 return r;
-        return client_read_dict(c, reply, map, base, "Property", interface, NULL);
+        }
+        memcpy(ret, &base, sizeof(base));       /* RET is a MemcryptHost ** or MemcryptModel ** */
+        return 0;
 }
 
 /* EncryptedDomains grows with the host, so GetAll leaves it out: ask for the list itself. A
  * memcryptd before ListEncryptedDomains sent it in GetAll, which filled it already. */
-static int get_encrypted_domains(MemcryptClient *c, MemcryptHost *h) {
+static int get_encrypted_domains(MemcryptClient *c, void *base) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        MemcryptHost *h = base;
         int r;
 
         r = client_call(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, "ListEncryptedDomains", NULL, &reply,
@@ -136,41 +150,23 @@ static int get_encrypted_domains(MemcryptClient *c, MemcryptHost *h) {
 }
 
 int memcrypt_get_host(MemcryptClient *c, MemcryptHost **ret) {
-        MemcryptHost *h;
-        int r;
-
         if (!c || !ret)
                 return -EINVAL;
         client_reset_error(c);
 
-        h = calloc(1, sizeof(*h));
-        if (!h)
-                return client_set_error(c, NULL, -ENOMEM);
-
-        r = get_all(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, host_map, h);
-        if (r >= 0)
-                r = get_encrypted_domains(c, h);
-        if (r < 0) {
-                memcrypt_host_free(h);
-                return r;
-        }
-
-        *ret = h;
-        return 0;
+        return get_all(c, MEMCRYPT_MANAGER_PATH, MEMCRYPT_MANAGER_INTERFACE, host_map, sizeof(MemcryptHost),
+                       get_encrypted_domains, host_clear, ret);
 }
 
 MemcryptHost *memcrypt_host_free(MemcryptHost *h) {
-        if (!h)
-                return NULL;
-
-        MANAGER_PROPERTIES(HOST_FREE)
+        if (h)
+                host_clear(h);
         free(h);
         return NULL;
 }
 
 int memcrypt_get_model(MemcryptClient *c, const char *model, MemcryptModel **ret) {
         _cleanup_(freep) char *path = NULL;
-        MemcryptModel *m;
         int r;
 
         if (!c || !model || !ret)
@@ -182,25 +178,12 @@ int memcrypt_get_model(MemcryptClient *c, const char *model, MemcryptModel **ret
         if (r < 0)
                 return r;
 
-        m = calloc(1, sizeof(*m));
-        if (!m)
-                return client_set_error(c, NULL, -ENOMEM);
-
-        r = get_all(c, path, MEMCRYPT_MODEL_INTERFACE, model_map, m);
-        if (r < 0) {
-                memcrypt_model_free(m);
-                return r;
-        }
-
-        *ret = m;
-        return 0;
+        return get_all(c, path, MEMCRYPT_MODEL_INTERFACE, model_map, sizeof(MemcryptModel), NULL, model_clear, ret);
 }
 
 MemcryptModel *memcrypt_model_free(MemcryptModel *m) {
-        if (!m)
-                return NULL;
-
-        MODEL_PROPERTIES(MODEL_FREE)
+        if (m)
+                model_clear(m);
         free(m);
         return NULL;
 }
