@@ -23,6 +23,7 @@
 #include "ctl-output.h"
 #include "ctl-parse.h"
 #include "model-table.h"
+#include "schema.h"
 
 enum {
         EXIT_OK = 0,
@@ -113,11 +114,17 @@ static void status_add_host(KeyValues *kv, const MemcryptHost *h) {
         g_autofree char *usable = g_strjoinv(", ", h->usable_models);
         g_autofree char *refreshed = format_timestamp(h->last_refresh);
         g_autoptr(GString) domains = g_string_new(NULL);
+        size_t shown = MIN(h->n_encrypted_domains, (size_t) SCHEMA_REPORT_DOMAINS_MAX);
 
-        for (size_t i = 0; i < h->n_encrypted_domains; i++)
+        /* As many as the report lists (the first by name, the service's order); the rest is one call away. */
+        for (size_t i = 0; i < shown; i++)
                 g_string_append_printf(domains, "%s%s (%s, %s)", i > 0 ? "\n" : "",
                                        h->encrypted_domains[i].name, h->encrypted_domains[i].model,
                                        h->encrypted_domains[i].uuid);
+        if (h->n_encrypted_domains > shown)
+                g_string_append_printf(domains, "\n... and %zu more (all of them: busctl call " MEMCRYPT_BUS_NAME " "
+                                       MEMCRYPT_MANAGER_PATH " " MEMCRYPT_MANAGER_INTERFACE
+                                       " ListEncryptedDomains s \"\")", h->n_encrypted_domains - shown);
 
         kv_add(kv, "Version", NULL, "%s", h->version);
         kv_add(kv, "Node name", NULL, "%s", h->node_name);

@@ -39,6 +39,12 @@ typedef enum {
 #define SCHEMA_SIG_REASONS "a(ssss)"
 #define SCHEMA_SIG_DOMAINS "a(sss)"
 
+/* The JSON report (Describe, --dump, memcryptctl --json status) lists at most this many encrypted
+ * guests, the first by name, and says how many there are (encrypted_domains_total,
+ * encrypted_domains_truncated): a report that grew with the host would cost every reader more with
+ * each guest. memcryptctl status shows as many. The whole list is ListEncryptedDomains(). */
+#define SCHEMA_REPORT_DOMAINS_MAX 256u
+
 typedef enum {
         PROPERTY_EMITS_CHANGE = 0,  /* PropertiesChanged carries the new value */
         PROPERTY_CONST,             /* fixed for the life of the process */

@@ -4,6 +4,7 @@
 #include "json-util.h"
 #include "model-values.h"
 #include "report.h"
+#include "schema.h"
 
 char *report_sev_firmware_version(const HostFacts *f) {
         const SevPlatformFacts *s = &f->sev;
@@ -58,13 +59,16 @@ static void build_checks(JsonBuilder *b, GPtrArray *checks) {
         json_builder_end_array(b);
 }
 
+/* The first SCHEMA_REPORT_DOMAINS_MAX encrypted guests by name, and how many there are: the report
+ * stays the same size whatever the host runs (ListEncryptedDomains() has them all). */
 static void build_domains(JsonBuilder *b, const HostFacts *f) {
-        json_builder_set_member_name(b, "encrypted_domains");
-        json_builder_begin_array(b);
+        guint total = domain_table_encrypted(f->libvirt.domains), listed = 0;
         DomainTableIter it;
 
+        json_builder_set_member_name(b, "encrypted_domains");
+        json_builder_begin_array(b);
         domain_table_iter_init(&it, f->libvirt.domains);
-        for (const RunningDomain *d; (d = domain_table_iter_next(&it));) {
+        for (const RunningDomain *d; listed < SCHEMA_REPORT_DOMAINS_MAX && (d = domain_table_iter_next(&it));) {
                 if (d->model == MODEL_NONE)
                         continue;
                 json_builder_begin_object(b);
@@ -72,8 +76,11 @@ static void build_domains(JsonBuilder *b, const HostFacts *f) {
                 json_member_string(b, "uuid", d->uuid);
                 json_member_string(b, "model", model_guest_name(d->model));
                 json_builder_end_object(b);
+                listed++;
         }
         json_builder_end_array(b);
+        json_member_int(b, "encrypted_domains_total", total);
+        json_member_bool(b, "encrypted_domains_truncated", listed < total);
         json_member_int(b, "running_domains", domain_table_size(f->libvirt.domains));
 }
 

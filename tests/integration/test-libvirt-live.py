@@ -255,6 +255,26 @@ def monitor_guests(reader, n, json_output):
     return out
 
 
+REPORT_DOMAINS_MAX = 256     # SCHEMA_REPORT_DOMAINS_MAX (common/schema.h)
+
+
+def check_report_guests(w, listed):
+    """Describe lists the first REPORT_DOMAINS_MAX of LISTED (every encrypted guest) by name, with
+    the total and whether it left some out; memcryptctl status shows as many and says how many more."""
+    report = json.loads(w.call(MANAGER_PATH, MANAGER_IFACE, 'Describe')[0])
+    first = sorted(listed)[:REPORT_DOMAINS_MAX]
+    eq([[d['name'], d['uuid'], d['model']] for d in report['encrypted_domains']], first,
+       'Describe: the first %d encrypted guests by name' % REPORT_DOMAINS_MAX)
+    eq(report['encrypted_domains_total'], len(listed), 'Describe: encrypted_domains_total')
+    eq(report['encrypted_domains_truncated'], len(listed) > REPORT_DOMAINS_MAX, 'Describe: encrypted_domains_truncated')
+    if not MEMCRYPTCTL:
+        return
+    out = w.run([MEMCRYPTCTL, 'status']).stdout
+    eq(sum(1 for d in listed if d[0] + ' (' in out), len(first), 'memcryptctl status: guests shown')
+    more = '... and %d more (all of them: busctl call org.memcrypt1' % (len(listed) - len(first))
+    eq(more in out, len(listed) > len(first), 'memcryptctl status: "%s"' % more)
+
+
 def guest_round(w, lv, uri, rd, first, n, monitors=()):
     """N guests started back to back, then destroyed: the listener sees exactly one Started and one
     Stopped per guest, in that order, with its name, UUID and model; ListEncryptedDomains equals
@@ -268,6 +288,7 @@ def guest_round(w, lv, uri, rd, first, n, monitors=()):
     running = sorted(run(['virsh', '-q', '-c', uri, 'list', '--name']).stdout.split())
     eq(sorted(d[0] for d in listed), [r for r in running if r != 'test'], 'ListEncryptedDomains against virsh list')
     eq(manager(w, 'EncryptedDomains'), listed, 'EncryptedDomains against ListEncryptedDomains')
+    check_report_guests(w, listed)
     storm(lv, uri, w.tmp, names, 'destroy')
     wait_change(rd, 'RunningDomains', 1)
     eq(w.call(MANAGER_PATH, MANAGER_IFACE, 'ListEncryptedDomains', 's', '')[0], [], 'ListEncryptedDomains after')
@@ -291,7 +312,7 @@ def guest_round(w, lv, uri, rd, first, n, monitors=()):
 def test_many_guests():
     """Hundreds of guests of libvirt's test driver inside a private libvirtd, started and destroyed
     in storms: each is signalled once started and once stopped, and the largest PropertiesChanged
-    is the same size with 400 guests as with 100."""
+    is the same size with 400 guests as with 100. Describe lists 100 and the first 256 of 400."""
     with World(host='milan-snp-off', polkit='none', daemon=False) as w:
         lv = Libvirtd(w).start()
         uri = 'test+unix:///default?socket=' + lv.socket_path
