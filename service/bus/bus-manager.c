@@ -70,14 +70,30 @@ static int method_get_model(sd_bus_message *m, void *userdata, sd_bus_error *err
         return sd_bus_reply_method_return(m, "o", path);
 }
 
-/* The running guests with <launchSecurity>, of one model or ("") all: what the EncryptedDomains
- * property holds, which GetAll leaves out because it grows with the host. */
+/* The running guests with <launchSecurity> of model WANT ("": all), by name, written straight
+ * from the domain table: nothing of the list is kept between calls (issue 17: with thousands of
+ * guests a kept copy cost more memory than the table itself). */
+static int append_encrypted_domains(sd_bus_message *reply, const DomainTable *t, const char *want) {
+        DomainTableIter it;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "(sss)");
+        domain_table_iter_init(&it, t);
+        for (const RunningDomain *d; r >= 0 && (d = domain_table_iter_next(&it));) {
+                const char *model = model_guest_name(d->model);
+
+                if (d->model != MODEL_NONE && (!*want || g_str_equal(want, model)))
+                        r = sd_bus_message_append(reply, "(sss)", d->name, d->uuid, model);
+        }
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+/* The EncryptedDomains property of one model or ("") all, which GetAll leaves out because it
+ * grows with the host. */
 static int method_list_encrypted_domains(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Context *c = userdata;
-        GVariant *all = property_values_explicit(&c->values, MANAGER_ENCRYPTED_DOMAINS, &c->state->facts);
-        const char *want, *name, *uuid, *model;
-        GVariantIter it;
+        const char *want;
         int r;
 
         r = sd_bus_message_read(m, "s", &want);
@@ -87,25 +103,17 @@ static int method_list_encrypted_domains(sd_bus_message *m, void *userdata, sd_b
                 return bus_error_unknown_model(error, want);
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(sss)");
-        g_variant_iter_init(&it, all);
-        while (r >= 0 && g_variant_iter_next(&it, "(&s&s&s)", &name, &uuid, &model))
-                if (!*want || g_str_equal(want, model))
-                        r = sd_bus_message_append(reply, "(sss)", name, uuid, model);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
+                r = append_encrypted_domains(reply, c->state->facts.libvirt.domains, want);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
 }
 
-/* EncryptedDomains, built once per change of the guests and only when someone asks. */
 static int get_encrypted_domains(sd_bus *bus, const char *path, const char *interface, const char *property,
                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Context *c = userdata;
 
-        return bus_append_gvariant(reply, property_values_explicit(&c->values, MANAGER_ENCRYPTED_DOMAINS,
-                                                                   &c->state->facts));
+        return append_encrypted_domains(reply, c->state->facts.libvirt.domains, "");
 }
 
 static const sd_bus_vtable manager_methods[] = {

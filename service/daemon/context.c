@@ -94,10 +94,18 @@ static void fill_libvirt(Context *c, HostFacts *f) {
         if (!problem || ever) {
                 if (f->live)
                         libvirt_keeper_copy_probed(k, &f->libvirt);
-                /* The domains as the last state had them, brought up to date: no listing per refresh. */
+                /* The domains as the last state had them, brought up to date: no listing per refresh.
+                 * Moved rather than copied when no job holds that state (it is dropped next), so a
+                 * refresh never holds two tables of thousands of guests. */
                 if (c->following_domains && c->state) {
+                        DomainTable **last = &c->state->facts.libvirt.domains;
+
                         domain_table_free(f->libvirt.domains);
-                        f->libvirt.domains = domain_table_copy(c->state->facts.libvirt.domains);
+                        if (c->state->ref == 1) {
+                                f->libvirt.domains = g_steal_pointer(last);
+                                *last = domain_table_new();
+                        } else
+                                f->libvirt.domains = domain_table_copy(*last);
                 }
                 take_keeper_changes(c, &f->libvirt);
         }
@@ -262,10 +270,8 @@ Context *context_free(Context *c) {
 
 /* After a refresh: the guests that came or went invalidate the EncryptedDomains list. */
 static void note_domain_events(Context *c, ChangeSet *changes) {
-        if (c->domain_events->len == 0)
-                return;
-        property_values_drop_explicit(&c->values);
-        changes->manager |= UINT64_C(1) << MANAGER_ENCRYPTED_DOMAINS;
+        if (c->domain_events->len > 0)
+                changes->manager |= UINT64_C(1) << MANAGER_ENCRYPTED_DOMAINS;
 }
 
 /* Judge the current state's facts again, in place. */

@@ -20,19 +20,6 @@ GVariant *property_domain_value(const RunningDomain *d) {
                              variant_string(model_guest_name(d->model)));
 }
 
-static GVariant *encrypted_domains(const HostFacts *f) {
-        GVariantBuilder b;
-
-        g_variant_builder_init(&b, G_VARIANT_TYPE("a(sss)"));
-        DomainTableIter it;
-
-        domain_table_iter_init(&it, f->libvirt.domains);
-        for (const RunningDomain *d; (d = domain_table_iter_next(&it));)
-                if (d->model != MODEL_NONE)
-                        g_variant_builder_add_value(&b, property_domain_value(d));
-        return g_variant_builder_end(&b);
-}
-
 static void build_manager(GVariant **p, const HostFacts *f, const HostVerdict *v, uint64_t last_refresh) {
         const CpuidFacts *c = &f->cpuid;
         bool cpuid_ok = c->src.status == SOURCE_OK;
@@ -54,7 +41,7 @@ static void build_manager(GVariant **p, const HostFacts *f, const HostVerdict *v
         p[MANAGER_SEV_FIRMWARE_VERSION] = g_variant_new_take_string(report_sev_firmware_version(f));
         p[MANAGER_LIBVIRT_CONNECTED] = g_variant_new_boolean(f->libvirt.connection.status == SOURCE_OK);
         p[MANAGER_RUNNING_DOMAINS] = g_variant_new_uint32(domain_table_size(f->libvirt.domains));
-        p[MANAGER_ENCRYPTED_DOMAINS] = NULL;   /* built when asked: property_values_explicit() */
+        p[MANAGER_ENCRYPTED_DOMAINS] = NULL;   /* written from the domain table when asked (bus-manager.c) */
         p[MANAGER_LAST_REFRESH] = g_variant_new_uint64(last_refresh);
 }
 
@@ -127,17 +114,4 @@ void property_values_update(PropertyValues *old, PropertyValues *new_values, Cha
                                          _MODEL_PROPERTY_MAX);
         if (changes)
                 *changes = c;
-}
-
-void property_values_drop_explicit(PropertyValues *pv) {
-        for (size_t i = 0; i < _MANAGER_PROPERTY_MAX; i++)
-                if (manager_property_info[i].change == PROPERTY_EXPLICIT)
-                        g_clear_pointer(&pv->manager[i], g_variant_unref);
-}
-
-GVariant *property_values_explicit(PropertyValues *pv, ManagerProperty p, const HostFacts *f) {
-        g_return_val_if_fail(p == MANAGER_ENCRYPTED_DOMAINS, NULL);
-        if (!pv->manager[p])
-                pv->manager[p] = g_variant_ref_sink(encrypted_domains(f));
-        return pv->manager[p];
 }

@@ -35,13 +35,10 @@ void property_values_clear(PropertyValues *pv);
  * change under a running daemon, and a const property must never change. */
 void property_values_update(PropertyValues *old, PropertyValues *new_values, ChangeSet *changes);
 
-/* PROPERTY_EXPLICIT values (EncryptedDomains) grow with the host: they are not
- * built with the others, nor compared on every refresh, but built from F when
- * first asked for (borrowed) and kept until the caller drops them because their
- * source changed (the context does, when guests came or went). */
-GVariant *property_values_explicit(PropertyValues *pv, ManagerProperty p, const HostFacts *f);
-void property_values_drop_explicit(PropertyValues *pv);
+/* PROPERTY_EXPLICIT values (EncryptedDomains) grow with the host: they have no
+ * value here, nor are they compared on every refresh; the bus writes them from
+ * the domain table when asked, and nothing of them is kept between calls. */
 
-/* (name, uuid, model) of D, as EncryptedDomains and the guest signals carry it (floating). */
+/* (name, uuid, model) of D, as the guest signals carry it (floating). */
 GVariant *property_domain_value(const RunningDomain *d);
 

@@ -14,15 +14,27 @@
 #define RETRY_FIRST_MSEC 500
 #define RETRY_MAX_MSEC 30000
 
-/* Domain changes queued for the loop beyond this many are dropped, and the loop
- * compares its whole table with the thread's instead (a stalled loop costs one
- * O(n) resync, not unbounded memory). */
+/* Domain changes queued for the loop beyond this many are dropped, and the thread
+ * lists the domains afresh instead (a stalled loop costs one O(n) listing, not
+ * unbounded memory). */
 #define MAX_QUEUED_CHANGES 65536u
 
-/* One change of the running domains, queued for the loop in the order libvirt told it. */
+/* One change of the running domains, queued for the loop in the order libvirt told it.
+ * The loop's table is the only table of the running domains: the thread keeps none
+ * (issue 17: a second copy cost as much memory as the first), so it sends what it
+ * learns and the loop finds out what that changes. */
+typedef enum {
+        CHANGE_RUNS,                    /* DOMAIN runs now (started, or found running) */
+        CHANGE_GONE,                    /* the domain with UUID runs no more */
+        CHANGE_LISTING,                 /* LISTING is every running domain (a new connection, a backlog) */
+} DomainChangeKind;
+
 typedef struct {
-        RunningDomain *domain;          /* the domain as it runs now, or (GONE) as it ran */
-        bool gone;
+        DomainChangeKind kind;
+        RunningDomain *domain;
+        char *uuid;
+        DomainTable *listing;
+        bool after_backlog;             /* LISTING: made because the queue overflowed */
 } DomainChange;
 
 /* One caller's call, shared by the caller and the thread until both are done with it. */
@@ -60,10 +72,9 @@ struct LibvirtKeeper {
         bool ever_connected, first_attempt_done, quit, exited, reprobe;
         char *problem;                  /* why there is no connection */
         uint64_t problem_since;         /* CLOCK_REALTIME µs */
-        DomainTable *domains;           /* the running domains as libvirt said last */
         GHashTable *problems;           /* uuid -> why its XML could not be read (model unknown) */
         GQueue changes;                 /* DomainChange*, not yet taken by the loop */
-        bool resync;                    /* CHANGES overflowed: the loop compares whole tables */
+        bool relist;                    /* CHANGES overflowed: the thread lists the domains afresh */
         LibvirtFacts probed;            /* versions, domcaps, node SEV info as last read */
         unsigned news;                  /* 1 << LibvirtChange, for the loop */
         GQueue calls;                   /* Call* */
@@ -80,14 +91,9 @@ struct LibvirtKeeper {
 
 static void domain_change_free(DomainChange *c) {
         running_domain_free(c->domain);
+        g_free(c->uuid);
+        domain_table_free(c->listing);
         g_free(c);
-}
-
-static RunningDomain *running_domain_copy(const RunningDomain *d) {
-        RunningDomain *copy = g_new0(RunningDomain, 1);
-
-        *copy = (RunningDomain) { g_strdup(d->name), g_strdup(d->uuid), d->model };
-        return copy;
 }
 
 static void call_unref(Call *c) {
@@ -149,50 +155,41 @@ static void set_problem(LibvirtKeeper *k, char *problem) {
 
 /* ---- domains (thread) ----------------------------------------------------- */
 
-/* Under LOCK: queue a change for the loop (DOMAIN taken). */
-static void queue_change_locked(LibvirtKeeper *k, RunningDomain *domain, bool gone) {
-        DomainChange *c;
+static void wake(LibvirtKeeper *k);
 
-        if (k->resync || k->changes.length >= MAX_QUEUED_CHANGES) {
+/* Under LOCK: queue C (taken) for the loop. Past MAX_QUEUED_CHANGES the queue is dropped
+ * and the thread lists the domains afresh, which says all the dropped changes said. */
+static void queue_change_locked(LibvirtKeeper *k, DomainChange *c) {
+        if (k->relist || k->changes.length >= MAX_QUEUED_CHANGES) {
+                if (!k->relist)
+                        wake(k);
                 g_queue_clear_full(&k->changes, (GDestroyNotify) domain_change_free);
-                k->resync = true;
-                running_domain_free(domain);
+                k->relist = true;
+                domain_change_free(c);
                 return;
         }
-        c = g_new0(DomainChange, 1);
-        c->domain = domain;
-        c->gone = gone;
         g_queue_push_tail(&k->changes, c);
 }
 
-/* Under LOCK. Returns whether anything changed. */
-static bool forget_uuid_locked(LibvirtKeeper *k, const char *uuid) {
-        RunningDomain *was = domain_table_take(k->domains, uuid);
-        bool problem = g_hash_table_remove(k->problems, uuid);
+/* The domain with UUID runs no more. */
+static void forget_uuid_locked(LibvirtKeeper *k, const char *uuid) {
+        DomainChange *c = g_new0(DomainChange, 1);
 
-        if (!was)
-                return problem;
-        queue_change_locked(k, was, true);
-        return true;
+        g_hash_table_remove(k->problems, uuid);
+        c->kind = CHANGE_GONE;
+        c->uuid = g_strdup(uuid);
+        queue_change_locked(k, c);
 }
 
-/* Reads DOM's live XML into the table. Returns whether anything changed. */
-static bool track_domain(LibvirtKeeper *k, virDomainPtr dom) {
-        char uuid[VIR_UUID_STRING_BUFLEN];
+/* DOM as it runs now, from its live XML (read once, its document freed at once), with UUID;
+ * NULL when it no longer runs. Records or clears why its XML could not be read. */
+static RunningDomain *read_domain(LibvirtKeeper *k, virDomainPtr dom, const char *uuid) {
         g_autofree char *why = NULL;
         RunningDomain *d;
-        bool changed;
-        char *xml;
+        char *xml = virDomainGetXMLDesc(dom, 0);
 
-        if (virDomainGetUUIDString(dom, uuid) < 0)
-                return false;
-        xml = virDomainGetXMLDesc(dom, 0);
-        if (!xml && virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) {
-                g_mutex_lock(&k->lock);
-                changed = forget_uuid_locked(k, uuid);   /* gone before we asked */
-                g_mutex_unlock(&k->lock);
-                return changed;
-        }
+        if (!xml && virGetLastErrorCode() == VIR_ERR_NO_DOMAIN)
+                return NULL;    /* gone before we asked */
         d = g_new0(RunningDomain, 1);
         if (xml)
                 d->model = domain_xml_guest_model(xml, strlen(xml), &d->name, NULL, &why);
@@ -204,35 +201,46 @@ static bool track_domain(LibvirtKeeper *k, virDomainPtr dom) {
         d->uuid = g_strdup(uuid);
 
         g_mutex_lock(&k->lock);
-        if (why) {
-                char *problem = g_strdup_printf("domain %s: %s", d->name[0] ? d->name : uuid, why);
-                const char *had = g_hash_table_lookup(k->problems, uuid);
-
-                changed = g_strcmp0(had, problem) != 0;
-                g_hash_table_replace(k->problems, g_strdup(uuid), problem);
-        } else
-                changed = g_hash_table_remove(k->problems, uuid);
-        /* Only what differs reaches the loop: a domain listed again after a reconnect is no news. */
-        RunningDomain *copy = running_domain_copy(d);
-        if (domain_table_put(k->domains, d, NULL)) {
-                queue_change_locked(k, copy, false);
-                changed = true;
-        } else
-                running_domain_free(copy);
+        if (why)
+                g_hash_table_replace(k->problems, g_strdup(uuid),
+                                     g_strdup_printf("domain %s: %s", d->name[0] ? d->name : uuid, why));
+        else
+                g_hash_table_remove(k->problems, uuid);
         g_mutex_unlock(&k->lock);
-        return changed;
+        return d;
+}
+
+/* DOM started (or may have): queue it as it runs now, or as gone. The loop tells
+ * whether that changes anything (a domain it knows as it is is no news). */
+static bool track_domain(LibvirtKeeper *k, virDomainPtr dom) {
+        char uuid[VIR_UUID_STRING_BUFLEN];
+        RunningDomain *d;
+
+        if (virDomainGetUUIDString(dom, uuid) < 0)
+                return false;
+        d = read_domain(k, dom, uuid);
+        g_mutex_lock(&k->lock);
+        if (d) {
+                DomainChange *c = g_new0(DomainChange, 1);
+
+                c->kind = CHANGE_RUNS;
+                c->domain = d;
+                queue_change_locked(k, c);
+        } else
+                forget_uuid_locked(k, uuid);
+        g_mutex_unlock(&k->lock);
+        return true;
 }
 
 static bool forget_domain(LibvirtKeeper *k, virDomainPtr dom) {
         char uuid[VIR_UUID_STRING_BUFLEN];
-        bool changed;
 
         if (virDomainGetUUIDString(dom, uuid) < 0)
                 return false;
         g_mutex_lock(&k->lock);
-        changed = forget_uuid_locked(k, uuid);
+        forget_uuid_locked(k, uuid);
         g_mutex_unlock(&k->lock);
-        return changed;
+        return true;
 }
 
 /* Crashes (on_crash=preserve keeps the QEMU process and its ASID) and
@@ -275,15 +283,17 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
         return 0;
 }
 
-/* Lists the running domains afresh (a new connection, a reprobe, a recovery):
- * events may have been missed meanwhile. Only the differences are queued for
- * the loop, so no guest is lost or reported twice across a reconnect. */
+/* Lists the running domains afresh (a new connection, a reprobe, a recovery, a
+ * backlog): events may have been missed meanwhile. The listing replaces whatever
+ * the loop has not taken yet; the loop compares it with its table, so no guest is
+ * lost or reported twice across a reconnect. */
 static bool list_domains(LibvirtKeeper *k) {
-        g_autoptr(GHashTable) listed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-        g_autoptr(GPtrArray) vanished = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(DomainTable) listing = domain_table_new();
         virDomainPtr *doms = NULL;
         int n = virConnectListAllDomains(k->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
-        DomainTableIter it;
+        DomainChange *c;
+        GHashTableIter it;
+        const char *uuid;
 
         if (n < 0) {
                 set_problem(k, g_strdup_printf("virConnectListAllDomains on %s failed: %s", k->uri,
@@ -291,21 +301,26 @@ static bool list_domains(LibvirtKeeper *k) {
                 return false;
         }
         for (int i = 0; i < n; i++) {
-                char uuid[VIR_UUID_STRING_BUFLEN];
+                char id[VIR_UUID_STRING_BUFLEN];
+                RunningDomain *d;
 
-                if (virDomainGetUUIDString(doms[i], uuid) >= 0)
-                        g_hash_table_add(listed, g_strdup(uuid));
-                track_domain(k, doms[i]);
+                if (virDomainGetUUIDString(doms[i], id) >= 0 && (d = read_domain(k, doms[i], id)))
+                        domain_table_put(listing, d, NULL);
                 virDomainFree(doms[i]);
         }
         free(doms);
         g_mutex_lock(&k->lock);
-        domain_table_iter_init(&it, k->domains);
-        for (const RunningDomain *d; (d = domain_table_iter_next(&it));)
-                if (!g_hash_table_contains(listed, d->uuid))
-                        g_ptr_array_add(vanished, g_strdup(d->uuid));
-        for (guint i = 0; i < vanished->len; i++)
-                forget_uuid_locked(k, vanished->pdata[i]);
+        g_hash_table_iter_init(&it, k->problems);
+        while (g_hash_table_iter_next(&it, (gpointer *) &uuid, NULL))
+                if (!domain_table_lookup(listing, uuid))
+                        g_hash_table_iter_remove(&it);
+        c = g_new0(DomainChange, 1);
+        c->kind = CHANGE_LISTING;
+        c->listing = g_steal_pointer(&listing);
+        c->after_backlog = k->relist;
+        g_queue_clear_full(&k->changes, (GDestroyNotify) domain_change_free);
+        k->relist = false;
+        g_queue_push_tail(&k->changes, c);
         g_mutex_unlock(&k->lock);
         return true;
 }
@@ -514,8 +529,8 @@ static void on_wake(int timer, void *opaque) {
         bool stuck;
 
         virEventUpdateTimeout(timer, -1);
-        for (;;) {
-                bool again;
+        for (bool listed = false;;) {
+                bool again, relist;
                 Call *c;
 
                 g_mutex_lock(&k->lock);
@@ -525,10 +540,16 @@ static void on_wake(int timer, void *opaque) {
                 }
                 again = k->reprobe;
                 k->reprobe = false;
+                relist = k->relist && !again && !listed;        /* once: it may fail while libvirt is away */
                 c = g_queue_pop_head(&k->calls);
                 g_mutex_unlock(&k->lock);
                 if (again)
                         reprobe(k);
+                else if (relist) {
+                        listed = true;
+                        if (check_alive(k) && list_domains(k))
+                                post(k, LIBVIRT_CHANGED_DOMAINS);
+                }
                 if (!c)
                         break;
                 run_call(k, c);
@@ -610,7 +631,6 @@ LibvirtKeeper *libvirt_keeper_new(const LibvirtKeeperOptions *o) {
         g_mutex_init(&k->lock);
         g_cond_init(&k->cond);
         g_queue_init(&k->calls);
-        k->domains = domain_table_new();
         k->problems = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         g_queue_init(&k->changes);
         k->probed.domcaps.sev_supported = TRI_UNKNOWN;
@@ -674,7 +694,6 @@ LibvirtKeeper *libvirt_keeper_free(LibvirtKeeper *k) {
                 call_unref(c);
         if (k->news_fd >= 0)
                 close(k->news_fd);
-        domain_table_free(k->domains);
         g_hash_table_unref(k->problems);
         g_queue_clear_full(&k->changes, (GDestroyNotify) domain_change_free);
         g_free(k->probed.uri);
@@ -745,46 +764,49 @@ static char *problems_locked(LibvirtKeeper *k) {
         return g_strjoinv("; ", (char **) all->pdata);
 }
 
-/* Under LOCK: apply one queued change to TABLE, telling FUNC what it changed there. */
-static void apply_change(DomainTable *table, DomainChange *c, DomainChangeFunc func, void *userdata) {
+/* Under LOCK: apply one queued change to *TABLE, telling FUNC what it changed there. */
+static void apply_change(DomainTable **table, DomainChange *c, DomainChangeFunc func, void *userdata) {
         RunningDomain *old = NULL;
 
-        if (c->gone) {
-                old = domain_table_take(table, c->domain->uuid);
+        switch (c->kind) {
+        case CHANGE_LISTING:
+                domain_table_diff(*table, c->listing, func, userdata);
+                domain_table_free(*table);
+                *table = g_steal_pointer(&c->listing);
+                return;
+        case CHANGE_GONE:
+                old = domain_table_take(*table, c->uuid);
                 if (old)
                         func(old, false, userdata);
                 running_domain_free(old);
                 return;
-        }
-        const char *uuid = c->domain->uuid;
-        if (!domain_table_put(table, g_steal_pointer(&c->domain), &old))
+        case CHANGE_RUNS: {
+                const char *uuid = c->domain->uuid;
+
+                if (!domain_table_put(*table, g_steal_pointer(&c->domain), &old))
+                        return;         /* known as it is: no news */
+                if (old)
+                        func(old, false, userdata);
+                func(domain_table_lookup(*table, uuid), true, userdata);
+                running_domain_free(old);
                 return;
-        if (old)
-                func(old, false, userdata);
-        func(domain_table_lookup(table, uuid), true, userdata);
-        running_domain_free(old);
+        }
+        }
 }
 
 bool libvirt_keeper_take_changes(LibvirtKeeper *k, DomainTable **table, DomainChangeFunc func, void *userdata,
                                  char **problem) {
-        bool resynced;
+        bool backlog = false;
 
         g_mutex_lock(&k->lock);
-        resynced = k->resync;
-        if (resynced) {
-                /* The queue overflowed: compare whole tables once. */
-                domain_table_diff(*table, k->domains, func, userdata);
-                domain_table_free(*table);
-                *table = domain_table_copy(k->domains);
-                k->resync = false;
-        } else
-                for (DomainChange *c; (c = g_queue_pop_head(&k->changes));) {
-                        apply_change(*table, c, func, userdata);
-                        domain_change_free(c);
-                }
+        for (DomainChange *c; (c = g_queue_pop_head(&k->changes));) {
+                backlog |= c->kind == CHANGE_LISTING && c->after_backlog;
+                apply_change(table, c, func, userdata);
+                domain_change_free(c);
+        }
         *problem = problems_locked(k);
         g_mutex_unlock(&k->lock);
-        return resynced;
+        return backlog;
 }
 
 void libvirt_keeper_copy_probed(LibvirtKeeper *k, LibvirtFacts *lv) {

@@ -74,12 +74,14 @@ char *libvirt_keeper_problem(LibvirtKeeper *k, uint64_t *since_usec);
 bool libvirt_keeper_ever_connected(LibvirtKeeper *k);
 
 /*
- * Brings TABLE (the loop's own copy of the running domains) up to date with what
- * the thread learnt since the last call, calling FUNC for each domain that went
- * (false) or came (true), in the order libvirt told it: O(changes), not O(domains).
- * Only after the queue overflowed (MAX_QUEUED_CHANGES, a loop stalled for
- * long) are the whole tables compared and *TABLE replaced; that returns true.
- * *PROBLEM (g_free; NULL when none): the domains whose XML could not be read.
+ * Brings *TABLE (the running domains: the thread keeps no table of its own) up to
+ * date with what the thread learnt since the last call, calling FUNC for each
+ * domain that went (false) or came (true), in the order libvirt told it:
+ * O(changes), not O(domains). A listing (a new connection, a reprobe, or after
+ * the queue overflowed: MAX_QUEUED_CHANGES, a loop stalled for long) is compared
+ * with *TABLE once and replaces it; returns true when that listing was made
+ * because of an overflow. *PROBLEM (g_free; NULL when none): the domains whose
+ * XML could not be read.
  */
 bool libvirt_keeper_take_changes(LibvirtKeeper *k, DomainTable **table, DomainChangeFunc func, void *userdata,
                                  char **problem);
