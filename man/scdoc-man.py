@@ -9,7 +9,8 @@ replaced by what interfaces/IFACE.xml says of the interface's properties, so a p
 documented once, in the interface XML, and the page follows it (docs/design.md, "A new Model
 property"). WHAT is:
   signatures  "readonly TYPE Name;" two to a line, for the interface's code block
-  signals     which properties are constant or not signalled (EmitsChangedSignal)
+  signals     which properties are constant, not signalled or signalled without their value
+              (EmitsChangedSignal)
   list        "*Name*" and the property's doc:para text, indented, for each property
 The doc text is plain prose: it is escaped for scdoc, and the CamelCase names of the
 interfaces' members and "page(N)" references are set in bold.
@@ -85,14 +86,18 @@ def signatures(props):
 
 
 def signals(props):
-    """One sentence: which properties are constant or change without a signal."""
+    """One sentence: which properties are constant, change without a signal or are signalled
+    without their value (EmitsChangedSignal const, false, invalidates)."""
     const = [f"*{n}*" for n, _, e, _ in props if e == "const"]
     quiet = [f"*{n}*" for n, _, e, _ in props if e == "false"]
+    named = [f"*{n}*" for n, _, e, _ in props if e == "invalidates"]
     said = []
     if const:
         said.append(and_list(const) + (" is" if len(const) == 1 else " are") + " constant")
     if quiet:
         said.append(and_list(quiet) + (" changes" if len(quiet) == 1 else " change") + " without a signal")
+    if named:
+        said.append(and_list(named) + (" is" if len(named) == 1 else " are") + " named in *PropertiesChanged* without a value")
     rest = "every other property" if said else "every property"
     sentence = "; ".join(said + [rest + " is signalled with *PropertiesChanged* when it changes."])
     return [sentence[0].upper() + sentence[1:]]
