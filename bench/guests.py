@@ -23,7 +23,7 @@ reference). Prints each run's raw lines, then one table with the goals judged (o
 Usage: bench/guests.py BUILD_DIR [SNAPSHOT_DIR] [--guests=2000,5000] [--events=250]
                        [--storm=500,3000] [--runs=3] [--idle=60] [--config=MEMCRYPTD_CONF]
                        [--libvirtd-keepalive=SEC]
---config gives memcryptd a configuration file (e.g. another LibvirtTimeoutSec=, which sets its
+--config gives memcryptd a configuration file (e.g. another RefreshIntervalSec=, which also sets its
 keepalive); --libvirtd-keepalive sets the private libvirtd's keepalive_interval (libvirtd.conf; -1:
 libvirtd sends no pings), to show what wakes an idle daemon."""
 
@@ -84,18 +84,33 @@ def anon_breakdown(pid):
     return out
 
 
-def wakeups(pid):
-    """Voluntary context switches of every thread of PID: each time one of them slept and was woken."""
-    total = 0
+def thread_wakeups(pid):
+    """{(tid, name): voluntary context switches} of every thread of PID: each time it slept and was woken."""
+    out = {}
     for tid in os.listdir('/proc/%d/task' % pid):
         try:
+            with open('/proc/%d/task/%s/comm' % (pid, tid)) as f:
+                name = f.read().strip()
             with open('/proc/%d/task/%s/status' % (pid, tid)) as f:
                 for line in f:
                     if line.startswith('voluntary_ctxt_switches:'):
-                        total += int(line.split()[1])
+                        out[(tid, name)] = int(line.split()[1])
         except OSError:
             pass        # a thread that ended meanwhile
-    return total
+    return out
+
+
+def wakeups(pid):
+    """Voluntary context switches of every thread of PID."""
+    return sum(thread_wakeups(pid).values())
+
+
+def wakeups_by_thread(before, after):
+    """{thread name: wakeups} between two thread_wakeups(); a thread that ended meanwhile is left out."""
+    out = {}
+    for key, n in after.items():
+        out[key[1]] = out.get(key[1], 0) + n - before.get(key, 0)
+    return out
 
 
 def gi_python():
@@ -164,12 +179,15 @@ def one_run(build, snapshot, args, idle):
             pids = {'memcryptd': pid, 'libvirt-client': client.pid, 'sleep': sleeper.pid,
                     'dbus-daemon': bus_pid, 'libvirtd': lv_pid}
             before = {k: wakeups(v) for k, v in pids.items()}
+            threads_before = thread_wakeups(pid)
             time.sleep(idle)        # the measurement itself: an idle period, not a synchronisation
             res['wakeups_min'] = {k: (wakeups(v) - before[k]) * 60.0 / idle for k, v in pids.items()}
+            by_thread = wakeups_by_thread(threads_before, thread_wakeups(pid))
             res['mem_guests'], res['lv_mem_guests'] = smaps_kib(pid), smaps_kib(lv_pid)
             res['raw_mem'] += 'memcryptd anonymous memory idle, %s guests (KiB): %r\n' % (
                 args['guests'].split(',')[-1], anon_breakdown(pid))
             res['raw_mem'] += 'wakeups a minute: %r\n' % res['wakeups_min']
+            res['raw_mem'] += 'memcryptd wakeups in %g s by thread: %r\n' % (idle, by_thread)
     return res
 
 
