@@ -158,6 +158,65 @@ static void test_keeper_follows_domains(void **state) {
         run_pending();
 }
 
+static int compare_change(const char *const *a, const char *const *b) {
+        return strcmp(*a, *b);
+}
+
+/* More changes than the queue holds while the loop takes none: the queue is dropped and the thread
+ * lists the domains afresh, which the loop takes as one listing (said as a backlog) that brings its
+ * table to exactly libvirt's domains, each guest started once. */
+static void test_keeper_backlog_lists_afresh(void **state) {
+        enum { GUESTS = 12 };
+        KeeperSeen seen = {};
+        LibvirtKeeperOptions o = { .uri = "test:///default", .event = loop, .changed = on_keeper_change,
+                                   .userdata = &seen, .max_queued_changes = 4 };
+        LibvirtKeeper *k = libvirt_keeper_new(&o);
+        virConnectPtr other = virConnectOpen("test:///default");
+        g_autoptr(DomainTable) t = domain_table_new();
+        g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func(g_free);
+        g_autofree char *problem = NULL;
+        bool backlog = false;
+
+        assert_non_null(other);
+        assert_false(libvirt_keeper_take_changes(k, &t, record_change, changes, &problem));
+        assert_int_equal(domain_table_size(t), 1);      /* libvirt's own "test" */
+        g_ptr_array_set_size(changes, 0);
+        for (int i = 0; i < GUESTS; i++) {
+                g_autofree char *name = g_strdup_printf("backlog-%02d", i);
+                start_domain(other, name, "0x0033");
+        }
+        /* The loop takes nothing until the thread has handled every start: past the fifth the
+         * queue overflowed. Then it takes what comes until its table has every guest. */
+        for (int i = 0; i < GUARD_ITERATIONS && libvirt_keeper_events_seen(k) < GUESTS; i++)
+                assert_true(sd_event_run(loop, GUARD_USEC) >= 0);
+        for (int i = 0; i < GUARD_ITERATIONS; i++) {
+                seen.domains_changed = false;
+                g_clear_pointer(&problem, g_free);
+                backlog |= libvirt_keeper_take_changes(k, &t, record_change, changes, &problem);
+                if (domain_table_size(t) == GUESTS + 1)
+                        break;
+                assert_true(run_until(&seen.domains_changed));
+        }
+        assert_true(backlog);
+        assert_null(problem);
+        assert_int_equal(domain_table_size(t), GUESTS + 1);
+        assert_int_equal(domain_table_count(t, MODEL_SEV), GUESTS);
+        /* Each guest came once: none lost with the dropped queue, none twice from the listing. */
+        g_ptr_array_sort(changes, (GCompareFunc) compare_change);
+        assert_int_equal(changes->len, GUESTS);
+        for (int i = 0; i < GUESTS; i++) {
+                g_autofree char *want = g_strdup_printf("+backlog-%02d", i);
+                assert_string_equal(g_ptr_array_index(changes, i), want);
+        }
+        for (int i = 0; i < GUESTS; i++) {
+                g_autofree char *name = g_strdup_printf("backlog-%02d", i);
+                destroy_domain(other, name);
+        }
+        virConnectClose(other);
+        libvirt_keeper_free(k);
+        run_pending();
+}
+
 static void test_keeper_unreachable_retries(void **state) {
         LibvirtKeeperOptions o = { .uri = "qemu+unix:///system?socket=/nonexistent/memcrypt-test-sock", .event = loop };
         LibvirtKeeper *k = libvirt_keeper_new(&o);
@@ -503,6 +562,7 @@ int main(int argc, char *argv[]) {
         }
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_keeper_follows_domains),
+                cmocka_unit_test(test_keeper_backlog_lists_afresh),
                 cmocka_unit_test(test_keeper_unreachable_retries),
                 cmocka_unit_test(test_keeper_call_deadline),
                 cmocka_unit_test(test_context_counts_live_domains),

@@ -74,6 +74,7 @@ struct LibvirtKeeper {
         uint64_t problem_since;         /* CLOCK_REALTIME µs */
         GHashTable *problems;           /* uuid -> why its XML could not be read (model unknown) */
         GQueue changes;                 /* DomainChange*, not yet taken by the loop */
+        unsigned max_changes;           /* MAX_QUEUED_CHANGES unless a test asked for fewer */
         bool relist;                    /* CHANGES overflowed: the thread lists the domains afresh */
         LibvirtFacts probed;            /* versions, domcaps, node SEV info as last read */
         unsigned news;                  /* 1 << LibvirtChange, for the loop */
@@ -160,7 +161,7 @@ static void wake(LibvirtKeeper *k);
 /* Under LOCK: queue C (taken) for the loop. Past MAX_QUEUED_CHANGES the queue is dropped
  * and the thread lists the domains afresh, which says all the dropped changes said. */
 static void queue_change_locked(LibvirtKeeper *k, DomainChange *c) {
-        if (k->relist || k->changes.length >= MAX_QUEUED_CHANGES) {
+        if (k->relist || k->changes.length >= k->max_changes) {
                 if (!k->relist)
                         wake(k);
                 g_queue_clear_full(&k->changes, (GDestroyNotify) domain_change_free);
@@ -633,6 +634,7 @@ LibvirtKeeper *libvirt_keeper_new(const LibvirtKeeperOptions *o) {
         g_queue_init(&k->calls);
         k->problems = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         g_queue_init(&k->changes);
+        k->max_changes = o->max_queued_changes ?: MAX_QUEUED_CHANGES;
         k->probed.domcaps.sev_supported = TRI_UNKNOWN;
         k->probed.domcaps.cbitpos = k->probed.domcaps.reduced_phys_bits = -1;
         k->probed.domcaps.max_guests = k->probed.domcaps.max_es_guests = -1;

@@ -50,6 +50,7 @@ typedef struct {
         sd_event *event;                /* the loop CHANGED is called on */
         LibvirtChangeFunc changed;      /* never from inside libvirt_keeper_new() */
         void *userdata;
+        unsigned max_queued_changes;    /* the backlog that makes the thread list afresh; 0: 65,536 (tests: a few) */
 } LibvirtKeeperOptions;
 
 typedef struct LibvirtKeeper LibvirtKeeper;
