@@ -8,7 +8,7 @@
 #include "worker.h"
 
 /* Threads outlive their last job this long, so a caller's next call finds one. */
-#define LINGER_USEC (30 * UINT64_C(1000000))
+#define DEFAULT_LINGER_USEC (30 * UINT64_C(1000000))
 
 typedef struct {
         WorkerRunFunc run;
@@ -18,7 +18,8 @@ typedef struct {
 
 struct WorkerPool {
         sd_event_source *source;        /* the eventfd: finished jobs are waiting */
-        sd_event_source *linger;        /* ends the threads once no job came for LINGER_USEC */
+        sd_event_source *linger;        /* ends the threads once no job came for linger_usec */
+        uint64_t linger_usec;
         int fd;
         GThreadPool *threads;
         unsigned max_threads;
@@ -49,7 +50,7 @@ static void job_run(void *item, void *userdata) {
 static void finish(WorkerPool *p, Job *j) {
         p->pending--;
         if (p->pending == 0 && p->linger) {
-                (void) sd_event_source_set_time_relative(p->linger, LINGER_USEC);
+                (void) sd_event_source_set_time_relative(p->linger, p->linger_usec);
                 (void) sd_event_source_set_enabled(p->linger, SD_EVENT_ONESHOT);
         }
         j->done(j->data);
@@ -62,7 +63,7 @@ static void finish(WorkerPool *p, Job *j) {
  * The pool is exclusive (GLib's shared threads would set each new thread's
  * scheduling with sched_setattr, which the unit's system-call filter denies),
  * created with no thread; threads start as jobs come, up to max_threads, and
- * end LINGER_USEC after the last job: the pool then allows none, and each waiting
+ * end linger_usec (30 s) after the last job: the pool then allows none, and each waiting
  * thread is woken by a no-op job to notice it.
  */
 static void set_threads(WorkerPool *p, unsigned n) {
@@ -112,7 +113,8 @@ WorkerPool *worker_pool_new(sd_event *event, unsigned threads) {
         if (p->fd < 0 || sd_event_add_io(event, &p->source, p->fd, EPOLLIN, on_finished, p) < 0)
                 g_error("Cannot set up the worker pool's eventfd: %s", g_strerror(errno));
         (void) sd_event_source_set_description(p->source, "worker-pool");
-        if (sd_event_add_time_relative(event, &p->linger, CLOCK_MONOTONIC, LINGER_USEC, LINGER_USEC / 4,
+        p->linger_usec = DEFAULT_LINGER_USEC;
+        if (sd_event_add_time_relative(event, &p->linger, CLOCK_MONOTONIC, p->linger_usec, p->linger_usec / 4,
                                        on_linger, p) < 0)
                 g_error("Cannot set up the worker pool's timer");
         (void) sd_event_source_set_enabled(p->linger, SD_EVENT_OFF);
@@ -161,6 +163,12 @@ void worker_pool_submit(WorkerPool *p, WorkerRunFunc run, WorkerDoneFunc done, v
         /* One thread per job in flight, up to the limit; those already there are kept. */
         if ((unsigned) g_thread_pool_get_max_threads(p->threads) < MIN(p->pending, p->max_threads))
                 set_threads(p, MIN(p->pending, p->max_threads));
+}
+
+void worker_pool_set_linger(WorkerPool *p, uint64_t usec) {
+        p->linger_usec = usec;
+        if (p->linger)
+                (void) sd_event_source_set_time_accuracy(p->linger, MAX(usec / 4, 1));
 }
 
 unsigned worker_pool_pending(const WorkerPool *p) {

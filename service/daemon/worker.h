@@ -28,5 +28,9 @@ WorkerPool *worker_pool_free(WorkerPool *p, GDestroyNotify discard);
 
 void worker_pool_submit(WorkerPool *p, WorkerRunFunc run, WorkerDoneFunc done, void *data);
 
+/* Threads start as jobs come, up to THREADS, and end USEC (default 30 s) after
+ * the last job: an idle daemon keeps none. */
+void worker_pool_set_linger(WorkerPool *p, uint64_t usec);
+
 /* Jobs submitted whose DONE has not run yet. */
 unsigned worker_pool_pending(const WorkerPool *p);
