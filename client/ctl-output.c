@@ -328,6 +328,13 @@ JsonNode *json_from_checks(const MemcryptCheck *checks, size_t n) {
         return json_from_string_structs(checks, n, keys);
 }
 
+JsonNode *json_from_domains(const MemcryptDomain *domains, size_t n) {
+        static const char *const keys[] = { "name", "uuid", "model", NULL };
+
+        G_STATIC_ASSERT(sizeof(MemcryptDomain) == (G_N_ELEMENTS(keys) - 1) * sizeof(char *));
+        return json_from_string_structs(domains, n, keys);
+}
+
 JsonNode *json_from_signal(const MemcryptSignal *s) {
         g_autoptr(JsonBuilder) b = json_builder_new();
 

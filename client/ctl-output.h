@@ -60,6 +60,8 @@ void kv_add_model(KeyValues *kv, const MemcryptModel *m);
 /* The objects of docs/design.md's JSON report, from the typed values: the same keys. */
 JsonNode *json_from_checks(const MemcryptCheck *checks, size_t n);
 JsonNode *json_from_signal(const MemcryptSignal *s);
+/* [{"name", "uuid", "model"}...]: ListEncryptedDomains()'s guests, as the report's encrypted_domains. */
+JsonNode *json_from_domains(const MemcryptDomain *domains, size_t n);
 /* {"model", "resources": {NAME: AMOUNT...}, "traits": [...]}: ResolveRequest()'s answer. */
 JsonNode *json_from_placement(const MemcryptPlacement *p);
 /* [{"severity", "code", "where", "message"}...]: ValidateDomain()'s findings. */

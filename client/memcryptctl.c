@@ -122,9 +122,8 @@ static void status_add_host(KeyValues *kv, const MemcryptHost *h) {
                                        h->encrypted_domains[i].name, h->encrypted_domains[i].model,
                                        h->encrypted_domains[i].uuid);
         if (h->n_encrypted_domains > shown)
-                g_string_append_printf(domains, "\n... and %zu more (all of them: busctl call " MEMCRYPT_BUS_NAME " "
-                                       MEMCRYPT_MANAGER_PATH " " MEMCRYPT_MANAGER_INTERFACE
-                                       " ListEncryptedDomains s \"\")", h->n_encrypted_domains - shown);
+                g_string_append_printf(domains, "\n... and %zu more (all of them: memcryptctl domains)",
+                                       h->n_encrypted_domains - shown);
 
         kv_add(kv, "Version", NULL, "%s", h->version);
         kv_add(kv, "Node name", NULL, "%s", h->node_name);
@@ -330,6 +329,45 @@ static int verb_model(MemcryptClient *c, int argc, char **argv) {
 
         kv_add_model(kv, m);
         kv_print(kv);
+        return EXIT_OK;
+}
+
+/* ---- domains ---- */
+
+/* Every running encrypted guest in the service's order (by name), or those of the model MODEL:
+ * ListEncryptedDomains() read by memcrypt_get_host(), the model chosen here from the same list. */
+static int verb_domains(MemcryptClient *c, int argc, char **argv) {
+        static const char *const headers[] = { "NAME", "MODEL", "UUID", NULL };
+        const char *model = argc > 1 ? argv[1] : NULL;
+        g_autoptr(MemcryptHost) h = NULL;
+        g_autoptr(Table) t = table_new(headers, 0);
+        g_autofree MemcryptDomain *shown = NULL;
+        g_autofree char *footer = NULL;
+        size_t n = 0;
+        int r;
+
+        r = memcrypt_get_host(c, &h);
+        if (r < 0)
+                return service_error(c, r);
+
+        shown = g_new(MemcryptDomain, MAX(h->n_encrypted_domains, 1));
+        for (size_t i = 0; i < h->n_encrypted_domains; i++)
+                if (!model || strcmp(h->encrypted_domains[i].model, model) == 0)
+                        shown[n++] = h->encrypted_domains[i];      /* borrowed from H */
+
+        if (arg_values.json != JSON_OFF) {
+                g_autoptr(JsonNode) node = json_from_domains(shown, n);
+
+                json_print(node, arg_values.json);
+                return EXIT_OK;
+        }
+        for (size_t i = 0; i < n; i++) {
+                const char *cells[] = { shown[i].name, shown[i].model, shown[i].uuid };
+
+                table_add_row(t, cells, NULL, NULL);
+        }
+        footer = g_strdup_printf("%zu guest%s listed.", n, n == 1 ? "" : "s");
+        table_print(t, arg_legend, footer);
         return EXIT_OK;
 }
 
@@ -659,6 +697,7 @@ typedef struct {
 static const Verb verbs[] = {
         { "status",          "",             0, 0, 0, verb_status },    /* the first one is the default */
         { "models",          "",             0, 0, 0, verb_models },
+        { "domains",         "[MODEL]",      1, 0, 0, verb_domains },
         { "model",           "NAME",         1, 0, 0, verb_model },
         { "doctor",          "",             0, 0, 0, verb_doctor },
         { "describe",        "",             0, 0, 0, verb_describe },
@@ -686,6 +725,7 @@ static void help(void) {
                "Commands:\n"
                "  status                 Show the host and a line per model (default)\n"
                "  models                 List the models: usable, slots, ASIDs, trait\n"
+               "  domains [MODEL]        List the running encrypted guests (of MODEL)\n"
                "  model NAME             Show every property of one model (amd-sev, amd-sev-es,\n"
                "                         amd-sev-snp) with the reasons and their hints\n"
                "  doctor                 Show every check; exit 3 if one fails\n"
@@ -950,6 +990,8 @@ static int check_verb(const Verb *verb, int argc) {
         g_autofree char *name = verb->sub ? g_strdup_printf("%s %s", verb->name, verb->sub) : g_strdup(verb->name);
         unsigned extra = arg_verb_options & ~verb->options;
         int n = MAX(argc, 1) - 1 - (verb->sub ? 1 : 0);
+        /* A synopsis that is "[MODEL]": its argument may be left out. */
+        int optional = verb->synopsis[0] == '[' ? 1 : 0;
         /* attest expected: --domain-xml FILE stands for the DOMAIN. */
         int args = verb->args - ((verb->options & arg_verb_options & VERB_OPT(ARG_DOMAIN_XML)) ? 1 : 0);
 
@@ -957,7 +999,7 @@ static int check_verb(const Verb *verb, int argc) {
             (arg_verb_options & (VERB_OPT(ARG_KERNEL) | VERB_OPT(ARG_INITRD))))
                 return usage_error("--kernel and --initrd go with --domain-xml: a defined domain's files are the "
                                    "host's, named by its XML");
-        if (n < args)
+        if (n < args - optional)
                 return usage_error("'%s' needs %s: %s %s", name, verb->args - n > 1 ? "arguments" : "an argument",
                                    verb->name, verb->synopsis);
         if (n > args)
@@ -1072,8 +1114,9 @@ static int run(int argc, char *argv[]) {
         r = find_verb(argc, argv, &verb);
         if (r < 0)
                 return -r;
-        /* model NAME, launch-security MODEL, configure MODEL FILE */
-        if (strstr(verb->synopsis, "MODEL") == verb->synopsis || strcmp(verb->synopsis, "NAME") == 0) {
+        /* model NAME, launch-security MODEL, configure MODEL FILE, domains [MODEL] when given */
+        if ((g_str_has_prefix(verb->synopsis, "MODEL") || g_str_has_prefix(verb->synopsis, "[MODEL]") ||
+             strcmp(verb->synopsis, "NAME") == 0) && argc > 1) {
                 const char *model;
                 r = check_model_arg(verb->synopsis[0] == 'N' ? "model" : "MODEL", argv[1], &model);
                 if (r < 0)

@@ -65,9 +65,12 @@ expect_has() {
 }
 
 expect "every command" "memcryptctl " \
-        status models model doctor describe refresh monitor resolve launch-security configure validate attest \
-        measure
+        status models model domains doctor describe refresh monitor resolve launch-security configure validate \
+        attest measure
 expect "commands by prefix" "memcryptctl mo" model models monitor
+expect "commands by prefix d" "memcryptctl d" domains doctor describe
+expect "model names after domains" "memcryptctl domains amd-sev-" amd-sev-es amd-sev-snp
+expect "nothing after domains MODEL" "memcryptctl domains amd-sev " ""
 expect "model names after model" "memcryptctl model " amd-sev amd-sev-es amd-sev-snp
 expect "model names by prefix after launch-security" "memcryptctl launch-security amd-sev-" amd-sev-es amd-sev-snp
 expect "model names after configure" "memcryptctl --no-legend configure " amd-sev amd-sev-es amd-sev-snp

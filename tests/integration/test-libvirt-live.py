@@ -271,8 +271,30 @@ def check_report_guests(w, listed):
         return
     out = w.run([MEMCRYPTCTL, 'status']).stdout
     eq(sum(1 for d in listed if d[0] + ' (' in out), len(first), 'memcryptctl status: guests shown')
-    more = '... and %d more (all of them: busctl call org.memcrypt1' % (len(listed) - len(first))
+    more = '... and %d more (all of them: memcryptctl domains)' % (len(listed) - len(first))
     eq(more in out, len(listed) > len(first), 'memcryptctl status: "%s"' % more)
+
+
+def check_ctl_domains(w, running, listed):
+    """memcryptctl domains lists every encrypted guest libvirt runs (RUNNING: virsh's names), as
+    LISTED (ListEncryptedDomains) has them and in its order, in text and --json; with a model, those
+    ListEncryptedDomains gives for that model."""
+    if not MEMCRYPTCTL:
+        return
+    for model in (None, 'amd-sev', 'amd-sev-es'):
+        what = 'memcryptctl domains' + (' ' + model if model else '')
+        want = w.call(MANAGER_PATH, MANAGER_IFACE, 'ListEncryptedDomains', 's', model or '')[0] if model else listed
+        args = [model] if model else []
+        lines = w.run([MEMCRYPTCTL, 'domains'] + args).stdout.split('\n')
+        eq(lines[0].split(), ['NAME', 'MODEL', 'UUID'], what + ': header')
+        rows = [l.split() for l in lines[1:-3]]
+        eq(rows, [[n, m, u] for n, u, m in want], what + ': the rows, in the service\'s order')
+        eq(lines[-3:], ['', '%d guests listed.' % len(want), ''], what + ': footer')
+        if not model:
+            eq(sorted(r[0] for r in rows), running, what + ': the guests virsh lists')
+        eq(json.loads(w.run([MEMCRYPTCTL, '--json=short', 'domains'] + args).stdout),
+           [{'name': n, 'uuid': u, 'model': m} for n, u, m in want], what + ' --json')
+    check(0 < len(want) < len(listed), 'the filter leaves some guests out: %d of %d' % (len(want), len(listed)))
 
 
 def guest_round(w, lv, uri, rd, first, n, monitors=()):
@@ -289,6 +311,7 @@ def guest_round(w, lv, uri, rd, first, n, monitors=()):
     eq(sorted(d[0] for d in listed), [r for r in running if r != 'test'], 'ListEncryptedDomains against virsh list')
     eq(manager(w, 'EncryptedDomains'), listed, 'EncryptedDomains against ListEncryptedDomains')
     check_report_guests(w, listed)
+    check_ctl_domains(w, [r for r in running if r != 'test'], listed)
     storm(lv, uri, w.tmp, names, 'destroy')
     wait_change(rd, 'RunningDomains', 1)
     eq(w.call(MANAGER_PATH, MANAGER_IFACE, 'ListEncryptedDomains', 's', '')[0], [], 'ListEncryptedDomains after')

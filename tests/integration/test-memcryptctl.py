@@ -126,6 +126,27 @@ def test_models(host):
         eq(json.loads(ok(ctl(w, '--json', 'models'), 'models --json')), d['models'], '%s: models --json' % host)
 
 
+def test_domains(host):
+    """domains [MODEL]: every encrypted guest of the report (fewer than its 256 here), in its order,
+    a row each (NAME MODEL UUID) and the footer; a model's alone; --json the report's elements."""
+    with World(host=host, polkit='none') as w:
+        want = w.dump()['encrypted_domains']
+        check(want, '%s has encrypted guests to list' % host)
+        for args, model in ((), None), (('amd-sev',), 'amd-sev'), (('snp',), 'amd-sev-snp'), \
+                           (('amd-sev-es',), 'amd-sev-es'):
+            what = '%s: domains %s' % (host, ' '.join(args))
+            rows = [e for e in want if model is None or e['model'] == model]
+            lines = ok(ctl(w, 'domains', *args), what).split('\n')
+            eq(lines[0].split(), ['NAME', 'MODEL', 'UUID'], what + ' header')
+            eq([l.split() for l in lines[1:1 + len(rows)]], [[e['name'], e['model'], e['uuid']] for e in rows],
+               what + ' rows')
+            eq(lines[1 + len(rows):], ['', '%d guest%s listed.' % (len(rows), '' if len(rows) == 1 else 's'), ''],
+               what + ' footer')
+            eq([l.split() for l in ok(ctl(w, 'domains', '--no-legend', *args), what).split('\n') if l],
+               [[e['name'], e['model'], e['uuid']] for e in rows], what + ' --no-legend')
+            eq(json.loads(ok(ctl(w, '--json', 'domains', *args), what + ' --json')), rows, what + ' --json')
+
+
 def test_model(host):
     with World(host=host, polkit='none') as w:
         d = w.dump()
@@ -233,6 +254,11 @@ def test_errors():
         eq(r.returncode, 2, 'model without NAME: exit status')
         r = ctl(w, '--json=loud', 'status')
         eq(r.returncode, 2, '--json=loud: exit status')
+        # checked before anything is asked: no service here
+        usage(ctl(w, 'domains', 'amd-bogus'), 'domains amd-bogus', "MODEL 'amd-bogus' is not a model",
+              'amd-sev-snp')
+        usage(ctl(w, 'domains', 'amd-sev', 'amd-sev-es'), 'domains with two models', "too many arguments for 'domains'")
+        usage(ctl(w, 'domains', '--model', 'amd-sev'), 'domains --model', "--model does not apply to 'domains'")
 
 
 # -- resolve, launch-security, configure, validate ------------------------------------------------
@@ -446,6 +472,7 @@ for _h in HOSTS:
         ('%s: memcryptctl status (text, --json, as uid 65534)' % _h, lambda h=_h: test_status(h)),
         ('%s: memcryptctl models (text, --no-legend, --json)' % _h, lambda h=_h: test_models(h)),
         ('%s: memcryptctl model NAME for each model (text, --json), amd-bogus' % _h, lambda h=_h: test_model(h)),
+        ('%s: memcryptctl domains [MODEL] (text, --no-legend, --json)' % _h, lambda h=_h: test_domains(h)),
         ('%s: memcryptctl doctor (text, --json, exit status)' % _h, lambda h=_h: test_doctor(h)),
     ]
 TESTS += [
