@@ -5,7 +5,8 @@
  * synthetic vectors (tests/fixtures/measure/vectors-synthetic.json, sev-snp-measure's
  * and libvirt's values), the repeat cache shown by its count of computations, and
  * every refusal: a path in a caller's document, no firmware descriptor, an unknown
- * CPU model, bad or oversized descriptors, SNP against SEV modes.
+ * CPU model, host facts this host does not know (MeasurementUnavailable), bad or
+ * oversized descriptors, SNP against SEV modes.
  *
  * The host is a copy of milan-attest (QEMU 9.2, Linux 6.12, EPYC 7713: family 25,
  * model 1, stepping 1) whose firmware files are replaced by the synthetic images.
@@ -283,6 +284,33 @@ static void test_host_passthrough(void **state) {
         assert_non_null(strstr(source, "this host's CPUID (family 25, model 1, stepping 1)"));
 }
 
+/* What this host does not know about itself makes the digest unavailable, not the model unsupported: the
+ * host's CPUID for a host-passthrough guest, the QEMU version for the VMSA form. The options supply both. */
+static void test_host_facts_unknown(void **state) {
+        Fixture *fx = *state;
+        g_autofree char *cpuid = g_build_filename(fx->root, "cpuid.xml", NULL);
+        g_autofree char *xml = document("sev-snp", "0x30000", 4, "<cpu mode='host-passthrough'/>",
+                                        "<loader stateless='yes'/>", false);
+        const ExpectedOptions sig = { .has_vcpu_signature = true, .vcpu_signature = 0xa00f11 };
+        const ExpectedOptions both = { .has_vcpu_signature = true, .vcpu_signature = 0xa00f11,
+                                       .has_vmsa_form = true, .vmsa_form = MEASURE_VMSA_INIT2 };
+
+        assert_int_equal(unlink(cpuid), 0);
+        probe(fx);
+        {
+                g_auto(Result) r = compute(fx, xml, -1, -1, NULL);
+                assert_refused(&r, API_MEASUREMENT_UNAVAILABLE, "this host's CPUID is unknown");
+        }
+        test_write(fx->root, "libvirt/versions.json", "{\"libvirt\": \"9.0.0\", \"qemu\": \"unknown\"}");
+        probe(fx);
+        {
+                g_auto(Result) r = compute(fx, xml, -1, -1, &sig);
+                assert_refused(&r, API_MEASUREMENT_UNAVAILABLE, "This host's QEMU version is unknown");
+        }
+        g_auto(Result) r = compute(fx, xml, -1, -1, &both);
+        assert_string_equal(digest(&r), V24_SNP_4_MILAN);
+}
+
 /* An unknown model is refused naming the option; the option then supplies it. */
 static void test_unknown_cpu_model(void **state) {
         Fixture *fx = *state;
@@ -348,15 +376,15 @@ static void test_loader_must_be_listed(void **state) {
         xml = document("sev", "0x0033", 1, "", "<loader type='pflash'>/proc/sys/kernel/hostname</loader>", false);
         {
                 g_auto(Result) r = compute(fx, xml, -1, -1, NULL);
-                assert_refused(&r, API_MODEL_UNSUPPORTED, "not a firmware image a QEMU firmware descriptor");
+                assert_refused(&r, API_MEASUREMENT_UNAVAILABLE, "not a firmware image a QEMU firmware descriptor");
         }
-        /* That image cannot measure a kernel: the library's refusal, as ModelUnsupported. */
+        /* That image cannot measure a kernel: the library's refusal, as MeasurementUnavailable. */
         g_free(xml);
         xml = document("sev", "0x0033", 1, "", "<loader>/usr/share/OVMF/OVMF_CODE.cc.fd</loader><kernel>/k</kernel>",
                        true);
         int k = open_file(fx, "kernel.bin");
         g_auto(Result) r = compute(fx, xml, k, -1, NULL);
-        assert_refused(&r, API_MODEL_UNSUPPORTED, "no kernel hashes table");
+        assert_refused(&r, API_MEASUREMENT_UNAVAILABLE, "no kernel hashes table");
         close(k);
 }
 
@@ -368,7 +396,7 @@ static void test_no_descriptor(void **state) {
         test_rmtree(dir);
         probe(fx);
         g_auto(Result) r = compute(fx, xml, -1, -1, NULL);
-        assert_refused(&r, API_MODEL_UNSUPPORTED, "No QEMU firmware descriptor on this host offers 'amd-sev-snp'");
+        assert_refused(&r, API_MEASUREMENT_UNAVAILABLE, "No QEMU firmware descriptor on this host offers 'amd-sev-snp'");
 }
 
 static void test_bad_descriptors(void **state) {
@@ -406,7 +434,7 @@ static void test_firmware_too_large(void **state) {
 
         assert_int_equal(truncate(path, (off_t) MEASURE_FIRMWARE_MAX + 4096), 0);
         g_auto(Result) r = compute(fx, xml, -1, -1, NULL);
-        assert_refused(&r, API_MODEL_UNSUPPORTED, "more than the 64 MiB measured");
+        assert_refused(&r, API_MEASUREMENT_UNAVAILABLE, "more than the 64 MiB measured");
 }
 
 static void test_not_encrypted_and_options(void **state) {
@@ -523,6 +551,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_sev_document, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_seves_legacy_on_old_qemu, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_host_passthrough, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_host_facts_unknown, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unknown_cpu_model, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_paths_need_descriptors, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_loader_must_be_listed, setup, teardown),

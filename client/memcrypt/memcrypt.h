@@ -356,10 +356,11 @@ typedef struct {
 #define MEMCRYPT_OPTION_VMSA_FORM                 "vmsa_form"                 /* string; expected */
 
 /* GetExpectedMeasurement() of the defined or running DOMAIN (its XML from libvirt), with
- * OPTIONS (may be NULL). -ENXIO NoSuchDomain, -EOPNOTSUPP ModelUnsupported (no <launchSecurity>, no
- * firmware descriptor, files that cannot be measured), -EINVAL InvalidArgument (a CPU model
- * whose signature is not known: set MEMCRYPT_OPTION_VCPU_SIGNATURE), -ENOTCONN LibvirtUnavailable, -EBADMSG
- * InvalidDomainXml. Free with memcrypt_expected_measurement_free(). */
+ * OPTIONS (may be NULL). -ENXIO NoSuchDomain, -EOPNOTSUPP ModelUnsupported (no <launchSecurity>),
+ * -ENODATA MeasurementUnavailable (the digest cannot be predicted on this host: no firmware
+ * descriptor, a loader none lists, files that cannot be measured, this host's CPUID or QEMU
+ * version unknown), -EINVAL InvalidArgument (a CPU model whose signature is not known: set
+ * MEMCRYPT_OPTION_VCPU_SIGNATURE), -ENOTCONN LibvirtUnavailable, -EBADMSG InvalidDomainXml. Free with memcrypt_expected_measurement_free(). */
 int memcrypt_get_expected_measurement(MemcryptClient *c, const char *domain, const MemcryptOptions *options,
                                       MemcryptExpectedMeasurement **ret);
 /* ComputeExpectedMeasurement() of DOMAIN_XML (at most MEMCRYPT_DOMAIN_XML_MAX bytes) with the

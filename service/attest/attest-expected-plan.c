@@ -134,18 +134,20 @@ static ApiError derive_firmware(const HostFacts *f, const AttestDomainInputs *in
                 d = descriptor_listing(&f->firmware, in->loader, p->model);
                 if (!d) {
                         g_autofree char *q = utf8_shorten(in->loader, 200, "…");
-                        return api_fail(message, API_MODEL_UNSUPPORTED, "The loader '%s' is not a firmware image a "
-                                        "QEMU firmware descriptor on this host lists, and memcryptd reads no other: "
-                                        "remove the path and set <os firmware='efi'> so that libvirt picks one "
-                                        "offering '%s'.", q, firmware_feature(p->model));
+                        return api_fail(message, API_MEASUREMENT_UNAVAILABLE,
+                                        "The loader '%s' is not a firmware image a QEMU firmware descriptor on this "
+                                        "host lists, and memcryptd reads no other: remove the path and set "
+                                        "<os firmware='efi'> so that libvirt picks one offering '%s'.", q,
+                                        firmware_feature(p->model));
                 }
                 p->firmware_source = g_strdup_printf("<loader>, listed by the descriptor %s", d->path);
         } else {
                 d = firmware_pick(&f->firmware, p->model, in->has_nvram);
                 if (!d)
-                        return api_fail(message, API_MODEL_UNSUPPORTED, "No QEMU firmware descriptor on this host "
-                                        "offers '%s'%s (firmware-missing), so there is no firmware to measure: install "
-                                        "an OVMF build and its descriptor.", firmware_feature(p->model),
+                        return api_fail(message, API_MEASUREMENT_UNAVAILABLE,
+                                        "No QEMU firmware descriptor on this host offers '%s'%s (firmware-missing), "
+                                        "so there is no firmware to measure: install an OVMF build and its "
+                                        "descriptor.", firmware_feature(p->model),
                                         p->model == MODEL_SEV_SNP ? " with a ROM or stateless mapping" : "");
                 p->firmware_source = g_strdup_printf("the descriptor %s: libvirt's pick for '%s', as ConfigureDomain() "
                                                      "pins it", d->path, firmware_feature(p->model));
@@ -206,8 +208,9 @@ static ApiError derive_signature(const HostFacts *f, const AttestDomainInputs *i
                  g_str_equal(in->cpu_mode, "host-model")) {
                 const CpuidFacts *c = &f->cpuid;
                 if (c->src.status != SOURCE_OK)
-                        return api_fail(message, API_MODEL_UNSUPPORTED, "The guest CPU is the host's (<cpu mode='%s'>) "
-                                        "but this host's CPUID is unknown (%s); give option vcpu_signature (u).",
+                        return api_fail(message, API_MEASUREMENT_UNAVAILABLE,
+                                        "The guest CPU is the host's (<cpu mode='%s'>) but this host's CPUID is "
+                                        "unknown (%s); give option vcpu_signature (u).",
                                         in->cpu_mode, c->src.detail ?: "not read");
                 source = g_strdup_printf("<cpu mode='%s'>: this host's CPUID", in->cpu_mode);
                 set_signature(p, c->family, c->model, c->stepping, source);
@@ -241,9 +244,10 @@ static ApiError derive_form(const HostFacts *f, const ExpectedOptions *o, Expect
                 return API_OK;
         }
         if (!qemu || !version_parse(qemu, v) || !kernel || !version_parse(kernel, v))
-                return api_fail(message, API_MODEL_UNSUPPORTED, "This host's %s version is unknown, so whether QEMU "
-                                "starts the guest with KVM_SEV_INIT2 is too; give option vmsa_form ('init2' for QEMU "
-                                ">= 9.1 on Linux >= 6.10, else 'legacy').", qemu && version_parse(qemu, v) ? "Linux"
+                return api_fail(message, API_MEASUREMENT_UNAVAILABLE,
+                                "This host's %s version is unknown, so whether QEMU starts the guest with "
+                                "KVM_SEV_INIT2 is too; give option vmsa_form ('init2' for QEMU >= 9.1 on Linux "
+                                ">= 6.10, else 'legacy').", qemu && version_parse(qemu, v) ? "Linux"
                                                                                                          : "QEMU");
         qemu_new = version_at_least(qemu, 9, 1, 0);
         kernel_new = version_at_least(kernel, 6, 10, 0);

@@ -61,13 +61,13 @@ static ApiError open_host_file(const char *root, ExpectedFileRole r, const char 
                                char **message) {
         *ret = (InputFile) { roles[r], path, -1, true };
         if (!attest_path_ok(path))
-                return api_fail(message, API_MODEL_UNSUPPORTED, "The %s %s is not an absolute path without '..'.",
+                return api_fail(message, API_MEASUREMENT_UNAVAILABLE, "The %s %s is not an absolute path without '..'.",
                                 roles[r], path);
         ret->fd = root_open(root, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
         if (ret->fd < 0)
-                return api_fail(message, API_MODEL_UNSUPPORTED, "The %s %s cannot be opened: %s.", roles[r], path,
+                return api_fail(message, API_MEASUREMENT_UNAVAILABLE, "The %s %s cannot be opened: %s.", roles[r], path,
                                 host_strerror(errno));
-        return check_file(ret, r, API_MODEL_UNSUPPORTED, message);
+        return check_file(ret, r, API_MEASUREMENT_UNAVAILABLE, message);
 }
 
 static bool fd_is_regular(int fd) {
@@ -155,7 +155,8 @@ static ApiError hash_boot_file(const InputFile *file, bool from_caller, uint8_t 
         g_autofree char *what = g_strdup_printf("The %s %s", file->role, file->path);
 
         if (!measure_sha256_fd(file->fd, EXPECTED_BOOT_FILE_MAX, out, NULL, &error))
-                return measure_error(error, what, from_caller ? API_INVALID_ARGUMENT : API_MODEL_UNSUPPORTED, message);
+                return measure_error(error, what, from_caller ? API_INVALID_ARGUMENT : API_MEASUREMENT_UNAVAILABLE,
+                                     message);
         return API_OK;
 }
 
@@ -174,7 +175,7 @@ static ApiError compute(const ExpectedPlan *p, bool from_caller, const InputFile
 
         image = measure_read_firmware_fd(fw->fd, &error);
         if (!image || !ovmf_parse(g_bytes_get_data(image, NULL), g_bytes_get_size(image), &img, &error))
-                return measure_error(error, what, API_MODEL_UNSUPPORTED, message);
+                return measure_error(error, what, API_MEASUREMENT_UNAVAILABLE, message);
         measure_sha256(g_bytes_get_data(image, NULL), g_bytes_get_size(image), sums[EXPECTED_FILE_FIRMWARE]);
         if (p->kernel_measured) {
                 e = hash_boot_file(&files[EXPECTED_FILE_KERNEL], from_caller, sums[EXPECTED_FILE_KERNEL], message);
@@ -196,8 +197,9 @@ static ApiError compute(const ExpectedPlan *p, bool from_caller, const InputFile
                 .vmsa_form = p->vmsa_form,
         };
         if (!measure_launch_digest(&in, out, &len, &error))
-                return measure_error(error, what, error->code == MEASURE_ERROR_INVALID ? API_INVALID_ARGUMENT
-                                                                                      : API_MODEL_UNSUPPORTED, message);
+                return measure_error(error, what,
+                                     error->code == MEASURE_ERROR_INVALID ? API_INVALID_ARGUMENT
+                                                                          : API_MEASUREMENT_UNAVAILABLE, message);
         ret->digest = measure_hex(out, len);
         for (size_t i = 0; i < _EXPECTED_FILE_MAX; i++)
                 if (files[i].fd >= 0)

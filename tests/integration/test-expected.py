@@ -257,10 +257,10 @@ def test_refusals():
         cases = [
             (document(sev, os_extra='<kernel>/var/lib/libvirt/boot/vmlinuz-guest</kernel>'), 'InvalidArgument',
              'as a file descriptor'),
-            (document(sev, os_extra="<loader type='pflash'>/etc/hostname</loader>"), 'ModelUnsupported',
+            (document(sev, os_extra="<loader type='pflash'>/etc/hostname</loader>"), 'MeasurementUnavailable',
              'not a firmware image a QEMU firmware descriptor'),
             (document("<launchSecurity type='sev-snp'><policy>0x30000</policy></launchSecurity>", 1,
-                      "<cpu mode='custom'><model>Opteron_G5</model></cpu>"), 'ModelUnsupported',
+                      "<cpu mode='custom'><model>Opteron_G5</model></cpu>"), 'MeasurementUnavailable',
              "offers 'amd-sev-snp'"),
             (document("<launchSecurity type='sev'><policy>0x0037</policy></launchSecurity>", 1,
                       "<cpu mode='custom'><model>Opteron_G5</model></cpu>"), 'InvalidArgument',
