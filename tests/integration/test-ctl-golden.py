@@ -32,7 +32,9 @@ def commands():
     for m in harness.MODELS:
         out += [('model-%s.txt' % m, ['model', m]), ('model-%s.json' % m, ['--json', 'model', m])]
     out += [('describe.json', ['describe']), ('describe-pretty.json', ['--json', 'describe']),
-            ('doctor.txt', ['doctor']), ('doctor.json', ['--json', 'doctor'])]
+            ('doctor.txt', ['doctor']), ('doctor.json', ['--json', 'doctor']),
+            ('domains.txt', ['domains']), ('domains.json', ['--json', 'domains']),
+            ('domains-snp.txt', ['domains', 'amd-sev-snp'])]
     return out
 
 
