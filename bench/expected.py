@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 
-from benchlib import SOURCE_ROOT, option
+from benchlib import build_dir, option
 
 GOAL_REPEAT_MS = 1.0
 XML = ("<domain type='kvm'><name>bench</name><vcpu>4</vcpu><os firmware='efi'>"
@@ -64,9 +64,7 @@ def main():
         client(option('client', ''), option('repeats', 200))
         return
     import harness
-    args = [a for a in sys.argv[1:] if not a.startswith('--')]
-    build = os.path.abspath(args[0] if args else os.path.join(SOURCE_ROOT, 'build'))
-    os.environ.setdefault('MEMCRYPTD', os.path.join(build, 'service', 'memcryptd'))
+    build = build_dir()
     if not harness.dbus_python():
         raise harness.Skip('python3-dbus is not installed')
     repeats, kernel_mib = option('repeats', 200), option('kernel-mib', 64)

@@ -36,7 +36,7 @@ import subprocess
 import sys
 import time
 
-from benchlib import SOURCE_ROOT, option
+from benchlib import SOURCE_ROOT, option, print_table
 import harness  # noqa: E402  (on the path through benchlib)
 from libvirtd import Libvirtd  # noqa: E402
 
@@ -304,14 +304,7 @@ def main():
 
     print('\nmedian of %d runs (guests %s, %s events each way, storms %s):\n' % (runs, opts['guests'],
                                                                                opts['events'], opts['storm']))
-    head = ('figure', 'value', 'reference (same run)', 'ratio', 'goal')
-    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(5)]
-    line = lambda cells: '| ' + ' | '.join(str(c).ljust(w) for c, w in zip(cells, widths)) + ' |'
-    print(line(head))
-    print('|' + '|'.join('-' * (w + 2) for w in widths) + '|')
-    for r in rows:
-        print(line(r))
-    print('\n%d figures, %d goals missed' % (len(rows), sum(1 for r in rows if 'MISS' in r[4])))
+    print_table(rows)
     return 0
 
 

@@ -19,7 +19,7 @@ import os
 import sys
 import tempfile
 
-from benchlib import SOURCE_ROOT, option, proc_status_kib
+from benchlib import SOURCE_ROOT, build_dir, option, proc_status_kib
 import harness  # noqa: E402  (on the path through benchlib)
 
 
@@ -51,11 +51,9 @@ def table(result, before, after):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith('--')]
-    build = os.path.abspath(args[0] if args else os.path.join(SOURCE_ROOT, 'build'))
+    build = build_dir()
     clients, duration, tap = option('clients', 64), option('duration', 60.0), '--tap' in sys.argv
     bench = os.environ.get('BENCH_LOAD') or os.path.join(build, 'bench', 'bench-load')
-    os.environ.setdefault('MEMCRYPTD', os.path.join(build, 'service', 'memcryptd'))
     domains = os.path.join(SOURCE_ROOT, 'tests', 'fixtures', 'domains')
     if tap:
         print('1..1', flush=True)

@@ -23,20 +23,11 @@ import signal
 import sys
 import time
 
-SOURCE_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-sys.path.insert(0, os.path.join(SOURCE_ROOT, 'tests', 'integration'))
-os.environ.setdefault('MEMCRYPT_SOURCE_ROOT', SOURCE_ROOT)
+from benchlib import build_dir, option
 
 ATTEST = 'org.memcrypt1.Attestation'
 GOAL_P99_MS, GOAL_MAX_MS, GOAL_RSS_MIB, GOAL_DEGRADED_S = 50.0, 250.0, 128.0, 30.0
 STOPPED_REFRESH_S = 10   # keepalive: noticed within twice this
-
-
-def option(name, default):
-    for a in sys.argv[1:]:
-        if a.startswith('--%s=' % name):
-            return type(default)(a.split('=', 1)[1])
-    return default
 
 
 def pinger(seconds):
@@ -222,9 +213,7 @@ def main():
         pinger(option('pinger', 0.0))
         return
     import harness
-    args = [a for a in sys.argv[1:] if not a.startswith('--')]
-    build = os.path.abspath(args[0] if args else os.path.join(SOURCE_ROOT, 'build'))
-    os.environ.setdefault('MEMCRYPTD', os.path.join(build, 'service', 'memcryptd'))
+    build_dir()
     if not harness.dbus_python():
         raise harness.Skip('python3-dbus is not installed')
     seconds = option('seconds', 5.0)

@@ -14,6 +14,8 @@ import os
 import re
 import sys
 
+from benchlib import print_table
+
 ROWS = []       # (figure, value, reference, ratio, goal)
 
 
@@ -212,15 +214,7 @@ def main():
             fn(text)
         except (KeyError, ValueError, TypeError, AttributeError) as e:
             row('%s: cannot read its figures (%s)' % (name, e), '-')
-    head = ('figure', 'value', 'reference (same run)', 'ratio', 'goal')
-    widths = [max(len(str(r[i])) for r in ROWS + [head]) for i in range(5)]
-    line = lambda cells: '| ' + ' | '.join(str(c).ljust(w) for c, w in zip(cells, widths)) + ' |'
-    print(line(head))
-    print('|' + '|'.join('-' * (w + 2) for w in widths) + '|')
-    for r in ROWS:
-        print(line(r))
-    misses = sum(1 for r in ROWS if 'MISS' in r[4])
-    print('\n%d figures, %d goals missed' % (len(ROWS), misses))
+    print_table(ROWS)
 
 
 if __name__ == '__main__':
